@@ -1,0 +1,60 @@
+/**
+ * Browser tokens (SPEC 4.5): `X-Deki-Token: <64 hex>` equal to a browser token's key admits a
+ * cross-origin request whose `Origin` matches the token's hosts. It says nothing about identity.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { DekiError } from '../errors.js';
+import { hostMatches, originHostname } from '../tokens/host-pattern.js';
+import { findTokenByKey } from '../tokens/store.js';
+
+const KEY = /^[0-9a-fA-F]{64}$/;
+
+export const CORS_ALLOW_METHODS = 'GET, POST, PUT, DELETE';
+export const CORS_ALLOW_HEADERS = 'X-Deki-Token, Content-Type, X-Requested-With, X-Deki-Requested-With, Authorization';
+
+function isSameSite(ctx: AppContext, origin: string): boolean {
+  return origin === new URL(ctx.config.siteUrl).origin;
+}
+
+function allowOrigin(reply: FastifyReply, origin: string): void {
+  reply.header('Access-Control-Allow-Origin', origin);
+  reply.header('Access-Control-Allow-Credentials', 'true');
+  reply.header('Vary', 'Origin');
+}
+
+/**
+ * If `value` is a browser token's key, checks the `Origin` and adds CORS headers; returns true.
+ * Returns false when the value is not a browser key (it may be a server signature).
+ */
+export async function admitBrowserToken(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, value: string): Promise<boolean> {
+  if (!KEY.test(value)) return false;
+  const token = await findTokenByKey(ctx.db, value.toLowerCase());
+  if (!token || token.type !== 'browser') return false;
+  const origin = request.headers.origin;
+  const hostname = originHostname(origin);
+  const patterns = (token.host ?? '').split(',').filter(Boolean);
+  if (!origin || !hostname || !(isSameSite(ctx, origin) || hostMatches(patterns, hostname))) throw new DekiError('BROWSER_ORIGIN_REFUSED');
+  allowOrigin(reply, origin);
+  return true;
+}
+
+/**
+ * Answers a CORS preflight. A preflight carries no token value, so the origin must match the hosts
+ * of some browser token (or be the site itself).
+ */
+export async function answerPreflight(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const origin = request.headers.origin;
+  const hostname = originHostname(origin);
+  const asked = String(request.headers['access-control-request-headers'] ?? '').toLowerCase();
+  if (!origin || !hostname || !asked.split(',').some((h) => h.trim() === 'x-deki-token')) throw new DekiError('BROWSER_ORIGIN_REFUSED');
+  if (!isSameSite(ctx, origin)) {
+    const rows = await ctx.db.selectFrom('developer_tokens').select('host').where('type', '=', 'browser').execute();
+    if (!rows.some((r) => hostMatches((r.host ?? '').split(',').filter(Boolean), hostname))) throw new DekiError('BROWSER_ORIGIN_REFUSED');
+  }
+  allowOrigin(reply, origin);
+  reply.header('Access-Control-Allow-Methods', CORS_ALLOW_METHODS);
+  reply.header('Access-Control-Allow-Headers', CORS_ALLOW_HEADERS);
+  reply.header('Access-Control-Max-Age', '600');
+  await reply.code(204).send();
+}

@@ -1,0 +1,20 @@
+/**
+ * The CSRF rule (SPEC 2): a request that relies on the `authtoken` cookie alone, with an unsafe
+ * method, must show it did not come from a plain HTML form.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { DekiError } from '../errors.js';
+
+const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain', '']);
+
+export function refuseCrossSiteForm(ctx: AppContext, request: FastifyRequest): void {
+  const { credential } = request.principal;
+  if (credential.kind !== 'session' || credential.via !== 'cookie' || !UNSAFE.has(request.method)) return;
+  const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!FORM_TYPES.has(type)) return;
+  if (request.headers['x-requested-with'] || request.headers['x-deki-requested-with']) return;
+  if (request.headers.origin === new URL(ctx.config.siteUrl).origin) return;
+  throw new DekiError('CSRF_REFUSED');
+}

@@ -1,0 +1,88 @@
+/**
+ * Server token signatures, `X-Deki-Token` (SPEC 4.3). Four formats are in use by real clients:
+ *
+ *   tkn_{key}_{epoch}_{user}_{hash}   HMAC message `{key}_{epoch}_{user}`   (current)
+ *   int_{key}_{epoch}_{user}_{hash}   HMAC message `{key}{epoch}{user}`     (martian JS SDK)
+ *   {key}_{epoch}_{user}_{hash}       HMAC message `{key}{epoch}{user}`     (PHP client, LibreTexts)
+ *   {key}_{epoch}_{hash}              HMAC message `{key}{epoch}`           (oldest; Anonymous)
+ *
+ * The HMAC key is the secret string's UTF-8 bytes; the hash is hex in either case. Usernames may
+ * contain `_`, so key, epoch and hash are split off and the user is whatever remains.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AppContext } from '../context.js';
+import { DekiError } from '../errors.js';
+import type { TokenRow, UserRow } from '../store/schema.js';
+import { openSecret } from '../tokens/secret.js';
+import { findTokenByKey } from '../tokens/store.js';
+import { findUserById, findUserByName } from '../users/store.js';
+
+export interface ParsedSignature {
+  readonly key: string;
+  readonly epoch: number;
+  /** As sent: a decimal id, `=` and a (possibly percent-encoded) name, or undefined for the userless form. */
+  readonly user: string | undefined;
+  readonly hash: string;
+  /** The exact string the client signed. */
+  readonly message: string;
+}
+
+const HASH = /^[0-9a-fA-F]{64}$/;
+const EPOCH = /^\d{1,12}$/;
+
+/** Splits a signature into its parts, or throws `SIGNATURE_INVALID`. Never anything else. */
+export function parseSignature(value: string): ParsedSignature {
+  const prefix = value.startsWith('tkn_') ? 'tkn' : value.startsWith('int_') ? 'int' : undefined;
+  const parts = (prefix ? value.slice(4) : value).split('_');
+  if (parts.length < 3 || (prefix && parts.length < 4)) throw new DekiError('SIGNATURE_INVALID');
+  const key = parts[0]!;
+  const epoch = parts[1]!;
+  const hash = parts[parts.length - 1]!;
+  const user = parts.length === 3 ? undefined : parts.slice(2, -1).join('_');
+  if (key === '' || !EPOCH.test(epoch) || !HASH.test(hash) || user === '') throw new DekiError('SIGNATURE_INVALID');
+  const message = prefix === 'tkn' ? `${key}_${epoch}_${user}` : `${key}${epoch}${user ?? ''}`;
+  return { key, epoch: Number(epoch), user, hash: hash.toLowerCase(), message };
+}
+
+function hmacMatches(secret: string, message: string, hash: string): boolean {
+  const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(message, 'utf8').digest();
+  return timingSafeEqual(expected, Buffer.from(hash, 'hex'));
+}
+
+export interface SignatureResult {
+  readonly token: TokenRow;
+  /** The signed user, or undefined when the named user does not exist (the request runs as Anonymous). */
+  readonly user: UserRow | undefined;
+  /** The username the signature named with `=`, decoded; lets `users/authenticate` create that user. */
+  readonly requestedName: string | undefined;
+}
+
+async function findSignedUser(ctx: AppContext, user: string | undefined): Promise<{ row: UserRow | undefined; name?: string }> {
+  if (user === undefined) return { row: ctx.anonymous };
+  if (/^\d{1,15}$/.test(user)) return { row: await findUserById(ctx.db, Number(user)) };
+  if (!user.startsWith('=')) throw new DekiError('SIGNATURE_INVALID');
+  let name: string;
+  try {
+    name = decodeURIComponent(user.slice(1));
+  } catch {
+    throw new DekiError('SIGNATURE_INVALID');
+  }
+  if (name === '') throw new DekiError('SIGNATURE_INVALID');
+  return { row: await findUserByName(ctx.db, name), name };
+}
+
+/**
+ * Verifies a server signature in SPEC order: parse → token by key → HMAC (constant time) → epoch
+ * window → signed user → restriction → user active.
+ */
+export async function verifyServerSignature(ctx: AppContext, value: string): Promise<SignatureResult> {
+  const sig = parseSignature(value);
+  const token = await findTokenByKey(ctx.db, sig.key);
+  if (!token || token.type !== 'server' || token.secret_enc === null) throw new DekiError('SIGNATURE_INVALID');
+  if (!hmacMatches(openSecret(ctx.keys, token.key, token.secret_enc), sig.message, sig.hash)) throw new DekiError('SIGNATURE_INVALID');
+  if (Math.abs(ctx.config.now() / 1000 - sig.epoch) > ctx.config.signatureWindowSeconds) throw new DekiError('SIGNATURE_EXPIRED');
+  const signed = await findSignedUser(ctx, sig.user);
+  if (token.restricted_user_id !== null && signed.row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED');
+  if (signed.row && signed.row.status !== 'active') throw new DekiError('USER_INVALID');
+  return { token, user: signed.row, requestedName: signed.row ? undefined : signed.name };
+}

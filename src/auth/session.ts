@@ -1,0 +1,47 @@
+/**
+ * Sessions (SPEC 2): an `authtoken` names one. Only its SHA-256 is stored. It works as the `authtoken`
+ * cookie or as `Authorization: Bearer`, and ends on sign-out, deactivation or password change.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { AppContext } from '../context.js';
+import type { UserRow } from '../store/schema.js';
+import { findUserById } from '../users/store.js';
+
+function hashAuthtoken(authtoken: string): string {
+  return createHash('sha256').update(authtoken).digest('hex');
+}
+
+/**
+ * Authtokens are `<user id>_<64 hex>`: never three dot-separated parts and never starting with
+ * `eyJ`, so they can't be mistaken for a JWT (SPEC 3 rule 1).
+ */
+export function looksLikeAuthtoken(value: string): boolean {
+  return /^\d+_[0-9a-f]{64}$/.test(value);
+}
+
+export async function startSession(ctx: AppContext, userId: number): Promise<string> {
+  const authtoken = `${userId}_${randomBytes(32).toString('hex')}`;
+  const now = ctx.config.now();
+  await ctx.db
+    .insertInto('sessions')
+    .values({ token_hash: hashAuthtoken(authtoken), user_id: userId, created_at: now, expires_at: now + ctx.config.sessionTtlSeconds * 1000 })
+    .execute();
+  return authtoken;
+}
+
+/** The signed-in user, or `undefined` when the session is unknown, expired, or its user can no longer sign in. */
+export async function findSessionUser(ctx: AppContext, authtoken: string): Promise<UserRow | undefined> {
+  if (!looksLikeAuthtoken(authtoken)) return undefined;
+  const session = await ctx.db.selectFrom('sessions').selectAll().where('token_hash', '=', hashAuthtoken(authtoken)).executeTakeFirst();
+  if (!session || session.expires_at <= ctx.config.now()) return undefined;
+  const user = await findUserById(ctx.db, session.user_id);
+  return user && user.status === 'active' ? user : undefined;
+}
+
+export async function endSession(ctx: AppContext, authtoken: string): Promise<void> {
+  await ctx.db.deleteFrom('sessions').where('token_hash', '=', hashAuthtoken(authtoken)).execute();
+}
+
+export async function endUserSessions(ctx: AppContext, userId: number): Promise<void> {
+  await ctx.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}

@@ -1,0 +1,88 @@
+/**
+ * Gatehouse's configuration, documented once, here (STYLE 14). Every option has an environment
+ * variable; `gatehouse serve` flags override them. Bad values are a `TypeError` at startup
+ * (STYLE 3), never a 4xx later.
+ */
+import path from 'node:path';
+
+export interface Config {
+  /** Listen address. `HOST`, `--host`. Default 127.0.0.1. */
+  host: string;
+  /** Listen port. `PORT`, `--port`. Default 8080; 0 picks a free port. */
+  port: number;
+  /** Where the SQLite file and master key live. `GATEHOUSE_DATA_DIR`, `--data-dir`. Default `./data`. */
+  dataDir: string;
+  /** Public base URL of the site, used in `@href`, error `uri` and the JWT `iss`. `GATEHOUSE_SITE_URL`. Default `http://localhost:<port>`. */
+  siteUrl: string;
+  /** Password for the bootstrap admin on first start. `GATEHOUSE_ADMIN_PASSWORD`. Unset: random, printed once. */
+  adminPassword: string | undefined;
+  /** Base64 master keys (32 bytes each), newest first, comma-separated. `GATEHOUSE_MASTER_KEY`. Unset: `<data-dir>/master.key`. */
+  masterKeys: string[];
+  /** Accepted clock skew for server token signatures, seconds. `GATEHOUSE_SIGNATURE_WINDOW`. Default 300 (SPEC 4.3). */
+  signatureWindowSeconds: number;
+  /** Whether the developer-token API is on. `GATEHOUSE_TOKEN_MANAGEMENT` = on|off. Default on. */
+  tokenManagementEnabled: boolean;
+  /** Most tokens the site may hold; `undefined` means no limit. `GATEHOUSE_TOKEN_ALLOWANCE`. */
+  tokenAllowance: number | undefined;
+  /** Session (authtoken) lifetime, seconds. `GATEHOUSE_SESSION_TTL`. Default 14 days. */
+  sessionTtlSeconds: number;
+  /** Host patterns `users/authenticate?redirect=` may send a browser to, besides this site. `GATEHOUSE_REDIRECT_HOSTS`. */
+  redirectHosts: string[];
+  /** Largest request body, bytes. `GATEHOUSE_BODY_LIMIT`. Default 64 KiB. */
+  bodyLimit: number;
+  /** pino log level. `GATEHOUSE_LOG_LEVEL`. Default info; `silent` turns logging off. */
+  logLevel: string;
+  /** The clock, in milliseconds. Tests inject one; production uses `Date.now`. */
+  now: () => number;
+}
+
+function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new TypeError(`${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  return n;
+}
+
+function bool(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(on|true|1|yes)$/i.test(value)) return true;
+  if (/^(off|false|0|no)$/i.test(value)) return false;
+  throw new TypeError(`${name} must be on or off, got '${value}'`);
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Builds the configuration from the environment, then applies explicit overrides (CLI flags, tests). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const port = overrides.port ?? int('PORT', env.PORT, 8080, 0, 65535);
+  const siteUrl = (overrides.siteUrl ?? env.GATEHOUSE_SITE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(siteUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new TypeError(`GATEHOUSE_SITE_URL must be an http(s) URL, got '${siteUrl}'`);
+  }
+  const allowance = env.GATEHOUSE_TOKEN_ALLOWANCE;
+  const config: Config = {
+    host: env.HOST || '127.0.0.1',
+    port,
+    dataDir: path.resolve(env.GATEHOUSE_DATA_DIR || './data'),
+    siteUrl,
+    adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
+    masterKeys: list(env.GATEHOUSE_MASTER_KEY),
+    signatureWindowSeconds: int('GATEHOUSE_SIGNATURE_WINDOW', env.GATEHOUSE_SIGNATURE_WINDOW, 300, 1, 86_400),
+    tokenManagementEnabled: bool('GATEHOUSE_TOKEN_MANAGEMENT', env.GATEHOUSE_TOKEN_MANAGEMENT, true),
+    tokenAllowance: allowance ? int('GATEHOUSE_TOKEN_ALLOWANCE', allowance, 0, 0, 1_000_000_000) : undefined,
+    sessionTtlSeconds: int('GATEHOUSE_SESSION_TTL', env.GATEHOUSE_SESSION_TTL, 14 * 86_400, 60, 366 * 86_400),
+    redirectHosts: list(env.GATEHOUSE_REDIRECT_HOSTS),
+    bodyLimit: int('GATEHOUSE_BODY_LIMIT', env.GATEHOUSE_BODY_LIMIT, 64 * 1024, 1024, 16 * 1024 * 1024),
+    logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
+    now: Date.now,
+    ...overrides,
+  };
+  config.siteUrl = siteUrl;
+  config.dataDir = path.resolve(config.dataDir);
+  return config;
+}

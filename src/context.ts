@@ -1,0 +1,18 @@
+/** What every part of a running Gatehouse shares: configuration, the store and the master keys. */
+import type { Kysely } from 'kysely';
+import type { Config } from './config.js';
+import type { MasterKeyRing } from './crypto/master-key.js';
+import type { Database, UserRow } from './store/schema.js';
+
+export interface AppContext {
+  readonly config: Config;
+  readonly db: Kysely<Database>;
+  readonly keys: MasterKeyRing;
+  /** The built-in Anonymous user (id 2): immutable, so read once at start. */
+  readonly anonymous: UserRow;
+}
+
+/** `config.now()` in whole seconds. */
+export function nowSeconds(ctx: AppContext): number {
+  return Math.floor(ctx.config.now() / 1000);
+}

@@ -1,0 +1,49 @@
+/**
+ * The one place errors become HTTP (STYLE 2). A DekiError is rendered with its status and message;
+ * Fastify's own client errors are translated to registry codes; anything else is a generic 500 whose
+ * detail goes only to the log.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DekiError, statusTitle } from '../errors.js';
+import { el, textEl } from './document.js';
+import { sendDocument } from './reply.js';
+
+function fromFastify(err: FastifyError, bodyLimit: number): DekiError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DekiError('BODY_TOO_LARGE', String(bodyLimit));
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new DekiError('BAD_REQUEST_BODY', `JSON: ${err.message}`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new DekiError('BODY_NOT_DOCUMENT');
+    case 'FST_ERR_BAD_URL':
+      return new DekiError('BAD_URL');
+    default:
+      if (err instanceof SyntaxError) return new DekiError('BAD_REQUEST_BODY', `JSON: ${err.message}`);
+      return undefined;
+  }
+}
+
+export function errorDocument(request: FastifyRequest, siteUrl: string, status: number, message: string) {
+  return el('error', {}, [
+    textEl('status', status),
+    textEl('title', statusTitle(status)),
+    textEl('message', message),
+    textEl('uri', siteUrl + request.url.split('?')[0]),
+  ]);
+}
+
+export function makeErrorHandler(siteUrl: string, bodyLimit: number) {
+  return function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    const deki = err instanceof DekiError ? err : fromFastify(err, bodyLimit);
+    if (!deki) {
+      request.log.error({ err }, 'unhandled error');
+      return sendDocument(request, reply, errorDocument(request, siteUrl, 500, 'internal error'), 500);
+    }
+    if (deki.status >= 500) request.log.error({ err }, deki.message);
+    return sendDocument(request, reply, errorDocument(request, siteUrl, deki.status, deki.message), deki.status);
+  };
+}

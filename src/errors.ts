@@ -1,0 +1,112 @@
+/**
+ * The one error registry (STYLE 1). Every failure a client can see has a stable code, a status and
+ * the exact message from SPEC; handlers throw `new DekiError('CODE')` and `dream/error-handler.ts`
+ * renders it. `%s` in a message is filled from the arguments given to the constructor.
+ */
+
+export const errors = {
+  // Wire and input (SPEC 1)
+  BAD_REQUEST_BODY: [400, 'request body is not well-formed %s'],
+  BODY_DTD_FORBIDDEN: [400, 'request body must not contain a DTD or entity declaration'],
+  BODY_TOO_LARGE: [413, 'request body is larger than the limit of %s bytes'],
+  BODY_REQUIRED: [400, 'request body is required: send an XML or JSON document'],
+  BODY_NOT_DOCUMENT: [400, 'request body must be an XML or JSON document'],
+  BODY_ROOT_WRONG: [400, "request body must be a '%s' document"],
+  HEADERS_TOO_LARGE: [431, 'request headers are too large'],
+  BAD_URL: [400, 'request URL is not valid: check its percent-encoding'],
+  BAD_PATH_ID: [400, "'%s' is not a valid id: use an integer, a keyword or '=' and a name"],
+  BAD_QUERY: [400, "query parameter '%s' is not valid: %s"],
+  NOT_FOUND: [404, 'resource not found'],
+  METHOD_NOT_ALLOWED: [405, 'method not allowed on this resource'],
+  INTERNAL: [500, 'internal error'],
+
+  // Credentials (SPEC 3, 4.3, 4.4, 4.5)
+  AUTH_HEADER_NOT_BEARER: [403, "Authorization header must be 'Bearer <token>'"],
+  JWT_UNPARSEABLE: [403, 'Unable to parse JWT token'],
+  JWT_INVALID: [403, 'invalid json web token'],
+  USER_INVALID: [403, 'invalid user requesting'],
+  SIGNATURE_INVALID: [403, 'invalid server token signature'],
+  SIGNATURE_EXPIRED: [403, 'server token signature expired'],
+  SIGNATURE_RESTRICTED: [403, 'server token is restricted to another user'],
+  AUTHTOKEN_INVALID: [403, 'invalid authtoken'],
+  BROWSER_ORIGIN_REFUSED: [403, 'browser token is not allowed from this origin'],
+  CSRF_REFUSED: [
+    403,
+    'request refused as a possible cross-site request forgery: send X-Deki-Requested-With, or a non-form Content-Type',
+  ],
+
+  // Sign-in (SPEC 2)
+  LOGIN_FAILED: [401, 'invalid username or password'],
+  LOGIN_REQUIRED: [401, 'authentication required: send HTTP Basic credentials or x-deki-token'],
+  REDIRECT_NOT_ALLOWED: [400, 'redirect must be a path on this site or an absolute URL on an allowed host'],
+
+  // Permissions
+  ADMIN_REQUIRED: [403, 'this operation requires an active, seated user with the Admin role'],
+  ROLE_REQUIRED: [403, 'this operation requires an active, seated user with the Author, Editor or Admin role'],
+  PAGE_FORBIDDEN: [403, 'this page is private: sign in as a seated user to read it'],
+  USER_FORBIDDEN: [403, "reading another user's details requires a signed-in user"],
+
+  // Users (SPEC 2)
+  USER_NOT_FOUND: [404, 'user not found'],
+  USERNAME_REQUIRED: [400, 'username is required (1 to 255 characters)'],
+  USERNAME_INVALID: [400, 'username must not contain /, control characters, or start with = or #'],
+  USERNAME_TAKEN: [409, "a user named '%s' already exists"],
+  USER_FIELD_INVALID: [400, "user field '%s' is not valid: %s"],
+  ANONYMOUS_IMMUTABLE: [403, 'the Anonymous user cannot be changed or signed in'],
+  BOOTSTRAP_ADMIN_LOCKOUT: [400, 'the last active seated admin cannot lose the Admin role, the seat or the active status'],
+
+  // Developer tokens (SPEC 4.1)
+  TOKENS_DISABLED: [403, 'API token management is not enabled for this site'],
+  TOKEN_ALLOWANCE_REACHED: [403, 'API token allowance reached'],
+  TOKEN_NOT_FOUND: [404, 'developer token not found'],
+  TOKEN_TYPE_INVALID: [400, "token type must be 'server', 'browser' or 'oauth'"],
+  TOKEN_NAME_INVALID: [400, 'name is required and must be 1 to 255 characters'],
+  TOKEN_HOST_ON_SERVER: [400, 'host is only allowed on browser and oauth tokens'],
+  TOKEN_HOST_REQUIRED: [400, 'host is required for a browser token: give one or more hostname patterns'],
+  TOKEN_HOST_INVALID: [400, "host pattern '%s' is not valid: use hostnames such as crm.example.com or *.example.com"],
+  TOKEN_RESTRICTION_NOT_SERVER: [400, 'restricted-by-user-id is only allowed on server tokens'],
+  TOKEN_RESTRICTION_INVALID: [400, 'restricted-by-user-id must name an existing user who is not Anonymous'],
+  TOKEN_GENERATE_JWT_INVALID: [400, "generate-jwt must be 'true' or 'false' and is only allowed on server tokens"],
+
+  // Pages (SPEC 5)
+  PAGE_NOT_FOUND: [404, 'page not found'],
+  PAGE_PATH_INVALID: [400, 'page path is not valid'],
+  PAGE_RESTRICTION_INVALID: [400, "restriction must be 'public' or 'private'"],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof errors;
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The HTTP reason phrase used as an error document's `title`. */
+export function statusTitle(status: number): string {
+  return titles[status] ?? 'Error';
+}
+
+/** A failure a client caused or may see; rendered as a DReAM error document. */
+export class DekiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, ...args: string[]) {
+    const [status, template] = errors[code];
+    let i = 0;
+    super(template.replace(/%s/g, () => args[i++] ?? ''));
+    this.name = 'DekiError';
+    this.code = code;
+    this.status = status;
+  }
+}

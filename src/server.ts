@@ -1,0 +1,129 @@
+/**
+ * Assembles a Gatehouse app (STYLE 10: `buildApp(config)` for tests, `cli.ts serve` for people).
+ * The request path is straight: route → resolveCredential → refuseCrossSiteForms → requireAdmin →
+ * handler → document; errors leave through one handler (dream/error-handler.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { answerPreflight } from './auth/browser-token.js';
+import { stages as makeStages } from './auth/stages.js';
+import type { RawBody } from './dream/body.js';
+import { toXml } from './dream/document.js';
+import { errorDocument, makeErrorHandler } from './dream/error-handler.js';
+import { DekiError, statusTitle } from './errors.js';
+import { pageRoutes } from './pages/routes.js';
+import { openSite } from './open.js';
+import type { Store } from './store/database.js';
+import { tokenRoutes } from './tokens/routes.js';
+import { authenticateRoutes } from './users/authenticate.js';
+import { userRoutes } from './users/routes.js';
+
+export interface BuiltApp {
+  readonly app: FastifyInstance;
+  readonly ctx: AppContext;
+  readonly store: Store;
+  /** Printed once by `serve` on a site's first start without GATEHOUSE_ADMIN_PASSWORD. */
+  readonly generatedAdminPassword: string | undefined;
+}
+
+export interface BuildOptions {
+  /** PostgreSQL URL; SQLite in the data directory when absent. */
+  databaseUrl?: string | undefined;
+}
+
+/** Query values that must never reach a log: a signature in `x-deki-token`, passwords. */
+const SECRET_QUERY = /([?&](?:x-deki-token|accountpassword|authtoken)=)[^&]*/gi;
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]');
+}
+
+function rawError(socket: Socket, status: number, message: string): void {
+  const body = toXml({
+    name: 'error',
+    children: [
+      { name: 'status', text: String(status) },
+      { name: 'title', text: statusTitle(status) },
+      { name: 'message', text: message },
+    ],
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${statusTitle(status)}\r\nContent-Type: application/xml; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<BuiltApp> {
+  const { ctx, store, generatedAdminPassword } = await openSite(config, opts.databaseUrl);
+  const stages = makeStages(ctx);
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers["x-deki-token"]', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+      },
+    },
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimit,
+    // Header values of 16 KiB (long JWTs, cookies) must reach us so we can answer with a document.
+    http: { maxHeaderSize: 64 * 1024 },
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      if (err.code === 'HPE_HEADER_OVERFLOW') return rawError(socket, 431, new DekiError('HEADERS_TOO_LARGE').message);
+      return rawError(socket, 400, 'request is not valid HTTP');
+    },
+    frameworkErrors: (err, request, reply) => {
+      const deki = err.code === 'FST_ERR_BAD_URL' ? new DekiError('BAD_URL') : new DekiError('NOT_FOUND');
+      const body = toXml(errorDocument(request as FastifyRequest, config.siteUrl, deki.status, deki.message));
+      void (reply as FastifyReply).code(deki.status).type('application/xml; charset=utf-8').send(body);
+    },
+  });
+
+  await app.register(cookie);
+  app.setErrorHandler(makeErrorHandler(config.siteUrl, config.bodyLimit));
+  app.setNotFoundHandler(async () => {
+    throw new DekiError('NOT_FOUND');
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  // Bodies are kept as text; handlers parse them after the credential check (dream/body.ts).
+  app.removeAllContentTypeParsers();
+  const collect = (format: RawBody['format']) => (_req: unknown, text: string | Buffer, done: (err: Error | null, body?: RawBody) => void) =>
+    done(null, { format, text: String(text) });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, collect('json'));
+  app.addContentTypeParser(/^application\/[\w.+-]*\+json$/, { parseAs: 'string' }, collect('json'));
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, collect('xml'));
+  app.addContentTypeParser(/^application\/[\w.+-]*\+xml$/, { parseAs: 'string' }, collect('xml'));
+  app.addContentTypeParser('*', { parseAs: 'string' }, collect('text'));
+
+  await app.register(
+    async (api) => {
+      api.options('/*', async (request, reply) => answerPreflight(ctx, request, reply));
+      await api.register(async (authed) => {
+        authed.decorateRequest('principal', null as never);
+        authed.addHook('onRequest', stages.resolveCredential);
+        authed.addHook('onRequest', stages.refuseCrossSiteForms);
+        await authed.register(authenticateRoutes(ctx));
+        await authed.register(userRoutes(ctx, stages));
+        await authed.register(tokenRoutes(ctx, stages));
+        await authed.register(pageRoutes(ctx));
+      });
+    },
+    { prefix: '/@api/deki' },
+  );
+
+  app.get('/', async (_request, reply) => reply.redirect('/dashboard/integrations/api-tokens', 302));
+
+  app.addHook('onClose', async () => store.close());
+  return { app, ctx, store, generatedAdminPassword };
+}
+

@@ -1,0 +1,43 @@
+/**
+ * Opens the database: SQLite in the data directory by default (WAL), or PostgreSQL when a URL is
+ * given. Domain code sees only `Kysely<Database>`; nothing outside this folder knows the dialect.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrate } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** The SQLite file, for operators and tests; undefined on PostgreSQL. */
+  readonly file: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function openStore(opts: { dataDir: string; databaseUrl?: string | undefined }): Promise<Store> {
+  if (opts.databaseUrl) {
+    // int8 columns (ids, millisecond times) come back as strings by default; they fit a JS number.
+    pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    await migrate(db as Kysely<unknown>, 'postgres');
+    return { db, dialect: 'postgres', file: undefined, close: () => db.destroy() };
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const file = path.join(opts.dataDir, 'gatehouse.sqlite');
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives a process crash (kill -9) without losing a commit; only power loss can.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db as Kysely<unknown>, 'sqlite');
+  return { db, dialect: 'sqlite', file, close: () => db.destroy() };
+}

@@ -1,0 +1,58 @@
+/** Developer tokens in the database (SPEC 4.1). Secrets stay encrypted here; see `tokens/secret.ts`. */
+import type { Kysely } from 'kysely';
+import type { Database, NewToken, TokenRow } from '../store/schema.js';
+
+/** A token row with the names of the users it refers to, for documents. */
+export interface TokenListing extends TokenRow {
+  restricted_username: string | null;
+  created_by_username: string | null;
+}
+
+export function findTokenByKey(db: Kysely<Database>, key: string): Promise<TokenRow | undefined> {
+  return db.selectFrom('developer_tokens').selectAll().where('key', '=', key).executeTakeFirst();
+}
+
+export function findTokenById(db: Kysely<Database>, id: number): Promise<TokenRow | undefined> {
+  return db.selectFrom('developer_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+function listingQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('developer_tokens as t')
+    .leftJoin('users as r', 'r.id', 't.restricted_user_id')
+    .leftJoin('users as c', 'c.id', 't.created_by')
+    .selectAll('t')
+    .select(['r.username as restricted_username', 'c.username as created_by_username']);
+}
+
+export function listTokens(db: Kysely<Database>): Promise<TokenListing[]> {
+  return listingQuery(db).orderBy('t.id').execute();
+}
+
+export function findTokenListing(db: Kysely<Database>, id: number): Promise<TokenListing | undefined> {
+  return listingQuery(db).where('t.id', '=', id).executeTakeFirst();
+}
+
+export async function countTokens(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('developer_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export function insertToken(db: Kysely<Database>, token: NewToken): Promise<TokenRow> {
+  return db.insertInto('developer_tokens').values(token).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateToken(
+  db: Kysely<Database>,
+  id: number,
+  patch: { name?: string; host?: string | null; restricted_user_id?: number | null },
+): Promise<void> {
+  if (Object.keys(patch).length === 0) return;
+  await db.updateTable('developer_tokens').set(patch).where('id', '=', id).execute();
+}
+
+/** Deletes the token; returns whether it existed. Its signatures and JWT fail from the next lookup on. */
+export async function deleteToken(db: Kysely<Database>, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('developer_tokens').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

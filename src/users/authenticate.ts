@@ -1,0 +1,103 @@
+/**
+ * Sign-in and sign-out (SPEC 2): `users/authenticate` with HTTP Basic, or with a server signature in
+ * `x-deki-token` (creating the named user on first sight); `users/logout` ends the session.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { DekiError } from '../errors.js';
+import { verifyServerSignature } from '../auth/server-signature.js';
+import { endSession, startSession } from '../auth/session.js';
+import { AUTHTOKEN_COOKIE } from '../auth/resolve.js';
+import { verifyPassword } from '../crypto/password.js';
+import type { UserRow } from '../store/schema.js';
+import { hostMatches } from '../tokens/host-pattern.js';
+import { validUsername } from './input.js';
+import { ANONYMOUS_ID, findUserByName, insertUser } from './store.js';
+
+type AuthQuery = { Querystring: Record<string, string | undefined> };
+
+function readBasic(header: string | undefined): { username: string; password: string } | undefined {
+  const m = /^basic +([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The absolute URL to redirect to, or a 400 when it leaves the site for a host the admin did not allow. */
+function checkRedirect(ctx: AppContext, redirect: string): string {
+  const site = new URL(ctx.config.siteUrl);
+  // `//evil.example` and `/\evil.example` are protocol-relative in browsers: not paths on this site.
+  if (redirect.startsWith('/') && !/^\/[\/\\]/.test(redirect)) return new URL(redirect, site).toString();
+  let target: URL;
+  try {
+    target = new URL(redirect);
+  } catch {
+    throw new DekiError('REDIRECT_NOT_ALLOWED');
+  }
+  const httpish = target.protocol === 'http:' || target.protocol === 'https:';
+  if (httpish && (target.host === site.host || hostMatches(ctx.config.redirectHosts, target.hostname))) return target.toString();
+  throw new DekiError('REDIRECT_NOT_ALLOWED');
+}
+
+export function authenticateRoutes(ctx: AppContext) {
+  async function signInUser(request: FastifyRequest<AuthQuery>): Promise<UserRow> {
+    const signature = request.query['x-deki-token'];
+    if (signature) {
+      const result = await verifyServerSignature(ctx, signature);
+      if (result.user) return result.user;
+      if (result.requestedName === undefined) throw new DekiError('USER_INVALID');
+      // First sight of this username: create it, active and unseated with role None (SPEC 2).
+      const username = validUsername(result.requestedName);
+      return insertUser(ctx.db, {
+        username,
+        username_key: username.toLowerCase(),
+        email: '',
+        fullname: '',
+        status: 'active',
+        seat: 0,
+        role: 'None',
+        password_hash: null,
+        created_at: ctx.config.now(),
+      });
+    }
+    const basic = readBasic(request.headers.authorization);
+    if (!basic) throw new DekiError('LOGIN_REQUIRED');
+    const user = await findUserByName(ctx.db, basic.username);
+    // Always run the hash, so timing does not tell which usernames exist.
+    const ok = await verifyPassword(basic.password, user?.password_hash ?? null);
+    if (!user || !ok) throw new DekiError('LOGIN_FAILED');
+    return user;
+  }
+
+  async function authenticate(request: FastifyRequest<AuthQuery>, reply: FastifyReply) {
+    const redirect = request.query.redirect ? checkRedirect(ctx, request.query.redirect) : undefined;
+    const user = await signInUser(request);
+    if (user.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
+    if (user.status !== 'active') throw new DekiError('USER_INVALID');
+    const authtoken = await startSession(ctx, user.id);
+    reply.setCookie(AUTHTOKEN_COOKIE, authtoken, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.config.siteUrl.startsWith('https:'),
+      maxAge: ctx.config.sessionTtlSeconds,
+    });
+    reply.header('Cache-Control', 'no-store');
+    if (redirect) return reply.redirect(redirect, 302);
+    return reply.code(200).type('text/plain; charset=utf-8').send(authtoken);
+  }
+
+  return async (app: FastifyInstance) => {
+    // Credentials come in the Basic header or the query, not the cookie: the CSRF rule does not apply.
+    app.get<AuthQuery>('/users/authenticate', { config: { csrf: false } }, authenticate);
+    app.post<AuthQuery>('/users/authenticate', { config: { csrf: false } }, authenticate);
+
+    app.post('/users/logout', async (request, reply) => {
+      const { credential } = request.principal;
+      if (credential.kind === 'session') await endSession(ctx, credential.authtoken);
+      reply.clearCookie(AUTHTOKEN_COOKIE, { path: '/' });
+      return reply.code(200).type('text/plain; charset=utf-8').send('');
+    });
+  };
+}

@@ -1,0 +1,23 @@
+/** The user document (SPEC 2), through an allow-list: no password hash can leave by accident (STYLE 9). */
+import { el, textEl, textElWithAttrs } from '../dream/document.js';
+import { rfc1123 } from '../dream/reply.js';
+import type { UserRow } from '../store/schema.js';
+import { ADMIN_ID, ANONYMOUS_ID } from './store.js';
+
+export function userHref(siteUrl: string, id: number): string {
+  return `${siteUrl}/@api/deki/users/${id}`;
+}
+
+/** `showEmail` is for admins and the user themself only. */
+export function toUserDocument(user: UserRow, siteUrl: string, showEmail: boolean) {
+  return el('user', { id: String(user.id), href: userHref(siteUrl, user.id), anonymous: String(user.id === ANONYMOUS_ID) }, [
+    textEl('date.created', rfc1123(user.created_at)),
+    showEmail ? textEl('email', user.email) : undefined,
+    textEl('fullname', user.fullname),
+    textElWithAttrs('license.seat', { owner: String(user.id === ADMIN_ID) }, String(user.seat === 1)),
+    textEl('nick', user.username),
+    el('permissions.user', {}, [textEl('role', user.role)]),
+    textEl('status', user.status),
+    textEl('username', user.username),
+  ]);
+}

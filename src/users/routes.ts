@@ -1,0 +1,98 @@
+/** `users`, `users/{id}`: read, list, create and change users (SPEC 2). */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { bodyText, requireDocument } from '../dream/body.js';
+import { el } from '../dream/document.js';
+import { parsePathId } from '../dream/path-id.js';
+import { sendDocument } from '../dream/reply.js';
+import { DekiError } from '../errors.js';
+import { endUserSessions } from '../auth/session.js';
+import type { Stages } from '../auth/stages.js';
+import { hashPassword } from '../crypto/password.js';
+import type { UserRow, UserUpdate } from '../store/schema.js';
+import { toUserDocument } from './document.js';
+import { readUserPatch, validPassword } from './input.js';
+import { ANONYMOUS_ID, countAdmins, findUserById, findUserByName, insertUser, isAdmin, listUsers, updateUser } from './store.js';
+
+type IdParams = { Params: { id: string } };
+type Query = Record<string, string | undefined>;
+
+function queryInt(q: Query, name: string, fallback: number, max: number): number {
+  const raw = q[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > max) throw new DekiError('BAD_QUERY', name, `use a whole number from 0 to ${max}`);
+  return Number(raw);
+}
+
+export async function findUserByPathId(ctx: AppContext, request: FastifyRequest, raw: string): Promise<UserRow> {
+  const id = parsePathId(raw, ['current']);
+  const user =
+    id.kind === 'keyword' ? request.principal.user
+    : id.kind === 'id' ? await findUserById(ctx.db, id.id)
+    : await findUserByName(ctx.db, id.name);
+  if (!user) throw new DekiError('USER_NOT_FOUND');
+  return user;
+}
+
+function canSeeEmail(viewer: UserRow, user: UserRow): boolean {
+  return isAdmin(viewer) || (viewer.id === user.id && viewer.id !== ANONYMOUS_ID);
+}
+
+export function userRoutes(ctx: AppContext, stages: Stages) {
+  return async (app: FastifyInstance) => {
+    const site = ctx.config.siteUrl;
+    const admin = { preHandler: [stages.requireAdmin] };
+
+    app.get<IdParams>('/users/:id', async (request, reply) => {
+      const user = await findUserByPathId(ctx, request, request.params.id);
+      const viewer = request.principal.user;
+      if (viewer.id === ANONYMOUS_ID && user.id !== ANONYMOUS_ID) throw new DekiError('USER_FORBIDDEN');
+      return sendDocument(request, reply, toUserDocument(user, site, canSeeEmail(viewer, user)));
+    });
+
+    app.get<{ Querystring: Query }>('/users', admin, async (request, reply) => {
+      const q = request.query;
+      const limit = queryInt(q, 'limit', 100, 1000);
+      const offset = queryInt(q, 'offset', 0, 1_000_000_000);
+      const { users, total } = await listUsers(ctx.db, { usernamefilter: q.usernamefilter?.slice(0, 255), limit, offset });
+      const doc = el('users', { count: String(users.length), querycount: String(total), href: `${site}/@api/deki/users` }, users.map((u) => toUserDocument(u, site, true)));
+      return sendDocument(request, reply, doc);
+    });
+
+    app.post<{ Querystring: Query }>('/users', admin, async (request, reply) => {
+      const patch = readUserPatch(requireDocument(request.body, 'user'));
+      if (!patch.username || !patch.username_key) throw new DekiError('USERNAME_REQUIRED');
+      if (await findUserByName(ctx.db, patch.username)) throw new DekiError('USERNAME_TAKEN', patch.username);
+      const password = request.query.accountpassword;
+      const user = await insertUser(ctx.db, {
+        username: patch.username,
+        username_key: patch.username_key,
+        email: patch.email ?? '',
+        fullname: patch.fullname ?? '',
+        status: patch.status ?? 'active',
+        seat: patch.seat ?? 0,
+        role: patch.role ?? 'None',
+        password_hash: password !== undefined ? await hashPassword(validPassword(password)) : null,
+        created_at: ctx.config.now(),
+      });
+      return sendDocument(request, reply, toUserDocument(user, site, true));
+    });
+
+    app.put<IdParams & { Querystring: Query }>('/users/:id', admin, async (request, reply) => {
+      const target = await findUserByPathId(ctx, request, request.params.id);
+      if (target.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
+      const patch: UserUpdate = bodyText(request.body).trim() === '' ? {} : readUserPatch(requireDocument(request.body, 'user'));
+      if (patch.username_key && patch.username_key !== target.username_key && (await findUserByName(ctx.db, patch.username_key))) {
+        throw new DekiError('USERNAME_TAKEN', patch.username ?? '');
+      }
+      const password = request.query.accountpassword;
+      if (password !== undefined) patch.password_hash = await hashPassword(validPassword(password));
+      const after = { ...target, ...patch } as UserRow;
+      // Never let a change leave the site with no admin who could undo it.
+      if (isAdmin(target) && !isAdmin(after) && (await countAdmins(ctx.db)) <= 1) throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
+      const user = Object.keys(patch).length > 0 ? await updateUser(ctx.db, target.id, patch) : target;
+      if (user.status !== 'active' || password !== undefined) await endUserSessions(ctx, user.id);
+      return sendDocument(request, reply, toUserDocument(user, site, true));
+    });
+  };
+}

@@ -1,0 +1,64 @@
+/** Users in the database (SPEC 2). Rules about who may do what live in the routes, not here. */
+import { type Kysely, sql } from 'kysely';
+import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
+
+export const ADMIN_ID = 1;
+export const ANONYMOUS_ID = 2;
+
+/** An admin is active, seated and has role Admin (SPEC 2). */
+export function isAdmin(user: UserRow): boolean {
+  return user.status === 'active' && user.seat === 1 && user.role === 'Admin' && user.id !== ANONYMOUS_ID;
+}
+
+export function isSeatedActive(user: UserRow): boolean {
+  return user.status === 'active' && user.seat === 1 && user.id !== ANONYMOUS_ID;
+}
+
+export function findUserById(db: Kysely<Database>, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findUserByName(db: Kysely<Database>, username: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('username_key', '=', username.toLowerCase()).executeTakeFirst();
+}
+
+export interface UserListQuery {
+  usernamefilter?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** Users whose name contains the filter (case-insensitive), Anonymous excluded, by username. */
+export async function listUsers(db: Kysely<Database>, q: UserListQuery): Promise<{ users: UserRow[]; total: number }> {
+  let base = db.selectFrom('users').where('id', '!=', ANONYMOUS_ID);
+  if (q.usernamefilter) {
+    // Escape LIKE's wildcards so a filter of "_" or "%" matches those characters literally.
+    const escaped = q.usernamefilter.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    const pattern = `%${escaped}%`;
+    base = base.where(sql<boolean>`(username_key like ${pattern} escape '\\' or lower(fullname) like ${pattern} escape '\\')`);
+  }
+  const [users, count] = await Promise.all([
+    base.selectAll().orderBy('username_key').limit(q.limit).offset(q.offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { users, total: Number(count.n) };
+}
+
+export async function insertUser(db: Kysely<Database>, user: NewUser): Promise<UserRow> {
+  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateUser(db: Kysely<Database>, id: number, patch: UserUpdate): Promise<UserRow> {
+  return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function countAdmins(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'active')
+    .where('seat', '=', 1)
+    .where('role', '=', 'Admin' satisfies Role)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
