@@ -1,0 +1,80 @@
+/** Small fetch wrappers for tests: every call returns status, headers, text and the parsed JSON. */
+
+export interface Response {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+export interface CallOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Adds dream.out.format=json (default true). */
+  json?: boolean;
+}
+
+export async function call(base: string, path: string, opts: CallOptions = {}): Promise<Response> {
+  const url = new URL(path.startsWith('http') ? path : `${base}${path}`);
+  if (opts.json !== false && !url.searchParams.has('dream.out.format')) url.searchParams.set('dream.out.format', 'json');
+  const res = await fetch(url, { method: opts.method ?? 'GET', headers: opts.headers, body: opts.body, redirect: 'manual' });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // not JSON: callers read `text`
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/** Signs in with Basic and returns the authtoken (also the cookie value). */
+export async function signIn(base: string, username: string, password: string): Promise<string> {
+  const res = await call(base, '/@api/deki/users/authenticate', { headers: { Authorization: basic(username, password) }, json: false });
+  if (res.status !== 200) throw new Error(`sign-in as ${username} failed: ${res.status} ${res.text}`);
+  return res.text;
+}
+
+/** Headers for an admin session used as the dashboard uses it: cookie plus the XHR marker. */
+export function cookieHeaders(authtoken: string): Record<string, string> {
+  return { Cookie: `authtoken=${authtoken}`, 'X-Deki-Requested-With': 'XMLHttpRequest' };
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { Authorization: `Bearer ${token}` };
+}
+
+/** Creates a user through the API as the given admin; returns its id. */
+export async function createUser(
+  base: string,
+  adminAuthtoken: string,
+  user: { username: string; seat?: boolean; role?: string; status?: string; password?: string },
+): Promise<number> {
+  const doc = {
+    username: user.username,
+    'license.seat': String(user.seat ?? true),
+    status: user.status ?? 'active',
+    'permissions.user': { role: user.role ?? 'Viewer' },
+  };
+  const q = user.password ? `?accountpassword=${encodeURIComponent(user.password)}` : '';
+  const res = await call(base, `/@api/deki/users${q}`, {
+    method: 'POST',
+    headers: { ...bearer(adminAuthtoken), 'Content-Type': 'application/json' },
+    body: JSON.stringify(doc),
+  });
+  if (res.status !== 200) throw new Error(`create user failed: ${res.status} ${res.text}`);
+  return Number(res.json['@id']);
+}
+
+export async function setUser(base: string, adminAuthtoken: string, id: number, fields: Record<string, unknown>): Promise<Response> {
+  return call(base, `/@api/deki/users/${id}`, {
+    method: 'PUT',
+    headers: { ...bearer(adminAuthtoken), 'Content-Type': 'application/json' },
+    body: JSON.stringify(fields),
+  });
+}
