@@ -30,11 +30,13 @@ export function textElWithAttrs(name: string, attrs: Record<string, string | und
   return { name, attrs, text: value };
 }
 
-const xmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const xmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
-function escapeXml(s: string): string {
+/** Escapes text or (with `attribute`) an attribute value, which also needs `"` escaped. */
+function escapeXml(s: string, attribute = false): string {
   // Characters XML 1.0 cannot carry at all are dropped rather than producing an unparseable document.
-  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '').replace(/[&<>"']/g, (c) => xmlEscapes[c]!);
+  const clean = s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+  return clean.replace(attribute ? /[&<>"]/g : /[&<>]/g, (c) => xmlEscapes[c]!);
 }
 
 function definedAttrs(e: Element): [string, string][] {
@@ -44,7 +46,7 @@ function definedAttrs(e: Element): [string, string][] {
 /** Renders the element as an XML string (no declaration, like DReAM's compact output). */
 export function toXml(e: Element): string {
   const attrs = definedAttrs(e)
-    .map(([k, v]) => ` ${k}="${escapeXml(v)}"`)
+    .map(([k, v]) => ` ${k}="${escapeXml(v, true)}"`)
     .join('');
   const inner = (e.text !== undefined ? escapeXml(e.text) : '') + (e.children ?? []).map(toXml).join('');
   return inner === '' ? `<${e.name}${attrs}/>` : `<${e.name}${attrs}>${inner}</${e.name}>`;
