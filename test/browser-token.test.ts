@@ -1,0 +1,133 @@
+/**
+ * Browser tokens (SPEC 4.5): the key admits cross-origin requests from matching origins only, adds
+ * CORS headers, answers preflight, and leaves identity to the browser's session or Anonymous.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { hostMatches, parseHostPatterns } from '../src/tokens/host-pattern.js';
+import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import { bearer, call, signIn } from './helpers/http.js';
+
+let server: TestServer;
+let admin: string;
+let browserKey: string;
+
+before(async () => {
+  server = await startServer();
+  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  const res = await call(server.url, '/@api/deki/site/developer-tokens', {
+    method: 'POST',
+    headers: { ...bearer(admin), 'Content-Type': 'application/xml' },
+    body: '<developer-token type="browser"><name>widget</name><host>*.example.com, crm.example.org</host></developer-token>',
+  });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.secret, undefined, 'browser tokens have no secret');
+  assert.equal(res.json.host, '*.example.com,crm.example.org');
+  browserKey = res.json.key as string;
+});
+after(() => server.close());
+
+describe('host patterns', () => {
+  test('* matches one or more labels, never the bare domain', () => {
+    const patterns = ['*.example.com', 'crm.example.org'];
+    for (const host of ['a.example.com', 'a.b.example.com', 'CRM.example.org']) assert.ok(hostMatches(patterns, host), host);
+    for (const host of ['example.com', 'badexample.com', 'example.com.evil.net', 'x.crm.example.org']) assert.ok(!hostMatches(patterns, host), host);
+  });
+
+  test('invalid patterns are named', () => {
+    for (const bad of ['https://a.example.com', 'a.example.com:8080', '*', '*.com', 'a..b', 'foo/bar', '-a.example.com', 'a.*.example.com']) {
+      assert.deepEqual(parseHostPatterns(bad), { invalid: bad }, bad);
+    }
+    assert.deepEqual(parseHostPatterns(' A.example.com ,, localhost,127.0.0.1'), { patterns: ['a.example.com', 'localhost', '127.0.0.1'] });
+  });
+});
+
+describe('requests with a browser key', () => {
+  const withKey = (origin: string | undefined, headers: Record<string, string> = {}) =>
+    call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': browserKey, ...(origin ? { Origin: origin } : {}), ...headers } });
+
+  test('a matching origin gets CORS headers and acts as Anonymous without a session', async () => {
+    const res = await withKey('https://app.example.com');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
+    assert.match(res.headers.get('vary') ?? '', /Origin/);
+    assert.equal(res.json.username, 'Anonymous');
+  });
+
+  test("identity is the browser's session cookie", async () => {
+    const res = await withKey('http://crm.example.org:3000', { Cookie: `authtoken=${admin}` });
+    assert.equal(res.status, 200);
+    assert.equal(res.json.username, 'admin');
+  });
+
+  test('a foreign or missing Origin is refused', async () => {
+    for (const origin of ['https://example.com', 'https://evil.net', 'null', undefined]) {
+      const res = await withKey(origin);
+      assert.equal(res.status, 403, String(origin));
+      assert.equal(res.json.message, 'browser token is not allowed from this origin');
+      assert.equal(res.headers.get('access-control-allow-origin'), null);
+    }
+  });
+
+  test('the site itself may use its browser token', async () => {
+    assert.equal((await withKey(server.url)).status, 200);
+  });
+
+  test('the key stops working when the token is deleted', async () => {
+    const res = await call(server.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ '@type': 'browser', name: 'short-lived', host: 'short.example.net' }),
+    });
+    const key = res.json.key as string;
+    const ok = await call(server.url, '/@api/deki/pages/home/info', { headers: { 'X-Deki-Token': key, Origin: 'https://short.example.net' } });
+    assert.equal(ok.status, 200);
+    await call(server.url, `/@api/deki/site/developer-tokens/${res.json['@id']}`, { method: 'DELETE', headers: bearer(admin) });
+    const gone = await call(server.url, '/@api/deki/pages/home/info', { headers: { 'X-Deki-Token': key, Origin: 'https://short.example.net' } });
+    assert.equal(gone.status, 403);
+    assert.equal(gone.json.message, 'invalid server token signature');
+  });
+});
+
+describe('preflight', () => {
+  const preflight = (origin: string, requested = 'x-deki-token,content-type') =>
+    fetch(`${server.url}/@api/deki/users/current`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': requested },
+    });
+
+  test('a matching origin gets 204 with the allowed methods and headers', async () => {
+    const res = await preflight('https://deep.app.example.com');
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://deep.app.example.com');
+    assert.equal(res.headers.get('access-control-allow-methods'), 'GET, POST, PUT, DELETE');
+    assert.equal(res.headers.get('access-control-allow-headers'), 'X-Deki-Token, Content-Type, X-Requested-With, X-Deki-Requested-With, Authorization');
+    assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
+  });
+
+  test('a foreign origin, or a preflight not asking for X-Deki-Token, is refused', async () => {
+    assert.equal((await preflight('https://evil.net')).status, 403);
+    assert.equal((await preflight('https://app.example.com', 'content-type')).status, 403);
+  });
+});
+
+describe('creating browser tokens', () => {
+  const create = (body: Record<string, string>) =>
+    call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  test('host is required and validated; restriction and JWT are server-only', async () => {
+    const noHost = await create({ '@type': 'browser', name: 'x' });
+    assert.equal(noHost.status, 400);
+    assert.match(noHost.json.message as string, /^host is required/);
+    const badHost = await create({ '@type': 'browser', name: 'x', host: 'https://x.example.com' });
+    assert.equal(badHost.status, 400);
+    assert.equal(badHost.json.message, "host pattern 'https://x.example.com' is not valid: use hostnames such as crm.example.com or *.example.com");
+    const restricted = await create({ '@type': 'browser', name: 'x', host: 'a.example.com', 'restricted-by-user-id': '1' });
+    assert.equal(restricted.status, 400);
+    assert.equal(restricted.json.message, 'restricted-by-user-id is only allowed on server tokens');
+    const serverHost = await create({ '@type': 'server', name: 'x', host: 'a.example.com' });
+    assert.equal(serverHost.status, 400);
+    assert.equal(serverHost.json.message, 'host is only allowed on browser and oauth tokens');
+  });
+});
