@@ -29,7 +29,7 @@ function siteConfig(flags: SiteFlags, overrides: Partial<Config> = {}): Config {
 
 /** Runs an admin command against the site's store, then closes it. */
 async function withSite<T>(flags: SiteFlags, fn: (site: OpenedSite) => Promise<T>): Promise<T> {
-  const site = await openSite(siteConfig(flags), flags.databaseUrl ?? process.env.GATEHOUSE_DATABASE_URL);
+  const site = await openSite(siteConfig(flags), { databaseUrl: flags.databaseUrl ?? process.env.GATEHOUSE_DATABASE_URL, role: 'tool' });
   try {
     return await fn(site);
   } finally {

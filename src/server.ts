@@ -57,7 +57,7 @@ function rawError(socket: Socket, status: number, message: string): void {
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<BuiltApp> {
-  const { ctx, store, generatedAdminPassword } = await openSite(config, opts.databaseUrl);
+  const { ctx, store, generatedAdminPassword } = await openSite(config, { databaseUrl: opts.databaseUrl, role: 'server' });
   const stages = makeStages(ctx);
 
   const app = Fastify({

@@ -59,7 +59,14 @@ export interface PagesTable {
   modified_by: number;
 }
 
+/** Site-wide values the server records for its other tools (the CLI): `site_url`. */
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
 export interface Database {
+  settings: SettingsTable;
   users: UsersTable;
   sessions: SessionsTable;
   developer_tokens: DeveloperTokensTable;

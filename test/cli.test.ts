@@ -1,0 +1,95 @@
+/**
+ * The `gatehouse` CLI (SPEC 6): every command has --help; token and user commands work on the data
+ * directory, and a running server sees what they do at once.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { signServerToken } from '../client/sign.js';
+import { startServer, tempDir, type TestServer } from './helpers/server.js';
+import { bearer, call } from './helpers/http.js';
+
+const run = promisify(execFile);
+const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+async function gatehouse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      env: { ...process.env, GATEHOUSE_MASTER_KEY: MASTER_KEY, ...env },
+    });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+describe('help', () => {
+  test('every command answers --help', async () => {
+    for (const cmd of [[], ['serve'], ['token'], ['token', 'create'], ['token', 'list'], ['token', 'show'], ['token', 'revoke'], ['user'], ['user', 'create'], ['user', 'list'], ['user', 'update'], ['sign']]) {
+      const res = await gatehouse([...cmd, '--help']);
+      assert.equal(res.code, 0, cmd.join(' '));
+      assert.match(res.stdout, /^Usage: gatehouse/, cmd.join(' '));
+    }
+  });
+});
+
+describe('token and user commands against a running server', () => {
+  let server: TestServer;
+  const dataDir = tempDir();
+  const cli = (args: string[]) => gatehouse([...args, '--data-dir', dataDir]);
+
+  before(async () => {
+    server = await startServer({ dataDir, env: { GATEHOUSE_MASTER_KEY: MASTER_KEY } });
+  });
+  after(() => server.close());
+
+  test('user create, list, update; token create with a JWT, list, show, revoke', async () => {
+    const created = await cli(['user', 'create', 'cli-bot', '--role', 'Viewer', '--seat', 'true', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    const userId = (JSON.parse(created.stdout) as { id: number }).id;
+    assert.match((await cli(['user', 'list', '--filter', 'cli-'])).stdout, /cli-bot\tactive\tseated\tViewer/);
+
+    const token = await cli(['token', 'create', '--name', 'from the cli', '--restricted-user', String(userId), '--json']);
+    assert.equal(token.code, 0, token.stderr);
+    const { id, key, secret, jwt } = JSON.parse(token.stdout) as { id: number; key: string; secret: string; jwt: string };
+    assert.match(secret, /^[0-9a-f]{64}$/);
+    const me = await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+    assert.equal(me.json['@id'], String(userId));
+    const signed = await call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key, secret, user: userId }) } });
+    assert.equal(signed.json.username, 'cli-bot');
+
+    const list = await cli(['token', 'list']);
+    assert.match(list.stdout, new RegExp(`${id}\\tserver\\t${key.slice(0, 8)}…\\tJWT\\tfrom the cli`));
+    const show = await cli(['token', 'show', String(id), '--json']);
+    assert.equal((JSON.parse(show.stdout) as { restrictedByUsername: string }).restrictedByUsername, 'cli-bot');
+    assert.ok(!show.stdout.includes(secret) && !list.stdout.includes(secret), 'list and show never print the secret');
+
+    const deactivated = await cli(['user', 'update', 'cli-bot', '--status', 'inactive']);
+    assert.equal(deactivated.code, 0, deactivated.stderr);
+    assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) })).json.message, 'invalid user requesting');
+    await cli(['user', 'update', String(userId), '--status', 'active']);
+
+    assert.equal((await cli(['token', 'revoke', String(id)])).code, 0);
+    const after = await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+    assert.equal(after.status, 403);
+    assert.equal(after.json.message, 'invalid json web token');
+  });
+
+  test('errors are one clear line and a non-zero exit', async () => {
+    const missing = await cli(['token', 'revoke', '424242']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'gatehouse: developer token not found\n');
+    const badHost = await cli(['token', 'create', '--type', 'browser', '--name', 'b', '--host', 'https://x']);
+    assert.equal(badHost.code, 1);
+    assert.match(badHost.stderr, /host pattern 'https:\/\/x' is not valid/);
+  });
+});
+
+test('sign prints the documented signature', async () => {
+  const res = await gatehouse(['sign', '--key', 'foo', '--secret', 'bar', '--user', '=admin', '--epoch', '1413073249']);
+  assert.equal(res.stdout, 'tkn_foo_1413073249_=admin_7c2ff7bbe39979a0d0734b314a6d44804383e4647b24cace4868a203b89f702c\n');
+  const legacy = await gatehouse(['sign', '--key', 'foo', '--secret', 'bar', '--user', '123', '--epoch', '1413073249', '--format', 'legacy']);
+  assert.equal(legacy.stdout, 'foo_1413073249_123_06fbb9f1900f25333d3ea92b1f0074890d349e469b38e1ed6605e475da313200\n');
+});
