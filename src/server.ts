@@ -14,6 +14,7 @@ import { stages as makeStages } from './auth/stages.js';
 import type { RawBody } from './dream/body.js';
 import { toXml } from './dream/document.js';
 import { errorDocument, makeErrorHandler } from './dream/error-handler.js';
+import { parseQuery } from './dream/query.js';
 import { DekiError, statusTitle } from './errors.js';
 import { pageRoutes } from './pages/routes.js';
 import { openSite } from './open.js';
@@ -73,7 +74,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     bodyLimit: config.bodyLimit,
     // Header values of 16 KiB (long JWTs, cookies) must reach us so we can answer with a document.
     http: { maxHeaderSize: 64 * 1024 },
-    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true, querystringParser: parseQuery },
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
       if (err.code === 'HPE_HEADER_OVERFLOW') return rawError(socket, 431, new DekiError('HEADERS_TOO_LARGE').message);
