@@ -33,9 +33,17 @@ export function parseXmlBody(text: string): BodyDocument {
   if (text.trim() === '') throw new DekiError('BODY_REQUIRED');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new DekiError('BAD_REQUEST_BODY', `XML: ${valid.err.msg} (line ${valid.err.line})`);
-  const parsed = parser.parse(text) as Record<string, unknown>;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parser.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    // The parser refuses what the validator lets through: nesting past 100 levels, element names
+    // such as __proto__. Both are the client's document, not our fault.
+    throw new DekiError('BAD_REQUEST_BODY', `XML: ${err instanceof Error ? err.message : 'parse error'}`);
+  }
   const roots = Object.keys(parsed);
-  if (roots.length !== 1) throw new DekiError('BAD_REQUEST_BODY', 'XML: a document has exactly one root element');
+  // Two roots of the same name arrive as one key holding a list.
+  if (roots.length !== 1 || Array.isArray(parsed[roots[0]!])) throw new DekiError('BAD_REQUEST_BODY', 'XML: a document has exactly one root element');
   const root = roots[0]!;
   const content = parsed[root];
   const value = typeof content === 'object' && content !== null && !Array.isArray(content) ? (content as Record<string, unknown>) : {};
