@@ -22,6 +22,7 @@ import type { Store } from './store/database.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { authenticateRoutes } from './users/authenticate.js';
 import { userRoutes } from './users/routes.js';
+import { dashboardRoutes } from './web/dashboard.js';
 
 export interface BuiltApp {
   readonly app: FastifyInstance;
@@ -123,6 +124,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   );
 
   app.get('/', async (_request, reply) => reply.redirect('/dashboard/integrations/api-tokens', 302));
+  await app.register(dashboardRoutes());
 
   app.addHook('onClose', async () => store.close());
   return { app, ctx, store, generatedAdminPassword };

@@ -1,0 +1,77 @@
+/**
+ * Decides what the visitor sees: sign-in for a visitor without a session, the Admin-role notice for
+ * a signed-in non-admin, the token page for an admin.
+ */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { getCurrentUser, type User } from '../api';
+import { describe } from '../messages';
+import { navigate, returnTarget, SIGN_IN_PATH, signInPath, TOKENS_PATH, useLocation } from '../router';
+import { AdminRequired } from './AdminRequired';
+import { Breadcrumbs } from './Breadcrumbs';
+import { Header } from './Header';
+import { NotFound } from './NotFound';
+import { SignInPage } from './SignInPage';
+import { TokensPage } from './TokensPage';
+
+type Session = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; user: User };
+
+/** SPEC 2: an admin is active, seated and has the Admin role. The API checks again on every call. */
+function isAdmin(user: User): boolean {
+  return user.active && user.seated && user.role === 'Admin';
+}
+
+export function App() {
+  const url = useLocation();
+  const [session, setSession] = useState<Session>({ state: 'loading' });
+
+  const refresh = useCallback(async () => {
+    try {
+      setSession({ state: 'ready', user: await getCurrentUser() });
+    } catch (err) {
+      setSession({ state: 'failed', message: describe(err) });
+    }
+  }, []);
+
+  useEffect(() => void refresh(), [refresh]);
+
+  const path = url.pathname.replace(/\/+$/, '');
+  const onTokens = path === TOKENS_PATH || path === '/dashboard';
+  const signedIn = session.state === 'ready' && !session.user.anonymous;
+
+  // Redirects happen after render, so the address bar and the page agree.
+  useEffect(() => {
+    if (session.state !== 'ready') return;
+    if (path === '/dashboard') navigate(TOKENS_PATH);
+    else if (onTokens && !signedIn) navigate(signInPath(url));
+    else if (path === SIGN_IN_PATH && signedIn) navigate(returnTarget(url));
+  }, [session, path, onTokens, signedIn, url.href]);
+
+  if (session.state === 'loading') {
+    return <p class="loading" role="status">Loading…</p>;
+  }
+  if (session.state === 'failed') {
+    return (
+      <main id="main" class="page narrow">
+        <h1>API Token Management</h1>
+        <p role="alert" class="error-box">{session.message}</p>
+        <button type="button" class="button" onClick={() => void refresh()}>Try again</button>
+      </main>
+    );
+  }
+  if (path === SIGN_IN_PATH) {
+    return signedIn ? null : <SignInPage onSignedIn={refresh} />;
+  }
+  if (!onTokens) {
+    return <NotFound />;
+  }
+  if (!signedIn) return null;
+
+  const user = session.user;
+  return (
+    <>
+      <Header user={user} onSignedOut={() => void refresh()} />
+      <Breadcrumbs />
+      {isAdmin(user) ? <TokensPage user={user} onSessionLost={() => void refresh()} /> : <AdminRequired user={user} />}
+    </>
+  );
+}

@@ -1,0 +1,37 @@
+/** A yes/no question in its own modal. Focus starts on the safe answer. */
+import type { ComponentChildren } from 'preact';
+import { Modal } from './Modal';
+
+interface Props {
+  id: string;
+  title: string;
+  children: ComponentChildren;
+  cancelLabel: string;
+  confirmLabel: string;
+  busy?: boolean;
+  error?: string | undefined;
+  onCancel: () => void;
+  onConfirm: () => void;
+}
+
+export function ConfirmDialog({ id, title, children, cancelLabel, confirmLabel, busy, error, onCancel, onConfirm }: Props) {
+  return (
+    <Modal role="alertdialog" class="confirm" labelledBy={`${id}-title`} describedBy={`${id}-body`} onRequestClose={() => !busy && onCancel()}>
+      <h2 id={`${id}-title`}>{title}</h2>
+      <div id={`${id}-body`}>{children}</div>
+      {error ? (
+        <p role="alert" class="error-box">
+          {error}
+        </p>
+      ) : null}
+      <div class="actions">
+        <button type="button" class="button secondary" autofocus onClick={onCancel} aria-disabled={busy ? true : undefined}>
+          {cancelLabel}
+        </button>
+        <button type="button" class="button danger" onClick={() => !busy && onConfirm()} aria-disabled={busy ? true : undefined}>
+          {confirmLabel}
+        </button>
+      </div>
+    </Modal>
+  );
+}

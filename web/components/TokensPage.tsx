@@ -1,0 +1,99 @@
+/**
+ * API Token Management: the create form, the list, and the one-time "API Token created" dialog.
+ * The dialog's data lives here, apart from the list's, so a list refresh or a list error can never
+ * unmount it (dashboard research §3.2).
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { type CreatedToken, listTokens, type Token, type User } from '../api';
+import { ApiError, describe } from '../messages';
+import { CreatedDialog } from './CreatedDialog';
+import { CreateTokenForm } from './CreateTokenForm';
+import { TokenList } from './TokenList';
+
+type Listing = { state: 'loading' } | { state: 'disabled'; message: string } | { state: 'failed'; message: string } | { state: 'ready'; tokens: Token[] };
+
+export interface Created {
+  token: CreatedToken;
+  /** Who the JWT acts as, when one was issued. */
+  actsAs: string | undefined;
+}
+
+export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost: () => void }) {
+  const [listing, setListing] = useState<Listing>({ state: 'loading' });
+  const [created, setCreated] = useState<Created | null>(null);
+  const [notice, setNotice] = useState({ n: 0, text: '' });
+  const listHeading = useRef<HTMLHeadingElement>(null);
+
+  const announce = useCallback((text: string) => setNotice((prev) => ({ n: prev.n + 1, text })), []);
+
+  const reload = useCallback(async () => {
+    try {
+      setListing({ state: 'ready', tokens: await listTokens() });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'TOKENS_DISABLED') setListing({ state: 'disabled', message: err.message });
+      else if (err instanceof ApiError && err.code === 'ADMIN_REQUIRED') onSessionLost();
+      else setListing({ state: 'failed', message: describe(err) });
+    }
+  }, [onSessionLost]);
+
+  useEffect(() => void reload(), [reload]);
+
+  function onCreated(result: Created) {
+    setCreated(result);
+    void reload();
+  }
+
+  function onDialogClosed() {
+    const name = created?.token.name ?? '';
+    // Drop the only reference to the secret and the JWT: nothing rendered after this holds them.
+    setCreated(null);
+    announce(`Token “${name}” created. It is listed below; its secret and JWT are not kept by this page.`);
+    listHeading.current?.focus();
+  }
+
+  if (listing.state === 'disabled') {
+    return (
+      <main id="main" class="page">
+        <h1>API Token Management</h1>
+        <div class="notice-box" role="alert">
+          <h2>API token management is not enabled</h2>
+          <p>{listing.message}</p>
+          <p>
+            The operator enables it by starting Gatehouse with <code>GATEHOUSE_TOKEN_MANAGEMENT=on</code>.
+          </p>
+        </div>
+      </main>
+    );
+  }
+
+  return (
+    <main id="main" class="page">
+      <h1>API Token Management</h1>
+      <p class="lead">
+        Tokens let integrations use this site's API: <strong>Server</strong> tokens sign requests from a backend, bot or script;{' '}
+        <strong>Browser</strong> tokens let pages on hosts you name call the API from a browser.
+      </p>
+      <p role="status" class="notice">
+        {notice.text ? <span key={notice.n}>{notice.text}</span> : null}
+      </p>
+      <CreateTokenForm currentUser={user} onCreated={onCreated} />
+      <section class="card" aria-labelledby="token-list-title">
+        <h2 id="token-list-title" ref={listHeading} tabIndex={-1}>
+          API tokens
+          {listing.state === 'ready' ? <span class="count"> ({listing.tokens.length})</span> : null}
+        </h2>
+        {listing.state === 'loading' ? <p class="muted">Loading tokens…</p> : null}
+        {listing.state === 'failed' ? (
+          <div class="error-box" role="alert">
+            <p>{listing.message}</p>
+            <button type="button" class="button secondary small" onClick={() => void reload()}>
+              Try again
+            </button>
+          </div>
+        ) : null}
+        {listing.state === 'ready' ? <TokenList tokens={listing.tokens} onDeleted={(t) => { announce(`Token “${t.name}” deleted. Its signatures${t.jwtIssued ? ' and its JWT' : ''} no longer work.`); listHeading.current?.focus(); void reload(); }} /> : null}
+      </section>
+      {created ? <CreatedDialog created={created} onClosed={onDialogClosed} /> : null}
+    </main>
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * The one place where API failures become words (STYLE: errors turned into words by their code).
+ *
+ * The API's error document carries a status and the exact SPEC message, not a code. The messages
+ * come from the server's own registry (`src/errors.ts`), so the code is recovered by matching the
+ * message against that registry: a new message there is at worst shown as the server wrote it.
+ */
+import { type ErrorCode, errors } from '../src/errors';
+
+/** A form field an error belongs next to. */
+export type Field = 'name' | 'host' | 'user';
+
+interface Words {
+  text: (detail: string) => string;
+  field?: Field;
+}
+
+const words: Partial<Record<ErrorCode, Words>> = {
+  LOGIN_FAILED: { text: () => 'That username and password do not match. Check both and try again.' },
+  USER_INVALID: { text: () => 'This account is not active. Ask an admin to reactivate it.' },
+  ANONYMOUS_IMMUTABLE: { text: () => 'The Anonymous account cannot sign in. Use your own username.' },
+  ADMIN_REQUIRED: { text: () => 'This needs an active, seated user with the Admin role.' },
+  TOKENS_DISABLED: {
+    text: () =>
+      'API token management is not enabled for this site. Ask the operator of this Gatehouse to enable it (on CXone Expert, contact your Customer Success Manager).',
+  },
+  TOKEN_ALLOWANCE_REACHED: {
+    text: () => 'This site has reached its API token allowance. Delete a token that is no longer used, or ask the operator to raise the allowance.',
+  },
+  TOKEN_NAME_INVALID: { text: () => 'Give the token a name of 1 to 255 characters.', field: 'name' },
+  TOKEN_HOST_REQUIRED: { text: () => 'A browser token needs at least one host, for example *.example.com.', field: 'host' },
+  TOKEN_HOST_INVALID: { text: (pattern) => hostPatternWords(pattern), field: 'host' },
+  TOKEN_HOST_ON_SERVER: { text: () => 'Server tokens have no hosts: leave Host empty or choose Browser.', field: 'host' },
+  TOKEN_RESTRICTION_INVALID: { text: () => 'That user cannot be picked: they no longer exist, or are Anonymous. Choose another user.', field: 'user' },
+  TOKEN_RESTRICTION_NOT_SERVER: { text: () => 'Only server tokens can be restricted to a user.', field: 'user' },
+  TOKEN_NOT_FOUND: { text: () => 'This token no longer exists: it may have been deleted already.' },
+  CSRF_REFUSED: { text: () => 'Gatehouse refused the request as a possible cross-site request. Reload the page and try again.' },
+  BODY_TOO_LARGE: { text: () => 'That is too much text for one request. Shorten the name or the hosts.' },
+};
+
+/** Words for a host pattern refused by the page's own check or by the server. */
+export function hostPatternWords(pattern: string): string {
+  return `“${pattern}” is not a valid host pattern. Use hostnames such as crm.example.com or *.example.com, separated by commas.`;
+}
+
+/** The registry code whose message template produced `message`, and what filled its `%s`. */
+function identify(message: string): { code: ErrorCode; detail: string } | undefined {
+  for (const [code, [, template]] of Object.entries(errors) as [ErrorCode, readonly [number, string]][]) {
+    if (!template.includes('%s')) {
+      if (template === message) return { code, detail: '' };
+      continue;
+    }
+    const [before = '', after = ''] = template.split('%s');
+    if (message.startsWith(before) && message.endsWith(after) && message.length >= before.length + after.length) {
+      return { code, detail: message.slice(before.length, message.length - after.length) };
+    }
+  }
+  return undefined;
+}
+
+/** A failed API call, already in words. `code` is the registry code when the message is known. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode | 'NETWORK' | undefined;
+  readonly field: Field | undefined;
+
+  constructor(status: number, code: ApiError['code'], words: string, field?: Field) {
+    super(words);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+
+  static network(): ApiError {
+    return new ApiError(0, 'NETWORK', 'Gatehouse could not be reached. Check the connection and try again.');
+  }
+
+  static async fromResponse(res: Response): Promise<ApiError> {
+    let message = '';
+    try {
+      const doc = (await res.json()) as { message?: unknown };
+      if (typeof doc.message === 'string') message = doc.message;
+    } catch {
+      // No JSON body (a proxy's error page): the status alone decides the words below.
+    }
+    const known = identify(message);
+    const entry = known ? words[known.code] : undefined;
+    if (known && entry) return new ApiError(res.status, known.code, entry.text(known.detail), entry.field);
+    if (res.status >= 500) {
+      const id = res.headers.get('X-Request-Id');
+      return new ApiError(res.status, known?.code, `Gatehouse had an internal problem and did not finish. Try again; if it persists, give the operator this request id: ${id ?? 'unknown'}.`);
+    }
+    // A message the dashboard has no words of its own for: the server's words, with a capital.
+    const fallback = message ? `${message.charAt(0).toUpperCase()}${message.slice(1)}.` : `The request failed (HTTP ${res.status}).`;
+    return new ApiError(res.status, known?.code, fallback);
+  }
+}
+
+/** Words for anything a call may throw. */
+export function describe(err: unknown): string {
+  return err instanceof ApiError ? err.message : 'Something went wrong in the page. Reload it and try again.';
+}
