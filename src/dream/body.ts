@@ -21,7 +21,10 @@ const parser = new XMLParser({
   ignorePiTags: true,
   trimValues: true,
   processEntities: true,
-  htmlEntities: false,
+  // Character references (`&#233;`, `&#xE9;`) must decode, as in any XML parser: Python's ElementTree
+  // writes non-ASCII that way. This option is what turns them on; it also decodes HTML's named
+  // entities (`&nbsp;`), which a strict parser would refuse and which were otherwise kept as text.
+  htmlEntities: true,
 });
 
 // A DTD can declare entities that expand without bound or read local files; refuse before parsing.
