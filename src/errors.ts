@@ -13,11 +13,11 @@ export const errors = {
   BODY_NOT_DOCUMENT: [400, 'request body must be an XML or JSON document'],
   BODY_ROOT_WRONG: [400, "request body must be a '%s' document"],
   HEADERS_TOO_LARGE: [431, 'request headers are too large'],
+  HTTP_INVALID: [400, 'request is not valid HTTP'],
   BAD_URL: [400, 'request URL is not valid: check its percent-encoding'],
   BAD_PATH_ID: [400, "'%s' is not a valid id: use an integer, a keyword or '=' and a name"],
   BAD_QUERY: [400, "query parameter '%s' is not valid: %s"],
   NOT_FOUND: [404, 'resource not found'],
-  METHOD_NOT_ALLOWED: [405, 'method not allowed on this resource'],
   INTERNAL: [500, 'internal error'],
 
   // Credentials (SPEC 3, 4.3, 4.4, 4.5)

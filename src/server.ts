@@ -44,7 +44,8 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY, '$1[redacted]');
 }
 
-function rawError(socket: Socket, status: number, message: string): void {
+function rawError(socket: Socket, err: DekiError): void {
+  const { status, message } = err;
   const body = toXml({
     name: 'error',
     children: [
@@ -78,8 +79,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true, querystringParser: parseQuery },
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
-      if (err.code === 'HPE_HEADER_OVERFLOW') return rawError(socket, 431, new DekiError('HEADERS_TOO_LARGE').message);
-      return rawError(socket, 400, 'request is not valid HTTP');
+      if (err.code === 'HPE_HEADER_OVERFLOW') return rawError(socket, new DekiError('HEADERS_TOO_LARGE'));
+      return rawError(socket, new DekiError('HTTP_INVALID'));
     },
     frameworkErrors: (err, request, reply) => {
       const deki = err.code === 'FST_ERR_BAD_URL' ? new DekiError('BAD_URL') : new DekiError('NOT_FOUND');

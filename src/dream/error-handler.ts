@@ -41,7 +41,8 @@ export function makeErrorHandler(siteUrl: string, bodyLimit: number) {
     const deki = err instanceof DekiError ? err : fromFastify(err, bodyLimit);
     if (!deki) {
       request.log.error({ err }, 'unhandled error');
-      return sendDocument(request, reply, errorDocument(request, siteUrl, 500, 'internal error'), 500);
+      const internal = new DekiError('INTERNAL');
+      return sendDocument(request, reply, errorDocument(request, siteUrl, internal.status, internal.message), internal.status);
     }
     if (deki.status >= 500) request.log.error({ err }, deki.message);
     return sendDocument(request, reply, errorDocument(request, siteUrl, deki.status, deki.message), deki.status);
