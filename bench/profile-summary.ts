@@ -1,0 +1,86 @@
+/**
+ * Summarises a V8 CPU profile (`node --cpu-prof`, or `npm run bench -- --profile`): where the
+ * server's time went, by function (self and inclusive time) and by package, so a slow figure can be
+ * traced to a function and its share of the time rather than guessed at.
+ *
+ *   node --import tsx bench/profile-summary.ts bench/results/profiles/gatehouse-small.cpuprofile [top=25]
+ */
+import fs from 'node:fs';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const file = process.argv[2];
+const top = Number(process.argv[3] ?? 25);
+if (!file) throw new TypeError('usage: profile-summary.ts <file.cpuprofile> [top]');
+const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+function label(f: CallFrame): string {
+  const where = f.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '~/').replace(/^.*?\/(src|bench|client)\//, '$1/');
+  return `${f.functionName || '(anonymous)'} ${where ? `${where}:${f.lineNumber + 1}` : ''}`.trim();
+}
+
+/** Which package or area a frame belongs to: a node_modules package, our src/, node itself, or V8. */
+function area(f: CallFrame): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url);
+  if (m) return m[1]!;
+  if (/\/src\//.test(f.url)) return 'gatehouse src/';
+  if (f.url.startsWith('node:')) return 'node core';
+  if (f.functionName === '(garbage collector)') return 'GC';
+  if (f.functionName === '(idle)' || f.functionName === '(program)') return f.functionName;
+  return f.url ? 'other' : `(native) ${f.functionName}`;
+}
+
+const self = new Map<string, number>();
+const inclusive = new Map<string, number>();
+const areas = new Map<string, number>();
+let total = 0;
+let idle = 0;
+profile.samples.forEach((id, i) => {
+  const dt = profile.timeDeltas[i] ?? 0;
+  const node = byId.get(id);
+  if (!node) return;
+  total += dt;
+  if (node.callFrame.functionName === '(idle)') idle += dt;
+  self.set(label(node.callFrame), (self.get(label(node.callFrame)) ?? 0) + dt);
+  areas.set(area(node.callFrame), (areas.get(area(node.callFrame)) ?? 0) + dt);
+  // Inclusive: each function once per sample, however deep it recurses.
+  const seen = new Set<string>();
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    const l = label(byId.get(cur)!.callFrame);
+    if (seen.has(l)) continue;
+    seen.add(l);
+    inclusive.set(l, (inclusive.get(l) ?? 0) + dt);
+  }
+});
+
+const busy = total - idle;
+const pct = (x: number) => `${((100 * x) / busy).toFixed(1).padStart(5)}%`;
+const print = (title: string, m: Map<string, number>, skip: (k: string) => boolean = () => false) => {
+  process.stdout.write(`\n${title} (share of ${(busy / 1e6).toFixed(1)} s busy, idle excluded)\n`);
+  [...m]
+    .filter(([k]) => !skip(k) && !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .forEach(([k, v]) => process.stdout.write(`${pct(v)}  ${k}\n`));
+};
+print('By area, self time', areas);
+print('By function, self time', self);
+print('By function, inclusive time (only our src/)', inclusive, (k) => !/ src\//.test(k));

@@ -1,0 +1,271 @@
+/**
+ * `npm run bench`: measures issue 4's targets side by side in one run and writes the results
+ * (bench/lib/report.ts). Phases, in order, each skipped with a reason rather than failing the run:
+ *
+ *   setup       one Gatehouse makes the tokens and sessions through the API, then stops; its data
+ *               directory is copied and the copy filled to a million tokens (bench/lib/bulk-tokens.ts)
+ *   throughput  users/current as Anonymous, session, JWT, signature; the two peers (bench/peers/)
+ *   scale       JWT and signature latency and RSS, small store vs the million-token copy
+ *   create      token creations per second through the API
+ *   revocation  two nodes on PostgreSQL (bench/lib/revocation.ts)
+ *
+ * Flags: --quick, --only=<phases>, --connections=N, --dist, --profile.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { bulkInsertTokens } from './lib/bulk-tokens.js';
+import { environment, snapshot } from './lib/environment.js';
+import { CURRENT_USER, createServerTokens, currentUserStatus, type ServerToken, signIn, TOKENS } from './lib/gatehouse-api.js';
+import { type LoadResult, medianOf, runLoad } from './lib/load.js';
+import { mintPeerJwts } from './lib/peer-tokens.js';
+import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir } from './lib/processes.js';
+import { consoleTable, type RunSettings, writeResults } from './lib/report.js';
+import { measureRevocation } from './lib/revocation.js';
+import { makeSignaturePool } from './lib/signatures.js';
+import { type Figures, rows, type Scale, type StoreFigures, type Throughput } from './lib/verdicts.js';
+
+const PHASES = ['throughput', 'scale', 'create', 'revocation'] as const;
+type Phase = (typeof PHASES)[number];
+
+function flag(name: string): string | undefined {
+  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  return hit === undefined ? undefined : (hit.split('=')[1] ?? 'true');
+}
+
+const quick = flag('quick') !== undefined;
+const only = flag('only')?.split(',');
+for (const p of only ?? []) if (!(PHASES as readonly string[]).includes(p)) throw new TypeError(`--only: unknown phase '${p}' (${PHASES.join(', ')})`);
+const settings: RunSettings = {
+  quick,
+  connections: Number(flag('connections') ?? 10),
+  rounds: quick ? 1 : 3,
+  secondsPerRound: quick ? 2 : 5,
+  warmupSeconds: quick ? 1 : 2,
+  apiTokens: quick ? 200 : 1000,
+  poolSize: 100,
+  sessions: 10,
+  largeStore: quick ? 100_000 : 1_000_000,
+  revocations: quick ? 20 : 200,
+  createSeconds: quick ? 2 : 5,
+  gatehouse: flag('dist') ? 'dist' : 'tsx',
+  phases: only ?? [...PHASES],
+};
+const profileDir = flag('profile') ? path.join(REPO_ROOT, 'bench', 'results', 'profiles') : undefined;
+const wants = (p: Phase) => settings.phases.includes(p);
+const log = (line: string) => process.stdout.write(line + '\n');
+
+/** A credential source: called per request, returns that request's headers. */
+type Headers = () => Record<string, string>;
+
+function rotating<T>(items: T[], toHeaders: (item: T) => Record<string, string>): Headers {
+  const all = items.map(toHeaders);
+  let i = 0;
+  return () => all[i++ % all.length]!;
+}
+
+interface Target {
+  name: string;
+  proc: Proc;
+  headers: Headers;
+}
+
+/** Checks one request of each target gets a 200 before measuring, so a broken credential says so. */
+async function check(t: Target): Promise<void> {
+  const status = await currentUserStatus(t.proc, t.headers());
+  if (status !== 200) throw new Error(`${t.name}: users/current answered ${status}, not 200`);
+}
+
+/** Warms every target up, then measures them in interleaved rounds; returns each one's median. */
+async function compare(targets: Target[]): Promise<Map<string, LoadResult>> {
+  for (const t of targets) await check(t);
+  for (const t of targets) {
+    await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: settings.connections, seconds: settings.warmupSeconds });
+  }
+  const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const t of targets) {
+      const r = await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: settings.connections, seconds: settings.secondsPerRound });
+      runs.get(t.name)!.push(r);
+      log(`  round ${round}: ${t.name.padEnd(28)} ${Math.round(r.rps).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  server ${Math.round(r.serverCpuUsPerReq)} µs/req`);
+    }
+  }
+  return new Map([...runs].map(([k, v]) => [k, medianOf(v)]));
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const env = environment();
+  const ours: number[] = [];
+  const before = await snapshot();
+  log(`Gatehouse benchmark (${quick ? 'quick' : 'full'}), node ${env.node}, ${env.cpus} cpus, load ${before.loadavg}`);
+  for (const b of before.busiest) log(`  also running: ${b}`);
+
+  const figures: Figures = { skipped: {} };
+  const masterKey = randomBytes(32).toString('base64');
+  const dirs: string[] = [];
+  const procs: Proc[] = [];
+  const start = async (p: Promise<Proc>) => {
+    const proc = await p;
+    procs.push(proc);
+    ours.push(proc.pid);
+    return proc;
+  };
+  const stop = async (proc: Proc) => {
+    await proc.stop();
+    procs.splice(procs.indexOf(proc), 1);
+  };
+
+  try {
+    const needSite = wants('throughput') || wants('scale') || wants('create');
+    let small: Proc | undefined;
+    let tokens: ServerToken[] = [];
+    let sessions: string[] = [];
+    let largeDir: string | undefined;
+    if (needSite) {
+      log(`setup: ${settings.apiTokens} tokens and ${settings.sessions} sessions through the API`);
+      const smallDir = tempDir('gatehouse-bench-small-');
+      dirs.push(smallDir);
+      const setup = await start(startGatehouse({ label: 'gatehouse-setup', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist' }));
+      const admin = await signIn(setup);
+      tokens = await createServerTokens(setup, admin, settings.apiTokens, 'bench');
+      sessions = [];
+      for (let i = 0; i < settings.sessions; i++) sessions.push(await signIn(setup));
+      await stop(setup);
+      if (wants('scale')) {
+        largeDir = tempDir('gatehouse-bench-large-');
+        dirs.push(largeDir);
+        fs.cpSync(smallDir, largeDir, { recursive: true });
+        const fill = settings.largeStore - settings.apiTokens;
+        log(`setup: writing ${fill.toLocaleString('en-US')} filler tokens into a copy of the store`);
+        const { ms } = bulkInsertTokens(largeDir, fill);
+        log(`  done in ${(ms / 1000).toFixed(1)} s`);
+      }
+      small = await start(startGatehouse({ label: 'gatehouse-small', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
+    }
+
+    const pool = tokens.slice(0, settings.poolSize);
+    // Signatures for every second the throughput and scale phases can take, with room to spare.
+    const signatures = makeSignaturePool(pool, 600);
+    const gatehouse = (proc: Proc, label: string) => ({
+      jwt: { name: `${label} JWT`, proc, headers: rotating(pool, (t) => ({ Authorization: `Bearer ${t.jwt}` })) },
+      signature: {
+        name: `${label} signature`,
+        proc,
+        headers: (() => {
+          let i = 0;
+          return () => ({ 'X-Deki-Token': signatures.at(i++) });
+        })(),
+      },
+    });
+
+    if (small && wants('throughput')) {
+      log('throughput: users/current by credential, and the peers');
+      try {
+        const peerDir = tempDir('gatehouse-bench-peer-');
+        dirs.push(peerDir);
+        const secret = randomBytes(64).toString('hex');
+        const [express, fastify] = await Promise.all([
+          start(startPeer('express-peer', 'express-jsonwebtoken-sqlite.ts', { PEER_JWT_SECRET: secret, PEER_DB: path.join(peerDir, 'peer.sqlite'), PEER_TOKENS: String(settings.apiTokens) })),
+          start(startPeer('fastify-peer', 'fastify-jwt.ts', { PEER_JWT_SECRET: secret })),
+        ]);
+        const peerJwts = mintPeerJwts(secret, settings.poolSize);
+        const g = gatehouse(small, 'Gatehouse');
+        const m = await compare([
+          { name: 'Anonymous', proc: small, headers: () => ({}) },
+          { name: 'session', proc: small, headers: rotating(sessions, (s) => ({ Authorization: `Bearer ${s}` })) },
+          g.jwt,
+          g.signature,
+          { name: 'Express peer', proc: express, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
+          { name: 'Fastify peer', proc: fastify, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
+        ]);
+        const throughput: Throughput = {
+          anonymous: m.get('Anonymous')!,
+          session: m.get('session')!,
+          jwt: m.get('Gatehouse JWT')!,
+          signature: m.get('Gatehouse signature')!,
+          expressPeer: m.get('Express peer')!,
+          fastifyPeer: m.get('Fastify peer')!,
+        };
+        figures.throughput = throughput;
+        await Promise.all([stop(express), stop(fastify)]);
+      } catch (err) {
+        figures.skipped.throughput = (err as Error).message;
+        log(`  not measured: ${(err as Error).message}`);
+      }
+    } else if (!wants('throughput')) figures.skipped.throughput = 'not selected (--only)';
+
+    if (small && largeDir && wants('scale')) {
+      log(`scale: ${settings.apiTokens.toLocaleString('en-US')} vs ${settings.largeStore.toLocaleString('en-US')} tokens`);
+      try {
+        const large = await start(startGatehouse({ label: 'gatehouse-large', dataDir: largeDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
+        const a = gatehouse(small, 'small');
+        const b = gatehouse(large, 'large');
+        const m = await compare([a.jwt, b.jwt, a.signature, b.signature]);
+        const figuresOf = (proc: Proc, label: string, count: number): StoreFigures => {
+          const mem = memoryMiB(proc.pid);
+          return { tokens: count, jwt: m.get(`${label} JWT`)!, signature: m.get(`${label} signature`)!, rss: mem.rss, peakRss: mem.peak };
+        };
+        const scale: Scale = { small: figuresOf(small, 'small', settings.apiTokens), large: figuresOf(large, 'large', settings.largeStore) };
+        figures.scale = scale;
+        await stop(large);
+      } catch (err) {
+        figures.skipped.scale = (err as Error).message;
+        log(`  not measured: ${(err as Error).message}`);
+      }
+    } else if (!wants('scale')) figures.skipped.scale = 'not selected (--only)';
+
+    if (small && wants('create')) {
+      log('create: POST site/developer-tokens');
+      try {
+        const admin = sessions[0]!;
+        const req = {
+          target: small,
+          path: `${TOKENS}?dream.out.format=json`,
+          method: 'POST' as const,
+          body: JSON.stringify({ '@type': 'server', name: 'bench-create' }),
+          headers: () => ({ Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }),
+          connections: settings.connections,
+        };
+        await runLoad({ ...req, seconds: settings.warmupSeconds });
+        figures.creation = await runLoad({ ...req, seconds: settings.createSeconds });
+        log(`  ${Math.round(figures.creation.rps)} tokens/s, p99 ${figures.creation.p99Ms.toFixed(2)} ms`);
+      } catch (err) {
+        figures.skipped.create = (err as Error).message;
+        log(`  not measured: ${(err as Error).message}`);
+      }
+    } else if (!wants('create')) figures.skipped.create = 'not selected (--only)';
+    if (small) await stop(small);
+
+    if (wants('revocation')) {
+      log('revocation: two nodes on PostgreSQL');
+      try {
+        figures.revocation = await measureRevocation({
+          adminUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+          count: settings.revocations,
+          masterKey,
+          dist: settings.gatehouse === 'dist',
+          profileDir,
+          log,
+        });
+      } catch (err) {
+        figures.revocation = { measured: false, reason: (err as Error).message };
+      }
+      if (!figures.revocation.measured) log(`  not measured: ${figures.revocation.reason}`);
+    } else figures.skipped.revocation = 'not selected (--only)';
+  } finally {
+    for (const p of [...procs]) await p.stop();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
+
+  const after = await snapshot(ours);
+  const table = rows(figures);
+  const run = { settings, environment: env, before, after, durationSeconds: (performance.now() - started) / 1000, rows: table, figures };
+  log('');
+  log(consoleTable(table));
+  log('');
+  for (const file of writeResults(run)) log(`wrote ${path.relative(REPO_ROOT, file)}`);
+  if (profileDir) log(`CPU profiles in ${path.relative(REPO_ROOT, profileDir)}/ (node --import tsx bench/profile-summary.ts <file>)`);
+}
+
+await main();
