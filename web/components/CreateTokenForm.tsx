@@ -42,6 +42,8 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
   const [restricted, setRestricted] = useState<User | null>(null);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  // Set before the first await, so a double click cannot send a second create before a re-render.
+  const inFlight = useRef(false);
   // A new picker after each create, so its text and suggestions start empty too.
   const [pickerKey, setPickerKey] = useState(0);
   const nameInput = useRef<HTMLInputElement>(null);
@@ -60,7 +62,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
 
   async function submit(event: Event) {
     event.preventDefault();
-    if (busy) return;
+    if (inFlight.current) return;
     const local = checkLocally(type, name, host);
     setErrors(local);
     if (Object.keys(local).length > 0) return focusFirst(local);
@@ -71,6 +73,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
     } else {
       input.host = host;
     }
+    inFlight.current = true;
     setBusy(true);
     try {
       const token = await createToken(input);
@@ -86,6 +89,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
       setErrors(found);
       focusFirst(found);
     } finally {
+      inFlight.current = false;
       setBusy(false);
     }
   }

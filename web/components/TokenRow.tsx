@@ -42,7 +42,7 @@ export function TokenRow({ token, jwtUser, onDelete }: Props) {
           {fullKey ? token.key : keyPrefix(token.key)}
         </code>{' '}
         <button type="button" class="link-button" aria-expanded={fullKey} aria-controls={keyId} onClick={() => setFullKey(!fullKey)}>
-          {fullKey ? 'Shorter' : 'Full key'}
+          Full key
           <span class="visually-hidden"> of {token.name}</span>
         </button>
       </td>

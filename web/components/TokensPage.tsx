@@ -23,6 +23,12 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
   const [created, setCreated] = useState<Created | null>(null);
   const [notice, setNotice] = useState({ n: 0, text: '' });
   const listHeading = useRef<HTMLHeadingElement>(null);
+  // Focus moves to the list after a dialog closes, once the dialog is gone: while a modal is open the
+  // list is inert, and closing a dialog hands focus back to whatever opened it.
+  const [focusList, setFocusList] = useState(0);
+  useEffect(() => {
+    if (focusList > 0) listHeading.current?.focus();
+  }, [focusList]);
 
   const announce = useCallback((text: string) => setNotice((prev) => ({ n: prev.n + 1, text })), []);
 
@@ -48,7 +54,13 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
     // Drop the only reference to the secret and the JWT: nothing rendered after this holds them.
     setCreated(null);
     announce(`Token “${name}” created. It is listed below; its secret and JWT are not kept by this page.`);
-    listHeading.current?.focus();
+    setFocusList((n) => n + 1);
+  }
+
+  function onDeleted(token: Token) {
+    announce(`Token “${token.name}” deleted. Its signatures${token.jwtIssued ? ' and its JWT' : ''} no longer work.`);
+    setFocusList((n) => n + 1);
+    void reload();
   }
 
   if (listing.state === 'disabled') {
@@ -91,7 +103,7 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
             </button>
           </div>
         ) : null}
-        {listing.state === 'ready' ? <TokenList tokens={listing.tokens} onDeleted={(t) => { announce(`Token “${t.name}” deleted. Its signatures${t.jwtIssued ? ' and its JWT' : ''} no longer work.`); listHeading.current?.focus(); void reload(); }} /> : null}
+        {listing.state === 'ready' ? <TokenList tokens={listing.tokens} onDeleted={onDeleted} /> : null}
       </section>
       {created ? <CreatedDialog created={created} onClosed={onDialogClosed} /> : null}
     </main>
