@@ -5,6 +5,8 @@ export type Credential =
   | { kind: 'anonymous' }
   | { kind: 'jwt'; tokenId: number }
   | { kind: 'server-signature'; tokenId: number }
+  /** An OAuth access token (SPEC 4.6): the app's developer-token id, the user's grant, its scope. */
+  | { kind: 'oauth'; tokenId: number; grantId: number; scope: string }
   | { kind: 'session'; via: 'cookie' | 'bearer'; authtoken: string };
 
 export interface Principal {

@@ -4,6 +4,7 @@
  *
  *   1. Authorization: Bearer <jwt>        → auth/jwt.ts
  *   2. X-Deki-Token: <signature>          → auth/server-signature.ts
+ *      Authorization: Bearer gth_at_…     → auth/oauth-access-token.ts (OAuth app, SPEC 4.6)
  *   3. Authorization: Bearer <authtoken>, or the authtoken cookie → auth/session.ts
  *   4. nothing                             → Anonymous
  *
@@ -14,6 +15,7 @@ import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import { admitBrowserToken } from './browser-token.js';
 import { looksLikeJwt, verifyJwt } from './jwt.js';
+import { looksLikeOAuthAccessToken, verifyOAuthAccessToken } from './oauth-access-token.js';
 import type { Principal } from './principal.js';
 import { verifyServerSignature } from './server-signature.js';
 import { findSessionUser } from './session.js';
@@ -21,11 +23,12 @@ import { findSessionUser } from './session.js';
 export const AUTHTOKEN_COOKIE = 'authtoken';
 
 /** The Authorization header split into what rule 1 or 3 needs; other schemes (Basic) are not ours here. */
-function readAuthorization(header: string | undefined): { jwt?: string; authtoken?: string } {
+function readAuthorization(header: string | undefined): { jwt?: string; oauth?: string; authtoken?: string } {
   if (!header) return {};
   const bearer = /^bearer +(.*)$/is.exec(header.trim());
   if (bearer) {
     const value = bearer[1]!.trim();
+    if (looksLikeOAuthAccessToken(value)) return { oauth: value };
     return looksLikeJwt(value) ? { jwt: value } : { authtoken: value };
   }
   // The seed's "works in Postman, not in code": a bare JWT with the prefix forgotten.
@@ -49,6 +52,8 @@ export async function resolvePrincipal(ctx: AppContext, request: FastifyRequest,
     const { user, token } = await verifyServerSignature(ctx, dekiToken);
     return { user: user ?? ctx.anonymous, credential: { kind: 'server-signature', tokenId: token.id } };
   }
+
+  if (auth.oauth !== undefined) return verifyOAuthAccessToken(ctx, auth.oauth);
 
   if (auth.authtoken !== undefined) {
     const user = await findSessionUser(ctx, auth.authtoken);

@@ -65,12 +65,74 @@ export interface SettingsTable {
   value: string;
 }
 
+/** OAuth (issue 6): one row per user and app, what the user consented to ("authorized apps"). */
+export interface OAuthGrantsTable {
+  id: Generated<number>;
+  /** The `type="oauth"` developer token: the app. */
+  token_id: number;
+  user_id: number;
+  /** Space-separated scopes the user consented to. */
+  scope: string;
+  created_at: number;
+  last_issued_at: number;
+}
+
+/** Authorization codes: one use, short-lived. Only the SHA-256 of the code is stored. */
+export interface OAuthCodesTable {
+  code_hash: string;
+  grant_id: number;
+  token_id: number;
+  redirect_uri: string;
+  scope: string;
+  /** PKCE S256 challenge, or null when the client sent none. */
+  code_challenge: string | null;
+  /** The token family the code was exchanged for, so a replayed code can revoke it. */
+  family_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** Access and refresh tokens. Only SHA-256 is stored; a family is one chain of rotations. */
+export interface OAuthTokensTable {
+  token_hash: string;
+  kind: 'access' | 'refresh';
+  family_id: string;
+  grant_id: number;
+  token_id: number;
+  scope: string;
+  created_at: number;
+  expires_at: number;
+  /** Refresh tokens: when it was rotated. Presented again after that, the family is revoked. */
+  used_at: number | null;
+}
+
+/** Device authorization requests (RFC 8628). */
+export interface OAuthDeviceCodesTable {
+  device_code_hash: string;
+  user_code_hash: string;
+  token_id: number;
+  /** Requested scopes; on approval, the scopes granted. */
+  scope: string;
+  status: 'pending' | 'approved' | 'denied' | 'used';
+  grant_id: number | null;
+  family_id: string | null;
+  interval_s: number;
+  last_polled_at: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   users: UsersTable;
   sessions: SessionsTable;
   developer_tokens: DeveloperTokensTable;
   pages: PagesTable;
+  oauth_grants: OAuthGrantsTable;
+  oauth_codes: OAuthCodesTable;
+  oauth_tokens: OAuthTokensTable;
+  oauth_device_codes: OAuthDeviceCodesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -80,3 +142,7 @@ export type TokenRow = Selectable<DeveloperTokensTable>;
 export type NewToken = Insertable<DeveloperTokensTable>;
 export type PageRow = Selectable<PagesTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type OAuthGrantRow = Selectable<OAuthGrantsTable>;
+export type OAuthCodeRow = Selectable<OAuthCodesTable>;
+export type OAuthTokenRow = Selectable<OAuthTokensTable>;
+export type OAuthDeviceCodeRow = Selectable<OAuthDeviceCodesTable>;

@@ -1,0 +1,45 @@
+/**
+ * Sign-in for the OAuth pages (authId 1 is Gatehouse's own sign-in): the form that
+ * `authorize`, the device page and the authorized-apps page show to a visitor without a session.
+ * On success it sets the `authtoken` cookie and returns to the page that asked.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { verifyPassword } from '../crypto/password.js';
+import { DekiError } from '../errors.js';
+import { ANONYMOUS_ID, findUserByName } from '../users/store.js';
+import { signInBrowser } from './browser-session.js';
+import { checkPreSessionFormToken, preSessionFormToken } from './form-token.js';
+import { formParams } from './params.js';
+import { sendPage } from './pages/html.js';
+import { signInPage } from './pages/signin-page.js';
+
+/** Where sign-in may send the browser back to: our own OAuth pages, nothing else. */
+export function safeReturn(path: string | undefined): string {
+  const ok = path !== undefined && /^\/@app\/(auth\/1\/token|oauth)\/[A-Za-z0-9._~%!$&'()*+,;=:@/?-]*$/.test(path) && !path.includes('..');
+  return ok ? path : '/@app/oauth/authorized-apps';
+}
+
+/** Answers with the sign-in form for the page at `returnTo`. */
+export function showSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, returnTo: string, appName?: string): FastifyReply {
+  return sendPage(reply, signInPage({ returnTo: safeReturn(returnTo), formToken: preSessionFormToken(ctx, request, reply), appName }));
+}
+
+export function signInRoute(ctx: AppContext) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const params = formParams(request);
+    checkPreSessionFormToken(ctx, request, params.get('form_token'));
+    const returnTo = safeReturn(params.get('return'));
+    const username = params.get('username') ?? '';
+    const user = await findUserByName(ctx.db, username);
+    // Always run the hash, so timing does not tell which usernames exist.
+    const ok = await verifyPassword(params.get('password') ?? '', user?.password_hash ?? null);
+    const refusal = !user || !ok ? new DekiError('LOGIN_FAILED') : user.id === ANONYMOUS_ID || user.status !== 'active' ? new DekiError('USER_INVALID') : undefined;
+    if (refusal || !user) {
+      const formToken = preSessionFormToken(ctx, request, reply);
+      return sendPage(reply, signInPage({ returnTo, formToken, error: refusal?.message, username: username.slice(0, 255) }));
+    }
+    await signInBrowser(ctx, reply, user.id);
+    return reply.redirect(returnTo, 303);
+  };
+}
