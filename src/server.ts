@@ -17,6 +17,7 @@ import { errorDocument, makeErrorHandler } from './dream/error-handler.js';
 import { parseQuery } from './dream/query.js';
 import { DekiError, statusTitle } from './errors.js';
 import { pageRoutes } from './pages/routes.js';
+import { authorizationRoutes, oauthRoutes } from './oauth/routes.js';
 import { openSite } from './open.js';
 import type { Store } from './store/database.js';
 import { tokenRoutes } from './tokens/routes.js';
@@ -119,10 +120,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         await authed.register(userRoutes(ctx, stages));
         await authed.register(tokenRoutes(ctx, stages));
         await authed.register(pageRoutes(ctx));
+        await authed.register(authorizationRoutes(ctx));
       });
     },
     { prefix: '/@api/deki' },
   );
+  await app.register(oauthRoutes(ctx)); // /@app/auth/1/token/…: OAuth apps, outside /@api/deki (SPEC 4.6)
 
   app.get('/', async (_request, reply) => reply.redirect('/dashboard/integrations/api-tokens', 302));
   await app.register(dashboardRoutes());
