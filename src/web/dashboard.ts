@@ -103,11 +103,20 @@ function readTree(root: string, dir = root, out = new Map<string, Asset>()): Map
   return out;
 }
 
-/** The build, once it exists; `undefined` until someone runs `npm run build:web`. */
+/**
+ * The build, read again whenever index.html changes (a rebuild, or the first build after start);
+ * `undefined` until someone runs `npm run build:web`. One stat per request keeps that cheap.
+ */
 function loader(root: string): () => Map<string, Asset> | undefined {
   let assets: Map<string, Asset> | undefined;
+  let builtAt = -1;
   return () => {
-    if (!assets && fs.existsSync(path.join(root, 'index.html'))) assets = readTree(root);
+    const stat = fs.statSync(path.join(root, 'index.html'), { throwIfNoEntry: false });
+    if (!stat) return assets;
+    if (stat.mtimeMs !== builtAt) {
+      assets = readTree(root);
+      builtAt = stat.mtimeMs;
+    }
     return assets;
   };
 }

@@ -65,6 +65,7 @@ test('admin creates the seed token with a JWT for a picked user, uses the JWT, t
   const dialog = page.getByRole('dialog', { name: 'API Token created' });
   await dialog.waitFor();
   await dialog.getByText('will not be shown again').waitFor();
+  await screenshot(page, 'api-token-created');
   const key = await dialog.getByLabel('Key (identifier)').inputValue();
   assert.match(key, /^[0-9a-f]{64}$/);
   // Secret and JWT are masked, and still copy.
@@ -84,7 +85,6 @@ test('admin creates the seed token with a JWT for a picked user, uses the JWT, t
   assert.equal(await readClipboard(page), key);
 
   await assertAccessible(page, 'the "API Token created" dialog');
-  await screenshot(page, 'api-token-created');
 
   // The JWT acts as the picked user.
   const me = await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) });

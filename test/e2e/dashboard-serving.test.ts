@@ -83,7 +83,7 @@ test('assets: cached for a year as immutable, gzipped on request, within the siz
   assert.equal((await get('/dashboard/favicon.svg')).headers.get('content-type'), 'image/svg+xml');
 });
 
-test('before the dashboard is built, it answers 503 with what to run, and serves the build once it appears', async () => {
+test('before the dashboard is built, it answers 503 with what to run; it serves a build, and a rebuild, without a restart', async () => {
   const root = path.join(tempDir('gatehouse-web-'), 'dist');
   const app = Fastify();
   await app.register(dashboardRoutes({ root }));
@@ -102,6 +102,10 @@ test('before the dashboard is built, it answers 503 with what to run, and serves
     assert.equal(built.statusCode, 200);
     assert.equal(built.body, '<!doctype html><title>built</title>');
     assert.equal((await app.inject({ url: '/dashboard/assets/app-1234.js' })).body, 'export {};');
+    // A rebuild is picked up too.
+    fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>rebuilt</title>');
+    fs.utimesSync(path.join(root, 'index.html'), new Date(), new Date(Date.now() + 5_000));
+    assert.equal((await app.inject({ url: PAGE })).body, '<!doctype html><title>rebuilt</title>');
     // Files are looked up in memory by exact name: no URL reaches the file system.
     for (const url of ['/dashboard/assets/../index.html', '/dashboard/%2e%2e/%2e%2e/package.json', '/dashboard/..%2f..%2fpackage.json']) {
       assert.equal((await app.inject({ url })).statusCode, 404, url);
