@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { bearer, call, cookieHeaders, createUser, type Response, setUser, signIn } from './helpers/http.js';
+import { bearer, call, cookieHeaders, createToken as createTokenAs, createUser, type Response, setUser, signIn } from './helpers/http.js';
 
 const ADMIN_REQUIRED = 'this operation requires an active, seated user with the Admin role';
 const USER_INVALID = 'invalid user requesting';
@@ -24,15 +24,7 @@ let inactive: { id: number; session: string; jwt: string; signingKey: string; si
 let unseatedSession: string;
 let seatedSession: string;
 
-async function createToken(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const res = await call(server.url, '/@api/deki/site/developer-tokens', {
-    method: 'POST',
-    headers: { ...bearer(admin), 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, res.text);
-  return res.json;
-}
+const createToken = (doc: Record<string, unknown>) => createTokenAs(server.url, admin, doc);
 
 before(async () => {
   server = await startServer();

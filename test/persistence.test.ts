@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
 import { ADMIN_PASSWORD, startServer, tempDir, type TestServer } from './helpers/server.js';
-import { basic, bearer, call, createUser, signIn } from './helpers/http.js';
+import { basic, bearer, call, createToken, createUser, signIn } from './helpers/http.js';
 
 // The site URL is the JWT's `iss`: a restarted site keeps its URL even though the test port changes.
 const SITE_URL = 'http://gatehouse.test';
@@ -28,16 +28,6 @@ interface Saved {
 }
 let saved: Saved;
 let second: TestServer;
-
-async function createToken(base: string, authtoken: string, body: Record<string, unknown>): Promise<Record<string, string>> {
-  const res = await call(base, '/@api/deki/site/developer-tokens', {
-    method: 'POST',
-    headers: { ...bearer(authtoken), 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, res.text);
-  return res.json as Record<string, string>;
-}
 
 before(async () => {
   const first = await startServer({ dataDir, config: { siteUrl: SITE_URL } });

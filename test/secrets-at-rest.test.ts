@@ -13,21 +13,13 @@ import { signServerToken } from '../client/sign.js';
 import { keyRing } from '../src/crypto/master-key.js';
 import { openSecret } from '../src/tokens/secret.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { bearer, call, signIn } from './helpers/http.js';
+import { call, createToken as createTokenAs, signIn } from './helpers/http.js';
 
 let server: TestServer;
 let authtoken: string;
 const created: Record<string, string>[] = [];
 
-async function createToken(body: Record<string, unknown>): Promise<Record<string, string>> {
-  const res = await call(server.url, '/@api/deki/site/developer-tokens', {
-    method: 'POST',
-    headers: { ...bearer(authtoken), 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, res.text);
-  return res.json as Record<string, string>;
-}
+const createToken = (doc: Record<string, unknown>) => createTokenAs(server.url, authtoken, doc);
 
 function masterKeyBytes(): Buffer {
   return Buffer.from(fs.readFileSync(path.join(server.dataDir, 'master.key'), 'utf8').trim(), 'base64');

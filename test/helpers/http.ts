@@ -78,3 +78,14 @@ export async function setUser(base: string, adminAuthtoken: string, id: number, 
     body: JSON.stringify(fields),
   });
 }
+
+/** Creates a developer token through the API as the given admin; returns the create response (all strings, SPEC 4.1). */
+export async function createToken(base: string, adminAuthtoken: string, doc: Record<string, unknown>): Promise<Record<string, string>> {
+  const res = await call(base, '/@api/deki/site/developer-tokens', {
+    method: 'POST',
+    headers: { ...bearer(adminAuthtoken), 'Content-Type': 'application/json' },
+    body: JSON.stringify(doc),
+  });
+  if (res.status !== 200) throw new Error(`create token failed: ${res.status} ${res.text}`);
+  return res.json as Record<string, string>;
+}
