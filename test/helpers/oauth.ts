@@ -18,8 +18,8 @@ export interface OAuthApp {
 export async function createOAuthApp(base: string, adminAuthtoken: string, name: string, host = 'localhost,127.0.0.1'): Promise<OAuthApp> {
   const res = await call(base, '/@api/deki/site/developer-tokens', {
     method: 'POST',
-    headers: { ...bearer(adminAuthtoken), 'Content-Type': 'application/xml' },
-    body: `<developer-token type="oauth"><name>${name}</name><host>${host}</host></developer-token>`,
+    headers: { ...bearer(adminAuthtoken), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ '@type': 'oauth', name, host }),
   });
   if (res.status !== 200) throw new Error(`create OAuth app failed: ${res.status} ${res.text}`);
   return { id: res.json['@id'] as string, key: res.json.key as string, secret: res.json.secret as string };
@@ -84,4 +84,14 @@ export async function startCallbackServer(): Promise<{ url: string; hits: URL[];
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/callback`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The whole authorization code flow with PKCE for a signed-in user; returns openid-client's token response. */
+export async function obtainTokens(base: string, config: client.Configuration, authtoken: string, scope = 'profile', redirectUri = 'http://localhost:8089/oauth2/redirect') {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope, state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const result = await decide(base, authtoken, url);
+  if (!result.location) throw new Error(`authorize did not redirect: ${result.status} ${result.html.slice(0, 300)}`);
+  return client.authorizationCodeGrant(config, new URL(result.location), { pkceCodeVerifier: verifier, expectedState: state });
 }
