@@ -30,6 +30,12 @@ export interface Config {
   redirectHosts: string[];
   /** Largest request body, bytes. `GATEHOUSE_BODY_LIMIT`. Default 64 KiB. */
   bodyLimit: number;
+  /** Credential-cache entries per kind (tokens, users, sessions) per node. `GATEHOUSE_CACHE_ENTRIES`. Default 50,000. */
+  cacheEntries: number;
+  /** How often a node polls the change feed, ms. `GATEHOUSE_FEED_POLL_MS`. Default 250. */
+  feedPollMs: number;
+  /** How long a node trusts its cache without confirming it is current, ms: the revocation bound. `GATEHOUSE_STALENESS_BOUND_MS`. Default 1000. */
+  stalenessBoundMs: number;
   /** pino log level. `GATEHOUSE_LOG_LEVEL`. Default info; `silent` turns logging off. */
   logLevel: string;
   /** The clock, in milliseconds. Tests inject one; production uses `Date.now`. */
@@ -78,10 +84,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionTtlSeconds: int('GATEHOUSE_SESSION_TTL', env.GATEHOUSE_SESSION_TTL, 14 * 86_400, 60, 366 * 86_400),
     redirectHosts: list(env.GATEHOUSE_REDIRECT_HOSTS),
     bodyLimit: int('GATEHOUSE_BODY_LIMIT', env.GATEHOUSE_BODY_LIMIT, 64 * 1024, 1024, 16 * 1024 * 1024),
+    cacheEntries: int('GATEHOUSE_CACHE_ENTRIES', env.GATEHOUSE_CACHE_ENTRIES, 50_000, 0, 10_000_000),
+    feedPollMs: int('GATEHOUSE_FEED_POLL_MS', env.GATEHOUSE_FEED_POLL_MS, 250, 10, 10_000),
+    stalenessBoundMs: int('GATEHOUSE_STALENESS_BOUND_MS', env.GATEHOUSE_STALENESS_BOUND_MS, 1000, 50, 60_000),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     now: Date.now,
     ...overrides,
   };
+  if (config.feedPollMs * 2 > config.stalenessBoundMs) {
+    throw new TypeError('GATEHOUSE_FEED_POLL_MS must be at most half of GATEHOUSE_STALENESS_BOUND_MS, or one slow poll breaks the bound');
+  }
   config.siteUrl = siteUrl;
   config.dataDir = path.resolve(config.dataDir);
   return config;

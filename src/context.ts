@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import type { MasterKeyRing } from './crypto/master-key.js';
 import type { Database, UserRow } from './store/schema.js';
+import type { VerificationCache } from './store/verification-cache.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -10,6 +11,8 @@ export interface AppContext {
   readonly keys: MasterKeyRing;
   /** The built-in Anonymous user (id 2): immutable, so read once at start. */
   readonly anonymous: UserRow;
+  /** What credential checks read: cached per node, kept current by the change feed. */
+  readonly cache: VerificationCache;
 }
 
 /** `config.now()` in whole seconds. */

@@ -19,6 +19,7 @@ export const errors = {
   BAD_QUERY: [400, "query parameter '%s' is not valid: %s"],
   NOT_FOUND: [404, 'resource not found'],
   INTERNAL: [500, 'internal error'],
+  STORE_UNAVAILABLE: [503, 'authentication store unavailable'],
 
   // Credentials (SPEC 3, 4.3, 4.4, 4.5)
   AUTH_HEADER_NOT_BEARER: [403, "Authorization header must be 'Bearer <token>'"],

@@ -3,23 +3,29 @@ import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { loadMasterKeys } from './crypto/master-key.js';
+import { ChangeFeed } from './store/change-feed.js';
 import { openStore, type Store } from './store/database.js';
 import type { Database } from './store/schema.js';
 import { seedSite } from './store/seed.js';
+import { VerificationCache } from './store/verification-cache.js';
 
 export interface OpenedSite {
   readonly ctx: AppContext;
   readonly store: Store;
+  /** The change feed keeping this node's cache current; only a server has one. */
+  readonly feed: ChangeFeed | undefined;
   readonly generatedAdminPassword: string | undefined;
+  close(): Promise<void>;
 }
 
 export interface OpenOptions {
   databaseUrl?: string | undefined;
   /**
-   * `server` records its site URL; `tool` (the CLI) adopts the recorded one unless
-   * GATEHOUSE_SITE_URL is set, so a JWT the CLI issues carries the `iss` the server checks.
+   * `server` records its site URL and follows the change feed; `tool` (the CLI) adopts the recorded
+   * URL unless GATEHOUSE_SITE_URL is set, so a JWT the CLI issues carries the `iss` the server checks.
    */
   role?: 'server' | 'tool';
+  onFeedError?: (err: unknown, where: string) => void;
 }
 
 async function recordedSiteUrl(db: Kysely<Database>): Promise<string | undefined> {
@@ -32,17 +38,45 @@ async function recordSiteUrl(db: Kysely<Database>, url: string): Promise<void> {
 
 export async function openSite(config: Config, opts: OpenOptions = {}): Promise<OpenedSite> {
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: opts.databaseUrl });
+  let feed: ChangeFeed | undefined;
   try {
     const keys = loadMasterKeys(config.masterKeys, config.dataDir);
     const seed = await seedSite(store, config.adminPassword, config.now());
-    if (opts.role === 'tool') {
+    if (opts.role === 'server') {
+      await recordSiteUrl(store.db, config.siteUrl);
+    } else {
       const recorded = process.env.GATEHOUSE_SITE_URL ? undefined : await recordedSiteUrl(store.db);
       if (recorded) config = { ...config, siteUrl: recorded };
-    } else {
-      await recordSiteUrl(store.db, config.siteUrl);
     }
-    return { ctx: { config, db: store.db, keys, anonymous: seed.anonymous }, store, generatedAdminPassword: seed.generatedAdminPassword };
+    let cache: VerificationCache;
+    if (opts.role === 'server') {
+      feed = new ChangeFeed(store.db, {
+        boundMs: config.stalenessBoundMs,
+        pollMs: config.feedPollMs,
+        retentionMs: 3_600_000,
+        listenUrl: opts.databaseUrl,
+        onChange: (change) => cache.apply(change),
+        onReset: () => cache.reset(),
+        onError: opts.onFeedError,
+      });
+      cache = new VerificationCache(store.db, feed, config.cacheEntries);
+      await feed.start();
+    } else {
+      cache = new VerificationCache(store.db, undefined, 0);
+    }
+    const ctx: AppContext = { config, db: store.db, keys, anonymous: seed.anonymous, cache };
+    return {
+      ctx,
+      store,
+      feed,
+      generatedAdminPassword: seed.generatedAdminPassword,
+      close: async () => {
+        await feed?.stop();
+        await store.close();
+      },
+    };
   } catch (err) {
+    await feed?.stop();
     await store.close();
     throw err;
   }

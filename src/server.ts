@@ -61,7 +61,10 @@ function rawError(socket: Socket, err: DekiError): void {
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<BuiltApp> {
-  const { ctx, store, generatedAdminPassword } = await openSite(config, { databaseUrl: opts.databaseUrl, role: 'server' });
+  // The feed may fail before the app (and its logger) exists; report through whichever is there.
+  let logFeedError = (_err: unknown, _where: string): void => undefined;
+  const site = await openSite(config, { databaseUrl: opts.databaseUrl, role: 'server', onFeedError: (err, where) => logFeedError(err, where) });
+  const { ctx, store, generatedAdminPassword } = site;
   const stages = makeStages(ctx);
 
   const app = Fastify({
@@ -130,7 +133,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.get('/', async (_request, reply) => reply.redirect('/dashboard/integrations/api-tokens', 302));
   await app.register(dashboardRoutes());
 
-  app.addHook('onClose', async () => store.close());
+  logFeedError = (err, where) => app.log.warn({ err, where }, 'change feed: cannot confirm the cache is current');
+  app.addHook('onClose', async () => site.close());
   return { app, ctx, store, generatedAdminPassword };
 }
 

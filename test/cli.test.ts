@@ -38,12 +38,23 @@ describe('help', () => {
 describe('token and user commands against a running server', () => {
   let server: TestServer;
   const dataDir = tempDir();
-  const cli = (args: string[]) => gatehouse([...args, '--data-dir', dataDir]);
+  const cli = (args: string[]) => gatehouse([...args, '--data-dir', dataDir, ...(server.databaseUrl ? ['--database-url', server.databaseUrl] : [])]);
 
   before(async () => {
     server = await startServer({ dataDir, env: { GATEHOUSE_MASTER_KEY: MASTER_KEY } });
   });
   after(() => server.close());
+
+  /** Polls with the JWT until it is refused; fails if that takes longer than `boundMs`. */
+  async function refusedWithin(jwt: string, boundMs: number) {
+    const start = Date.now();
+    for (;;) {
+      const res = await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+      if (res.status === 403) return res;
+      assert.ok(Date.now() - start < boundMs, `still accepted after ${Date.now() - start} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 
   test('user create, list, update; token create with a JWT, list, show, revoke', async () => {
     const created = await cli(['user', 'create', 'cli-bot', '--role', 'Viewer', '--seat', 'true', '--json']);
@@ -66,13 +77,18 @@ describe('token and user commands against a running server', () => {
     assert.equal((JSON.parse(show.stdout) as { restrictedByUsername: string }).restrictedByUsername, 'cli-bot');
     assert.ok(!show.stdout.includes(secret) && !list.stdout.includes(secret), 'list and show never print the secret');
 
+    // The CLI is another process: the server learns of its changes through the change feed,
+    // within the staleness bound (1 s), not on the very next request.
     const deactivated = await cli(['user', 'update', 'cli-bot', '--status', 'inactive']);
     assert.equal(deactivated.code, 0, deactivated.stderr);
-    assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) })).json.message, 'invalid user requesting');
+    assert.equal((await refusedWithin(jwt, 1000)).json.message, 'invalid user requesting');
     await cli(['user', 'update', String(userId), '--status', 'active']);
+    for (const start = Date.now(); (await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) })).status !== 200; ) {
+      assert.ok(Date.now() - start < 1000, 'reactivation not seen within 1 s');
+    }
 
     assert.equal((await cli(['token', 'revoke', String(id)])).code, 0);
-    const after = await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+    const after = await refusedWithin(jwt, 1000);
     assert.equal(after.status, 403);
     assert.equal(after.json.message, 'invalid json web token');
   });

@@ -6,7 +6,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import { hostMatches, originHostname } from '../tokens/host-pattern.js';
-import { findTokenByKey } from '../tokens/store.js';
 
 const KEY = /^[0-9a-fA-F]{64}$/;
 
@@ -29,7 +28,7 @@ function allowOrigin(reply: FastifyReply, origin: string): void {
  */
 export async function admitBrowserToken(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, value: string): Promise<boolean> {
   if (!KEY.test(value)) return false;
-  const token = await findTokenByKey(ctx.db, value.toLowerCase());
+  const token = await ctx.cache.tokenByKey(value.toLowerCase());
   if (!token || token.type !== 'browser') return false;
   const origin = request.headers.origin;
   const hostname = originHostname(origin);

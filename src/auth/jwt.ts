@@ -2,13 +2,13 @@
  * Long-term JWTs (SPEC 4.4): issued once with a server token, HS512, signed with a key derived per
  * token from the master key. This is the only file that imports jose's errors (STYLE 4).
  */
+import { type KeyObject, createSecretKey } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, errors as jose, jwtVerify } from 'jose';
 import type { AppContext } from '../context.js';
 import { deriveJwtKey } from '../crypto/derive.js';
 import { DekiError } from '../errors.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
-import { findTokenById } from '../tokens/store.js';
-import { findUserById, isSeatedActive } from '../users/store.js';
+import { isSeatedActive } from '../users/store.js';
 
 const AUDIENCE = 'auth-service-Server';
 
@@ -17,9 +17,11 @@ function issuer(ctx: AppContext): string {
   return `${ctx.config.siteUrl}/`;
 }
 
-function signingKey(ctx: AppContext, token: TokenRow): Uint8Array | undefined {
+function signingKey(ctx: AppContext, token: TokenRow): KeyObject | undefined {
   const master = token.jwt_key_id ? ctx.keys.byId(token.jwt_key_id) : undefined;
-  return master ? deriveJwtKey(master, token.id, token.key) : undefined;
+  if (!master) return undefined;
+  // Derived once per token and node; a KeyObject also spares jose importing the key on every request.
+  return ctx.cache.derived(token, 'jwt-key', () => createSecretKey(deriveJwtKey(master, token.id, token.key)));
 }
 
 /** Mints the token's JWT. `token` must already carry `jwt_key_id` and `jwt_issued_at`. */
@@ -64,7 +66,7 @@ function parse(jwt: string): { alg: unknown; kid: string } {
 export async function verifyJwt(ctx: AppContext, jwt: string): Promise<{ user: UserRow; token: TokenRow }> {
   const { alg, kid } = parse(jwt);
   if (alg !== 'HS512' || !/^[1-9]\d{0,15}$/.test(kid)) throw new DekiError('JWT_INVALID');
-  const token = await findTokenById(ctx.db, Number(kid));
+  const token = await ctx.cache.tokenById(Number(kid));
   const key = token && token.type === 'server' && token.jwt_user_id !== null ? signingKey(ctx, token) : undefined;
   if (!token || !key) throw new DekiError('JWT_INVALID');
   try {
@@ -81,7 +83,7 @@ export async function verifyJwt(ctx: AppContext, jwt: string): Promise<{ user: U
     if (err instanceof jose.JOSEError) throw new DekiError('JWT_INVALID');
     throw err;
   }
-  const user = await findUserById(ctx.db, token.jwt_user_id!);
+  const user = await ctx.cache.userById(token.jwt_user_id!);
   if (!user || !isSeatedActive(user)) throw new DekiError('USER_INVALID');
   return { user, token };
 }

@@ -14,8 +14,6 @@ import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
 import { openSecret } from '../tokens/secret.js';
-import { findTokenByKey } from '../tokens/store.js';
-import { findUserById, findUserByName } from '../users/store.js';
 
 export interface ParsedSignature {
   readonly key: string;
@@ -59,7 +57,7 @@ export interface SignatureResult {
 
 async function findSignedUser(ctx: AppContext, user: string | undefined): Promise<{ row: UserRow | undefined; name?: string }> {
   if (user === undefined) return { row: ctx.anonymous };
-  if (/^\d{1,15}$/.test(user)) return { row: await findUserById(ctx.db, Number(user)) };
+  if (/^\d{1,15}$/.test(user)) return { row: await ctx.cache.userById(Number(user)) };
   if (!user.startsWith('=')) throw new DekiError('SIGNATURE_INVALID');
   let name: string;
   try {
@@ -68,7 +66,7 @@ async function findSignedUser(ctx: AppContext, user: string | undefined): Promis
     throw new DekiError('SIGNATURE_INVALID');
   }
   if (name === '') throw new DekiError('SIGNATURE_INVALID');
-  return { row: await findUserByName(ctx.db, name), name };
+  return { row: await ctx.cache.userByName(name), name };
 }
 
 /**
@@ -77,9 +75,10 @@ async function findSignedUser(ctx: AppContext, user: string | undefined): Promis
  */
 export async function verifyServerSignature(ctx: AppContext, value: string): Promise<SignatureResult> {
   const sig = parseSignature(value);
-  const token = await findTokenByKey(ctx.db, sig.key);
+  const token = await ctx.cache.tokenByKey(sig.key);
   if (!token || token.type !== 'server' || token.secret_enc === null) throw new DekiError('SIGNATURE_INVALID');
-  if (!hmacMatches(openSecret(ctx.keys, token.key, token.secret_enc), sig.message, sig.hash)) throw new DekiError('SIGNATURE_INVALID');
+  const secret = ctx.cache.derived(token, 'secret', () => openSecret(ctx.keys, token.key, token.secret_enc!));
+  if (!hmacMatches(secret, sig.message, sig.hash)) throw new DekiError('SIGNATURE_INVALID');
   if (Math.abs(ctx.config.now() / 1000 - sig.epoch) > ctx.config.signatureWindowSeconds) throw new DekiError('SIGNATURE_EXPIRED');
   const signed = await findSignedUser(ctx, sig.user);
   if (token.restricted_user_id !== null && signed.row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED');

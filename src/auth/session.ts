@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { UserRow } from '../store/schema.js';
-import { findUserById } from '../users/store.js';
+import { writeWithChange } from '../store/changes.js';
 
 function hashAuthtoken(authtoken: string): string {
   return createHash('sha256').update(authtoken).digest('hex');
@@ -32,16 +32,17 @@ export async function startSession(ctx: AppContext, userId: number): Promise<str
 /** The signed-in user, or `undefined` when the session is unknown, expired, or its user can no longer sign in. */
 export async function findSessionUser(ctx: AppContext, authtoken: string): Promise<UserRow | undefined> {
   if (!looksLikeAuthtoken(authtoken)) return undefined;
-  const session = await ctx.db.selectFrom('sessions').selectAll().where('token_hash', '=', hashAuthtoken(authtoken)).executeTakeFirst();
+  const session = await ctx.cache.session(hashAuthtoken(authtoken));
   if (!session || session.expires_at <= ctx.config.now()) return undefined;
-  const user = await findUserById(ctx.db, session.user_id);
+  const user = await ctx.cache.userById(session.user_id);
   return user && user.status === 'active' ? user : undefined;
 }
 
 export async function endSession(ctx: AppContext, authtoken: string): Promise<void> {
-  await ctx.db.deleteFrom('sessions').where('token_hash', '=', hashAuthtoken(authtoken)).execute();
+  const hash = hashAuthtoken(authtoken);
+  await writeWithChange(ctx.db, [{ kind: 'session', ref: hash }], (trx) => trx.deleteFrom('sessions').where('token_hash', '=', hash).execute());
 }
 
 export async function endUserSessions(ctx: AppContext, userId: number): Promise<void> {
-  await ctx.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await writeWithChange(ctx.db, [{ kind: 'user-sessions', ref: userId }], (trx) => trx.deleteFrom('sessions').where('user_id', '=', userId).execute());
 }

@@ -8,6 +8,16 @@ import { DekiError, statusTitle } from '../errors.js';
 import { el, textEl } from './document.js';
 import { sendDocument } from './reply.js';
 
+/** The database is unreachable (refused, reset, timed out, shutting down): a 503, not a 500. */
+function isStoreUnavailable(err: { code?: string; message?: string }): boolean {
+  const code = String(err.code ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'SQLITE_BUSY', '53300', '57P01', '57P02', '57P03'].includes(code) ||
+    code.startsWith('08') ||
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(err.message ?? '')
+  );
+}
+
 function fromFastify(err: FastifyError, bodyLimit: number): DekiError | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -22,6 +32,7 @@ function fromFastify(err: FastifyError, bodyLimit: number): DekiError | undefine
     case 'FST_ERR_BAD_URL':
       return new DekiError('BAD_URL');
     default:
+      if (isStoreUnavailable(err)) return new DekiError('STORE_UNAVAILABLE');
       if (err instanceof SyntaxError) return new DekiError('BAD_REQUEST_BODY', `JSON: ${err.message}`);
       return undefined;
   }

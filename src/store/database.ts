@@ -7,6 +7,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { registerDatabase } from './changes.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -24,8 +25,11 @@ export async function openStore(opts: { dataDir: string; databaseUrl?: string | 
   if (opts.databaseUrl) {
     // int8 columns (ids, millisecond times) come back as strings by default; they fit a JS number.
     pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // Fail fast when the database is gone: a request should get a 503 in about a second, not hang.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 1000, query_timeout: 5000 });
+    pool.on('error', () => undefined); // an idle client's lost connection is not fatal; the next query reconnects
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    registerDatabase(db, 'postgres');
     await migrate(db as Kysely<unknown>, 'postgres');
     return { db, dialect: 'postgres', file: undefined, close: () => db.destroy() };
   }
@@ -38,6 +42,7 @@ export async function openStore(opts: { dataDir: string; databaseUrl?: string | 
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  registerDatabase(db, 'sqlite');
   await migrate(db as Kysely<unknown>, 'sqlite');
   return { db, dialect: 'sqlite', file, close: () => db.destroy() };
 }

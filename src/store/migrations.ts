@@ -73,6 +73,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_changes': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('changes')
+          .addColumn('seq', idType)
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('ref', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

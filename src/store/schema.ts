@@ -65,6 +65,21 @@ export interface SettingsTable {
   value: string;
 }
 
+/**
+ * The change feed (issue 4): one row per revocation, user change or ended session, written in the
+ * same transaction as the change. `seq` only grows, and rows become visible in `seq` order.
+ */
+export interface ChangesTable {
+  seq: Generated<number>;
+  kind: ChangeKind;
+  /** The token id, user id, or session hash the change is about. */
+  ref: string;
+  at: number;
+}
+
+/** `token`: updated or deleted; `user`: updated; `session`: ended; `user-sessions`: all of a user's ended. */
+export type ChangeKind = 'token' | 'user' | 'session' | 'user-sessions';
+
 /** OAuth (issue 6): one row per user and app, what the user consented to ("authorized apps"). */
 export interface OAuthGrantsTable {
   id: Generated<number>;
@@ -124,6 +139,7 @@ export interface OAuthDeviceCodesTable {
 }
 
 export interface Database {
+  changes: ChangesTable;
   settings: SettingsTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -1,5 +1,6 @@
 /** Developer tokens in the database (SPEC 4.1). Secrets stay encrypted here; see `tokens/secret.ts`. */
 import type { Kysely } from 'kysely';
+import { writeWithChange } from '../store/changes.js';
 import type { Database, NewToken, TokenRow } from '../store/schema.js';
 
 /** A token row with the names of the users it refers to, for documents. */
@@ -48,11 +49,11 @@ export async function updateToken(
   patch: { name?: string; host?: string | null; restricted_user_id?: number | null },
 ): Promise<void> {
   if (Object.keys(patch).length === 0) return;
-  await db.updateTable('developer_tokens').set(patch).where('id', '=', id).execute();
+  await writeWithChange(db, [{ kind: 'token', ref: id }], (trx) => trx.updateTable('developer_tokens').set(patch).where('id', '=', id).execute());
 }
 
 /** Deletes the token; returns whether it existed. Its signatures and JWT fail from the next lookup on. */
 export async function deleteToken(db: Kysely<Database>, id: number): Promise<boolean> {
-  const result = await db.deleteFrom('developer_tokens').where('id', '=', id).executeTakeFirst();
+  const result = await writeWithChange(db, [{ kind: 'token', ref: id }], (trx) => trx.deleteFrom('developer_tokens').where('id', '=', id).executeTakeFirst());
   return Number(result.numDeletedRows) > 0;
 }

@@ -1,5 +1,6 @@
 /** Users in the database (SPEC 2). Rules about who may do what live in the routes, not here. */
 import { type Kysely, sql } from 'kysely';
+import { writeWithChange } from '../store/changes.js';
 import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
 
 export const ADMIN_ID = 1;
@@ -49,7 +50,7 @@ export async function insertUser(db: Kysely<Database>, user: NewUser): Promise<U
 }
 
 export async function updateUser(db: Kysely<Database>, id: number, patch: UserUpdate): Promise<UserRow> {
-  return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return writeWithChange(db, [{ kind: 'user', ref: id }], (trx) => trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
 }
 
 export async function countAdmins(db: Kysely<Database>): Promise<number> {

@@ -8,12 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type BuiltApp, buildApp } from '../../src/server.js';
+import { ON_POSTGRES, type TestDatabase, createTestDatabase } from './postgres.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 export interface TestServer {
   readonly url: string;
   readonly dataDir: string;
+  /** Set when the server runs on PostgreSQL. */
+  readonly databaseUrl: string | undefined;
   readonly built: BuiltApp;
   readonly config: Config;
   /** The clock the server reads, in ms; tests may move it. */
@@ -36,6 +39,21 @@ export function tempDir(prefix = 'gatehouse-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+const databases = new Map<string, Promise<TestDatabase>>();
+
+function databaseFor(dataDir: string): Promise<TestDatabase> {
+  let db = databases.get(dataDir);
+  if (!db) {
+    if (databases.size === 0) {
+      process.once('beforeExit', () => {
+        void Promise.all([...databases.values()].map(async (d) => (await d).drop().catch(() => undefined)));
+      });
+    }
+    databases.set(dataDir, (db = createTestDatabase()));
+  }
+  return db;
+}
+
 export interface StartOptions {
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
@@ -51,11 +69,15 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     { GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_LOG_LEVEL: 'silent', ...opts.env },
     { port, dataDir, siteUrl: `http://localhost:${port}`, now: () => clock.now ?? Date.now(), ...opts.config },
   );
-  const built = await buildApp(config, { databaseUrl: opts.databaseUrl });
+  // On the PostgreSQL run of the suite, each data directory gets a database of its own, so a
+  // restart on the same directory (persistence tests) finds the same data.
+  const database = opts.databaseUrl === undefined && ON_POSTGRES ? await databaseFor(dataDir) : undefined;
+  const built = await buildApp(config, { databaseUrl: opts.databaseUrl ?? database?.url });
   await built.app.listen({ host: '127.0.0.1', port });
   return {
     url: `http://localhost:${port}`,
     dataDir,
+    databaseUrl: opts.databaseUrl ?? database?.url,
     built,
     config,
     clock,

@@ -1,0 +1,158 @@
+/**
+ * Reading the change feed (issue 4): how a node knows its cache is current.
+ *
+ * A node applies feed rows in `seq` order. It polls at least every 250 ms and, on PostgreSQL, also
+ * LISTENs so a change usually arrives within milliseconds. `confirmedAt` is when a poll that saw
+ * everything was *sent*; if that is more than `boundMs` ago (LISTEN dead and polls failing, or the
+ * database gone), the cache is not trusted (`isFresh()` is false) until a poll succeeds again.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { NOTIFY_CHANNEL, registerCatchUp } from './changes.js';
+import type { ChangesTable, Database } from './schema.js';
+
+export interface FeedOptions {
+  /** How long the cache may be trusted without a confirmed poll. */
+  boundMs: number;
+  pollMs: number;
+  /** Feed rows older than this are deleted (by any node); a node further behind drops its cache. */
+  retentionMs: number;
+  /** PostgreSQL URL for LISTEN; absent on SQLite, where polling alone keeps the bound. */
+  listenUrl?: string | undefined;
+  onChange: (change: Pick<ChangesTable, 'kind' | 'ref'>) => void;
+  /** Drop everything cached: the node may have missed changes. */
+  onReset: () => void;
+  onError?: (err: unknown, where: string) => void;
+}
+
+const BATCH = 5000;
+
+export class ChangeFeed {
+  private appliedSeq = 0;
+  private confirmedAt = -Infinity;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private listener: pg.Client | undefined;
+  private stopped = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly opts: FeedOptions,
+  ) {}
+
+  /** Reads the current position (the cache starts empty, so nothing before it matters) and starts polling. */
+  async start(): Promise<void> {
+    const row = await this.db.selectFrom('changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    this.appliedSeq = Number(row?.seq ?? 0);
+    this.confirmedAt = performance.now();
+    registerCatchUp(this.db, () => this.catchUp());
+    this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.opts.pollMs);
+    this.timer.unref();
+    if (this.opts.listenUrl) void this.listen();
+  }
+
+  /** Whether cached answers may be used now. */
+  isFresh(): boolean {
+    return performance.now() - this.confirmedAt <= this.opts.boundMs;
+  }
+
+  /** Milliseconds since the feed was last confirmed current (for metrics and health). */
+  staleness(): number {
+    return performance.now() - this.confirmedAt;
+  }
+
+  /** The highest sequence number applied: lets a cache tell whether a read raced a change. */
+  position(): number {
+    return this.appliedSeq;
+  }
+
+  /** Applies every change not yet seen. Concurrent calls share one poll, plus one more if asked meanwhile. */
+  catchUp(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.poll();
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async poll(): Promise<void> {
+    const sentAt = performance.now();
+    const wasFresh = this.isFresh();
+    try {
+      let rows;
+      do {
+        rows = await this.db.selectFrom('changes').select(['seq', 'kind', 'ref']).where('seq', '>', this.appliedSeq).orderBy('seq').limit(BATCH).execute();
+        for (const row of rows) this.opts.onChange(row);
+        if (rows.length > 0) this.appliedSeq = Number(rows[rows.length - 1]!.seq);
+      } while (rows.length === BATCH);
+      // After a lapse, rows we needed may have been pruned: start again from an empty cache.
+      if (!wasFresh) this.opts.onReset();
+      this.confirmedAt = sentAt;
+      await this.prune();
+    } catch (err) {
+      this.opts.onError?.(err, 'poll');
+      throw err;
+    }
+  }
+
+  private async prune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    await this.db.deleteFrom('changes').where('at', '<', now - this.opts.retentionMs).execute();
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.opts.listenUrl, application_name: 'gatehouse-listen', connectionTimeoutMillis: 2000 });
+    this.listener = client;
+    const retry = () => {
+      if (this.listener !== client || this.stopped) return;
+      this.listener = undefined;
+      client.removeAllListeners();
+      void client.end().catch(() => undefined);
+      setTimeout(() => void this.listen(), 500).unref();
+    };
+    client.on('error', (err) => {
+      this.opts.onError?.(err, 'listen');
+      retry();
+    });
+    client.on('end', retry);
+    client.on('notification', () => void this.catchUp().catch(() => undefined));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      // Anything committed while we were not listening is picked up now.
+      await this.catchUp().catch(() => undefined);
+    } catch (err) {
+      this.opts.onError?.(err, 'listen');
+      retry();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    const client = this.listener;
+    this.listener = undefined;
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+    }
+    await this.running?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Writing to the change feed (issue 4). Every write that can revoke a credential goes through
+ * `writeWithChange`: the change and its feed row commit together, PostgreSQL is told with NOTIFY,
+ * and this process's own cache catches up before the call returns — so the very next request on
+ * this node already sees it, and other nodes see it within the feed's bound.
+ */
+import { type Kysely, type Transaction, sql } from 'kysely';
+import type { ChangeKind, Database } from './schema.js';
+
+export const NOTIFY_CHANNEL = 'gatehouse_changes';
+
+/** Per database handle: its dialect, and (in a serving process) the feed to catch up after a write. */
+interface FeedHooks {
+  dialect: 'sqlite' | 'postgres';
+  catchUp?: () => Promise<void>;
+}
+
+const hooks = new WeakMap<object, FeedHooks>();
+
+export function registerDatabase(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): void {
+  hooks.set(db, { dialect });
+}
+
+export function registerCatchUp(db: Kysely<Database>, catchUp: () => Promise<void>): void {
+  const h = hooks.get(db);
+  if (h) h.catchUp = catchUp;
+}
+
+export interface Change {
+  kind: ChangeKind;
+  ref: string | number;
+}
+
+/** Runs `write` and records `changes` in one transaction, then lets this process's cache catch up. */
+export async function writeWithChange<T>(db: Kysely<Database>, changes: Change[], write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  const h = hooks.get(db);
+  const result = await db.transaction().execute(async (trx) => {
+    if (h?.dialect === 'postgres') {
+      // One writer at a time, until commit: sequence numbers then become visible in order, so a
+      // reader that has seen seq N has seen everything below it.
+      await sql`select pg_advisory_xact_lock(7316203)`.execute(trx);
+    }
+    const value = await write(trx);
+    if (changes.length > 0) {
+      const at = Date.now();
+      await trx.insertInto('changes').values(changes.map((c) => ({ kind: c.kind, ref: String(c.ref), at }))).execute();
+      if (h?.dialect === 'postgres') await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
+    }
+    return value;
+  });
+  // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
+  await h?.catchUp?.().catch(() => undefined);
+  return result;
+}

@@ -1,0 +1,157 @@
+/**
+ * What credential checks read, kept in memory per node (issue 4): tokens by key and by id with
+ * what is derived from them (the decrypted secret, the JWT key), users, and sessions. Warm, an
+ * authenticated request does no database I/O.
+ *
+ * Correctness rests on the change feed: every change that could revoke something invalidates its
+ * entries, and when the feed cannot confirm it is current (`isFresh()` false) nothing cached is
+ * used. Misses are not cached (new tokens, users and sessions need no feed row to be seen), and a
+ * read that raced a change is used once but not kept. Each map is bounded; the oldest entry goes.
+ */
+import type { Kysely } from 'kysely';
+import { DekiError } from '../errors.js';
+import type { ChangeFeed } from './change-feed.js';
+import type { ChangesTable, Database, SessionRow, TokenRow, UserRow } from './schema.js';
+
+export class VerificationCache {
+  private readonly tokensByKey = new Map<string, TokenRow>();
+  private readonly tokensById = new Map<number, TokenRow>();
+  private readonly derivedByToken = new Map<number, Map<string, unknown>>();
+  private readonly usersById = new Map<number, UserRow>();
+  private readonly userIdsByName = new Map<string, number>();
+  private readonly sessions = new Map<string, SessionRow>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Without a feed (the CLI), nothing is cached. */
+    private readonly feed: ChangeFeed | undefined,
+    private readonly maxEntries: number,
+  ) {}
+
+  private trusted(): boolean {
+    return this.feed !== undefined && this.feed.isFresh();
+  }
+
+  /** Reads through the database; keeps the value only if no change was applied meanwhile. */
+  private async load<T>(fetch: () => Promise<T | undefined>, keep: (value: T) => void): Promise<T | undefined> {
+    const before = this.feed?.position();
+    let value: T | undefined;
+    try {
+      value = await fetch();
+    } catch {
+      // A credential we cannot check is refused, never guessed (fail closed).
+      throw new DekiError('STORE_UNAVAILABLE');
+    }
+    if (value !== undefined && this.trusted() && this.feed!.position() === before) keep(value);
+    return value;
+  }
+
+  private bound<K, V>(map: Map<K, V>, onEvict?: (value: V) => void): void {
+    while (map.size > this.maxEntries) {
+      const [oldestKey, oldest] = map.entries().next().value as [K, V];
+      map.delete(oldestKey);
+      onEvict?.(oldest);
+    }
+  }
+
+  private keepToken(token: TokenRow): void {
+    this.tokensByKey.set(token.key, token);
+    this.tokensById.set(token.id, token);
+    this.bound(this.tokensByKey, (t) => this.forgetToken(t.id));
+  }
+
+  async tokenByKey(key: string): Promise<TokenRow | undefined> {
+    const hit = this.trusted() ? this.tokensByKey.get(key) : undefined;
+    if (hit) return hit;
+    return this.load(() => this.db.selectFrom('developer_tokens').selectAll().where('key', '=', key).executeTakeFirst(), (t) => this.keepToken(t));
+  }
+
+  async tokenById(id: number): Promise<TokenRow | undefined> {
+    const hit = this.trusted() ? this.tokensById.get(id) : undefined;
+    if (hit) return hit;
+    return this.load(() => this.db.selectFrom('developer_tokens').selectAll().where('id', '=', id).executeTakeFirst(), (t) => this.keepToken(t));
+  }
+
+  /** A value computed from a token (a decrypted secret, a signing key), kept as long as the token is. */
+  derived<T>(token: TokenRow, name: string, compute: () => T): T {
+    let slot = this.derivedByToken.get(token.id);
+    if (slot?.has(name)) return slot.get(name) as T;
+    const value = compute();
+    if (this.trusted() && this.tokensById.get(token.id) === token) {
+      if (!slot) this.derivedByToken.set(token.id, (slot = new Map()));
+      slot.set(name, value);
+    }
+    return value;
+  }
+
+  private keepUser(user: UserRow): void {
+    this.usersById.set(user.id, user);
+    this.userIdsByName.set(user.username_key, user.id);
+    this.bound(this.usersById, (u) => this.userIdsByName.delete(u.username_key));
+    this.bound(this.userIdsByName);
+  }
+
+  async userById(id: number): Promise<UserRow | undefined> {
+    const hit = this.trusted() ? this.usersById.get(id) : undefined;
+    if (hit) return hit;
+    return this.load(() => this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(), (u) => this.keepUser(u));
+  }
+
+  async userByName(name: string): Promise<UserRow | undefined> {
+    const key = name.toLowerCase();
+    const id = this.trusted() ? this.userIdsByName.get(key) : undefined;
+    const hit = id === undefined ? undefined : this.usersById.get(id);
+    if (hit && hit.username_key === key) return hit;
+    return this.load(() => this.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst(), (u) => this.keepUser(u));
+  }
+
+  async session(hash: string): Promise<SessionRow | undefined> {
+    const hit = this.trusted() ? this.sessions.get(hash) : undefined;
+    if (hit) return hit;
+    return this.load(
+      () => this.db.selectFrom('sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst(),
+      (s) => {
+        this.sessions.set(hash, s);
+        this.bound(this.sessions);
+      },
+    );
+  }
+
+  private forgetToken(id: number): void {
+    const token = this.tokensById.get(id);
+    this.tokensById.delete(id);
+    this.derivedByToken.delete(id);
+    if (token) this.tokensByKey.delete(token.key);
+  }
+
+  /** Invalidates what a feed row is about. */
+  apply(change: Pick<ChangesTable, 'kind' | 'ref'>): void {
+    const id = Number(change.ref);
+    switch (change.kind) {
+      case 'token':
+        this.forgetToken(id);
+        break;
+      case 'user': {
+        const user = this.usersById.get(id);
+        this.usersById.delete(id);
+        if (user) this.userIdsByName.delete(user.username_key);
+        break;
+      }
+      case 'session':
+        this.sessions.delete(change.ref);
+        break;
+      case 'user-sessions':
+        for (const [hash, s] of this.sessions) if (s.user_id === id) this.sessions.delete(hash);
+        break;
+    }
+  }
+
+  reset(): void {
+    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions]) map.clear();
+  }
+
+  /** Entry counts, for metrics and the scaling docs. */
+  sizes(): Record<string, number> {
+    return { tokens: this.tokensById.size, users: this.usersById.size, sessions: this.sessions.size };
+  }
+}

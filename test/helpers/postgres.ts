@@ -1,0 +1,69 @@
+/**
+ * PostgreSQL for tests: each test server gets a database of its own, dropped afterwards. In CI
+ * (CI=true) PostgreSQL must be there; locally, tests that need it skip with a clear message.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export const PG_ADMIN_URL = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** True when the suite runs on PostgreSQL (`GATEHOUSE_TEST_DATABASE=postgres`). */
+export const ON_POSTGRES = process.env.GATEHOUSE_TEST_DATABASE === 'postgres';
+
+let available: Promise<boolean> | undefined;
+
+export function postgresAvailable(): Promise<boolean> {
+  available ??= (async () => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  })();
+  return available;
+}
+
+/**
+ * Why a PostgreSQL test cannot run here, or undefined when it can. In CI a missing PostgreSQL is a
+ * failure, not a skip.
+ */
+export async function postgresSkipReason(): Promise<string | undefined> {
+  if (await postgresAvailable()) return undefined;
+  if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI but not reachable at ${PG_ADMIN_URL}`);
+  return `PostgreSQL not reachable at ${PG_ADMIN_URL} (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)`;
+}
+
+export interface TestDatabase {
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
