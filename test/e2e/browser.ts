@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startServer, type StartOptions, type TestServer } from '../helpers/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -27,6 +29,28 @@ export const PHONE = { width: 390, height: 844 };
 export async function launch(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+}
+
+export interface Harness {
+  server: TestServer;
+  browser: Browser;
+}
+
+/**
+ * One server and one Chromium for a test file, started in `before` and stopped in `after`.
+ * `setup` runs once both are up (Node 20 does not wait for one root `before` hook before the next).
+ */
+export function harness(setup?: (h: Harness) => Promise<void>, opts: StartOptions = {}): Harness {
+  const h = {} as Harness;
+  before(async () => {
+    [h.server, h.browser] = await Promise.all([startServer(opts), launch()]);
+    await setup?.(h);
+  });
+  after(async () => {
+    await h.browser?.close();
+    await h.server?.close();
+  });
+  return h;
 }
 
 export interface Tab {

@@ -4,20 +4,16 @@
  * token management is off the page says so; the sign-in page passes axe and is photographed.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { bearer, call, createUser, signIn } from '../helpers/http.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from '../helpers/server.js';
-import { assertAccessible, everythingInPage, launch, openTab, screenshot, signInThroughPage } from './browser.js';
+import { ADMIN_PASSWORD, startServer } from '../helpers/server.js';
+import { assertAccessible, everythingInPage, harness, openTab, screenshot, signInThroughPage } from './browser.js';
 
 const VIEWER_PASSWORD = 'viewer password 1';
 
-let server: TestServer;
-let browser: Browser;
 let tokenKey: string;
 
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launch()]);
+const h = harness(async ({ server }) => {
   const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
   await createUser(server.url, admin, { username: 'vera', role: 'Viewer', password: VIEWER_PASSWORD });
   const res = await call(server.url, '/@api/deki/site/developer-tokens', {
@@ -29,13 +25,8 @@ before(async () => {
   tokenKey = res.json.key as string;
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 test('a signed-out visitor is sent to sign in, from the dashboard and from /; wrong passwords are refused in words', async () => {
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   const tokenCalls: string[] = [];
   page.on('request', (req) => {
     if (req.url().includes('developer-tokens')) tokenCalls.push(req.url());
@@ -76,7 +67,7 @@ test('a signed-out visitor is sent to sign in, from the dashboard and from /; wr
 });
 
 test('a signed-in non-admin sees that the page needs the Admin role, and no token data', async () => {
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   const tokenCalls: string[] = [];
   page.on('request', (req) => {
     if (req.url().includes('developer-tokens')) tokenCalls.push(req.url());
@@ -95,10 +86,27 @@ test('a signed-in non-admin sees that the page needs the Admin role, and no toke
   await context.close();
 });
 
+test('at the token allowance, creating is refused in words next to the form', async () => {
+  const full = await startServer({ env: { GATEHOUSE_TOKEN_ALLOWANCE: '0' } });
+  try {
+    const { page, problems, context } = await openTab(h.browser, full.url);
+    await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
+    const form = page.getByRole('region', { name: 'Add an API token' });
+    await form.getByLabel('Name', { exact: true }).fill('one too many');
+    await form.getByRole('button', { name: 'Generate API token' }).click();
+    await form.getByRole('alert').getByText('This site has reached its API token allowance.').waitFor();
+    assert.equal(await page.getByRole('dialog').count(), 0);
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await full.close();
+  }
+});
+
 test('when token management is off, the page says so and who can enable it', async () => {
   const off = await startServer({ env: { GATEHOUSE_TOKEN_MANAGEMENT: 'off' } });
   try {
-    const { page, problems, context } = await openTab(browser, off.url);
+    const { page, problems, context } = await openTab(h.browser, off.url);
     await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
     const notice = page.getByRole('alert');
     await notice.getByText('API token management is not enabled for this site.').waitFor();

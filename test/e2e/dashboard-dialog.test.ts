@@ -5,22 +5,12 @@
  * Copy failures select the value and say which keys to press.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, startServer, type TestServer } from '../helpers/server.js';
-import { everythingInPage, launch, openTab, readClipboard, signInThroughPage } from './browser.js';
+import { test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { ADMIN_PASSWORD } from '../helpers/server.js';
+import { everythingInPage, harness, openTab, readClipboard, signInThroughPage } from './browser.js';
 
-let server: TestServer;
-let browser: Browser;
-
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launch()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const h = harness();
 
 async function createServerToken(page: Page, name: string, jwt: boolean): Promise<Locator> {
   const form = page.getByRole('region', { name: 'Add an API token' });
@@ -38,7 +28,7 @@ async function focusedName(page: Page): Promise<string> {
 }
 
 test('closing with the secret uncopied asks first, whichever way; after copying it closes at once and nothing remains', async () => {
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   const dialog = await createServerToken(page, 'guard-check', false);
   const guard = page.getByRole('alertdialog', { name: 'Close without copying the secret?' });
@@ -133,7 +123,7 @@ test('closing with the secret uncopied asks first, whichever way; after copying 
 });
 
 test('with a JWT: the guard names what is uncopied, and "Close without copying" closes', async () => {
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   const dialog = await createServerToken(page, 'jwt-guard', true);
   await dialog.getByLabel('JWT (OAuth bearer token)').waitFor();
@@ -159,7 +149,7 @@ test('with a JWT: the guard names what is uncopied, and "Close without copying" 
 });
 
 test('a failed copy shows and selects the value and says to press Ctrl+C; copying it by hand counts', async () => {
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   // A clipboard that refuses, as an unfocused document or a denied permission does.
   await context.addInitScript(`
     navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'));

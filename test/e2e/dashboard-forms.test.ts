@@ -5,24 +5,16 @@
  * usable at 390 px.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { bearer, call, createUser, signIn } from '../helpers/http.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from '../helpers/server.js';
-import { assertAccessible, launch, openTab, PHONE, screenshot, signInThroughPage } from './browser.js';
+import { ADMIN_PASSWORD } from '../helpers/server.js';
+import { assertAccessible, harness, openTab, PHONE, screenshot, signInThroughPage } from './browser.js';
 
-let server: TestServer;
-let browser: Browser;
 let admin: string;
 
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launch()]);
+const h = harness(async ({ server }) => {
   admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 /** Counts the page's create requests, to prove a refusal happened before any was sent. */
@@ -39,7 +31,7 @@ async function rowNames(page: Page): Promise<string[]> {
 }
 
 test('a Browser token: an invalid host pattern is refused before any request, then *.example.com is created and listed', async () => {
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   const creates = countCreates(page);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   const form = page.getByRole('region', { name: 'Add an API token' });
@@ -88,14 +80,14 @@ test('a Browser token: an invalid host pattern is refused before any request, th
   const cells = await row.innerText();
   assert.match(cells, /Browser/);
   assert.match(cells, /\*\.example\.com/);
-  const listed = await call(server.url, '/@api/deki/site/developer-tokens', { headers: bearer(admin) });
+  const listed = await call(h.server.url, '/@api/deki/site/developer-tokens', { headers: bearer(admin) });
   assert.match(listed.text, /"host":"\*\.example\.com"/);
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('server refusals appear next to the form in words, and a double click creates one token', async () => {
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   const creates = countCreates(page);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   const form = page.getByRole('region', { name: 'Add an API token' });
@@ -104,7 +96,7 @@ test('server refusals appear next to the form in words, and a double click creat
   assert.equal(creates.count, 0);
 
   // A picked user who is then removed from the site's users: the server says no, in words, by the field.
-  const ghost = await createUser(server.url, admin, { username: 'short-lived' });
+  const ghost = await createUser(h.server.url, admin, { username: 'short-lived' });
   await form.getByLabel('Name', { exact: true }).fill('double-click');
   await form.getByRole('combobox', { name: 'Restricted to user' }).pressSequentially('short-l');
   await page.getByRole('option', { name: /short-lived/ }).click();
@@ -127,15 +119,15 @@ test('server refusals appear next to the form in words, and a double click creat
 
 test('the list filters by name, user and host, and sorts by name and by creation', async () => {
   const make = async (body: Record<string, string>) => {
-    const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await call(h.server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(res.status, 200, res.text);
   };
-  const bot = await createUser(server.url, admin, { username: 'sort-bot' });
+  const bot = await createUser(h.server.url, admin, { username: 'sort-bot' });
   await make({ '@type': 'server', name: 'beta-sync' });
   await make({ '@type': 'server', name: 'Alpha-Export', 'restricted-by-user-id': String(bot) });
   await make({ '@type': 'browser', name: 'gamma-widget', host: 'docs.sorting.test' });
 
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   const list = page.getByRole('region', { name: /API tokens/ });
   await list.getByRole('rowheader', { name: 'gamma-widget' }).waitFor();
@@ -184,7 +176,7 @@ test('the list filters by name, user and host, and sorts by name and by creation
 });
 
 test('keyboard only: create, copy and close the dialog, delete through the confirmation; focus is always visible', async () => {
-  const { page, problems, context } = await openTab(browser, server.url);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
 
   const outline = async (): Promise<string> =>
@@ -208,7 +200,8 @@ test('keyboard only: create, copy and close the dialog, delete through the confi
   assert.ok(await page.getByRole('checkbox', { name: /Generate long-term JWT/ }).isChecked());
   await page.keyboard.press('Tab');
   await page.keyboard.type('adm');
-  await page.getByRole('option', { name: /admin/ }).waitFor();
+  // Only admin matches "adm": wait for that answer, not an earlier one for "a".
+  await page.waitForFunction(`[...document.querySelectorAll('[role=option]')].map((o) => o.textContent).join() === 'admin — Administrator'`);
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   assert.equal(await page.getByRole('combobox', { name: 'Restricted to user' }).inputValue(), 'admin');
@@ -256,7 +249,7 @@ test('keyboard only: create, copy and close the dialog, delete through the confi
 });
 
 test('at 390 px wide: nothing scrolls sideways, the dialog fits, every row can be deleted', async () => {
-  const { page, problems, context } = await openTab(browser, server.url, PHONE);
+  const { page, problems, context } = await openTab(h.browser, h.server.url, PHONE);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   const fitsWidth = async (where: string) =>
     assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= PHONE.width, `${where}: no sideways scrolling`);

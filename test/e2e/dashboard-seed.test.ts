@@ -6,21 +6,17 @@
  * Also item 5's screenshots of the list and of the dialog, and item 4's axe scans of both.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { bearer, call, createUser, setUser, signIn } from '../helpers/http.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from '../helpers/server.js';
-import { assertAccessible, everythingInPage, launch, openTab, readClipboard, screenshot, signInThroughPage, type Tab } from './browser.js';
+import { ADMIN_PASSWORD } from '../helpers/server.js';
+import { assertAccessible, everythingInPage, harness, openTab, readClipboard, screenshot, signInThroughPage, type Tab } from './browser.js';
 
 const NAME = 'Zendesk-Integration-ServiceAccount';
 
-let server: TestServer;
-let browser: Browser;
 let tab: Tab;
 let botId: number;
 
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launch()]);
+const h = harness(async ({ server }) => {
   const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
   botId = await createUser(server.url, admin, { username: 'zendesk-bot', role: 'Viewer' });
   await setUser(server.url, admin, botId, { fullname: 'Zendesk Service Account' });
@@ -33,16 +29,12 @@ before(async () => {
     const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(res.status, 200, res.text);
   }
-  tab = await openTab(browser, server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+  tab = await openTab(h.browser, server.url);
 });
 
 test('admin creates the seed token with a JWT for a picked user, uses the JWT, then revokes it from the list', async () => {
   const { page } = tab;
+  const { server } = h;
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   await page.getByRole('banner').getByText('Administrator').waitFor();
   await page.getByRole('navigation', { name: 'Breadcrumb' }).getByText('Site tools').waitFor();

@@ -120,6 +120,8 @@ export function UserPicker({ inputRef, value, onChange, error }: Props) {
           onInput={(e) => {
             const text = e.currentTarget.value;
             setQuery(text);
+            // The suggestions shown are for the old text: Enter must not pick one until new ones arrive.
+            setActive(-1);
             if (value && text !== value.username) onChange(null);
             search(text);
           }}
