@@ -2,7 +2,7 @@
  * Server-rendered pages for people (sign-in, consent, device verification, authorized apps).
  * `html` escapes every interpolated value unless it is already `Html`, so output is escaped by
  * construction. Every page is sent with a strict CSP (no script at all, one nonce'd style), is
- * never framed, never cached and sends no Referer.
+ * never framed, never cached, and sends no Referer to other sites.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -65,7 +65,8 @@ export function sendPage(reply: FastifyReply, page: Page): FastifyReply {
     .header('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
     .header('X-Frame-Options', 'DENY')
     .header('X-Content-Type-Options', 'nosniff')
-    .header('Referrer-Policy', 'no-referrer')
+    // same-origin, not no-referrer: with no-referrer, Chromium sends `Origin: null` on our own form posts.
+    .header('Referrer-Policy', 'same-origin')
     .header('Cache-Control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(doc.value);
