@@ -3,7 +3,11 @@
  * server's time went, by function (self and inclusive time) and by package, so a slow figure can be
  * traced to a function and its share of the time rather than guessed at.
  *
- *   node --import tsx bench/profile-summary.ts bench/results/profiles/gatehouse-small.cpuprofile [top=25]
+ *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [--top=25] [--skip=<seconds>]
+ *
+ * `--skip` leaves out the first seconds (start-up, module loading, the run's own setup), so the
+ * shares are of the serving time. "Inclusive by area" is the share of samples with at least one frame
+ * of that package on the stack: what the package costs, including what it calls into.
  */
 import fs from 'node:fs';
 
@@ -23,9 +27,12 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const file = process.argv[2];
-const top = Number(process.argv[3] ?? 25);
-if (!file) throw new TypeError('usage: profile-summary.ts <file.cpuprofile> [top]');
+const args = process.argv.slice(2);
+const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const file = args.find((a) => !a.startsWith('--'));
+const top = Number(opt('top') ?? 25);
+const skipUs = Number(opt('skip') ?? 0) * 1e6;
+if (!file) throw new TypeError('usage: profile-summary.ts <file.cpuprofile> [--top=25] [--skip=seconds]');
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -51,12 +58,15 @@ function area(f: CallFrame): string {
 const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
 const areas = new Map<string, number>();
+const areasInclusive = new Map<string, number>();
 let total = 0;
 let idle = 0;
+let elapsed = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
+  elapsed += dt;
   const node = byId.get(id);
-  if (!node) return;
+  if (!node || elapsed < skipUs) return;
   total += dt;
   if (node.callFrame.functionName === '(idle)') idle += dt;
   self.set(label(node.callFrame), (self.get(label(node.callFrame)) ?? 0) + dt);
@@ -64,10 +74,13 @@ profile.samples.forEach((id, i) => {
   // Inclusive: each function once per sample, however deep it recurses.
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-    const l = label(byId.get(cur)!.callFrame);
-    if (seen.has(l)) continue;
-    seen.add(l);
-    inclusive.set(l, (inclusive.get(l) ?? 0) + dt);
+    const frame = byId.get(cur)!.callFrame;
+    for (const key of [label(frame), `area:${area(frame)}`]) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (key.startsWith('area:')) areasInclusive.set(key.slice(5), (areasInclusive.get(key.slice(5)) ?? 0) + dt);
+      else inclusive.set(key, (inclusive.get(key) ?? 0) + dt);
+    }
   }
 });
 
@@ -82,5 +95,6 @@ const print = (title: string, m: Map<string, number>, skip: (k: string) => boole
     .forEach(([k, v]) => process.stdout.write(`${pct(v)}  ${k}\n`));
 };
 print('By area, self time', areas);
+print('By area, inclusive time', areasInclusive, (k) => k.startsWith('(') || k === 'node core');
 print('By function, self time', self);
 print('By function, inclusive time (only our src/)', inclusive, (k) => !/ src\//.test(k));

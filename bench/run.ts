@@ -17,7 +17,7 @@ import path from 'node:path';
 import { bulkInsertTokens } from './lib/bulk-tokens.js';
 import { environment, snapshot } from './lib/environment.js';
 import { CURRENT_USER, createServerTokens, currentUserStatus, type ServerToken, signIn, TOKENS } from './lib/gatehouse-api.js';
-import { type LoadResult, medianOf, runLoad } from './lib/load.js';
+import { bestOf, type LoadResult, runLoad } from './lib/load.js';
 import { mintPeerJwts } from './lib/peer-tokens.js';
 import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir } from './lib/processes.js';
 import { consoleTable, type RunSettings, writeResults } from './lib/report.js';
@@ -39,8 +39,9 @@ for (const p of only ?? []) if (!(PHASES as readonly string[]).includes(p)) thro
 const settings: RunSettings = {
   quick,
   connections: Number(flag('connections') ?? 10),
-  rounds: quick ? 1 : 3,
-  secondsPerRound: quick ? 2 : 5,
+  rounds: quick ? 1 : 5,
+  scaleRounds: quick ? 1 : 4,
+  secondsPerRound: quick ? 2 : 3,
   warmupSeconds: quick ? 1 : 2,
   apiTokens: quick ? 200 : 1000,
   poolSize: 100,
@@ -53,7 +54,10 @@ const settings: RunSettings = {
 };
 const profileDir = flag('profile') ? path.join(REPO_ROOT, 'bench', 'results', 'profiles') : undefined;
 const wants = (p: Phase) => settings.phases.includes(p);
-const log = (line: string) => process.stdout.write(line + '\n');
+const t0 = performance.now();
+const log = (line: string) => process.stdout.write(`${line === '' || line.startsWith(' ') ? '' : `[${Math.round((performance.now() - t0) / 1000)} s] `}${line}\n`);
+/** Every round of every comparison, for latest.json: the table shows each target's best round. */
+const allRounds: Record<string, LoadResult[]> = {};
 
 /** A credential source: called per request, returns that request's headers. */
 type Headers = () => Record<string, string>;
@@ -76,21 +80,22 @@ async function check(t: Target): Promise<void> {
   if (status !== 200) throw new Error(`${t.name}: users/current answered ${status}, not 200`);
 }
 
-/** Warms every target up, then measures them in interleaved rounds; returns each one's median. */
-async function compare(targets: Target[]): Promise<Map<string, LoadResult>> {
+/** Warms every target up, then measures them in interleaved rounds; returns each one's best round. */
+async function compare(targets: Target[], rounds: number): Promise<Map<string, LoadResult>> {
   for (const t of targets) await check(t);
   for (const t of targets) {
     await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: settings.connections, seconds: settings.warmupSeconds });
   }
   const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
-  for (let round = 1; round <= settings.rounds; round++) {
+  for (let round = 1; round <= rounds; round++) {
     for (const t of targets) {
       const r = await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: settings.connections, seconds: settings.secondsPerRound });
       runs.get(t.name)!.push(r);
       log(`  round ${round}: ${t.name.padEnd(28)} ${Math.round(r.rps).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  server ${Math.round(r.serverCpuUsPerReq)} µs/req`);
     }
   }
-  return new Map([...runs].map(([k, v]) => [k, medianOf(v)]));
+  for (const [k, v] of runs) allRounds[k] = v;
+  return new Map([...runs].map(([k, v]) => [k, bestOf(v)]));
 }
 
 async function main(): Promise<void> {
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
           g.signature,
           { name: 'Express peer', proc: express, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
           { name: 'Fastify peer', proc: fastify, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
-        ]);
+        ], settings.rounds);
         const throughput: Throughput = {
           anonymous: m.get('Anonymous')!,
           session: m.get('session')!,
@@ -201,7 +206,7 @@ async function main(): Promise<void> {
         const large = await start(startGatehouse({ label: 'gatehouse-large', dataDir: largeDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
         const a = gatehouse(small, 'small');
         const b = gatehouse(large, 'large');
-        const m = await compare([a.jwt, b.jwt, a.signature, b.signature]);
+        const m = await compare([a.jwt, b.jwt, a.signature, b.signature], settings.scaleRounds);
         const figuresOf = (proc: Proc, label: string, count: number): StoreFigures => {
           const mem = memoryMiB(proc.pid);
           return { tokens: count, jwt: m.get(`${label} JWT`)!, signature: m.get(`${label} signature`)!, rss: mem.rss, peakRss: mem.peak };
@@ -260,7 +265,7 @@ async function main(): Promise<void> {
 
   const after = await snapshot(ours);
   const table = rows(figures);
-  const run = { settings, environment: env, before, after, durationSeconds: (performance.now() - started) / 1000, rows: table, figures };
+  const run = { settings, environment: env, before, after, durationSeconds: (performance.now() - started) / 1000, rows: table, figures, rounds: allRounds };
   log('');
   log(consoleTable(table));
   log('');

@@ -26,6 +26,7 @@ export function bulkInsertTokens(dataDir: string, count: number, createdBy = 1):
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -262144'); // 256 MiB for this connection only: the index stays in memory while it grows
     const columns = db.prepare(`PRAGMA table_info('developer_tokens')`).all() as ColumnInfo[];
     if (columns.length === 0) throw new Error('bench: the data directory has no developer_tokens table (did the server run its migrations?)');
     const now = Date.now();
@@ -50,12 +51,15 @@ export function bulkInsertTokens(dataDir: string, count: number, createdBy = 1):
     }
     const insert = db.prepare(`INSERT INTO developer_tokens (${used.map((c) => c.name).join(', ')}) VALUES (${used.map(() => '?').join(', ')})`);
     const fill = db.transaction((n: number) => {
-      // Random bytes in blocks: one 32-byte call per row would dominate the insert time.
+      // Keys are written in ascending order, so the unique index grows at its end instead of splitting
+      // pages at random (several times faster), yet they still spread evenly over the key space: the
+      // first 8 hex digits step through it (i * 2^32 / n, distinct for n <= 2^32), the rest is random.
       let pool = randomBytes(0);
       for (let i = 0; i < n; i++) {
-        if (pool.length < 32) pool = randomBytes(32 * 4096);
-        const key = pool.subarray(0, 32).toString('hex');
-        pool = pool.subarray(32);
+        if (pool.length < 28) pool = randomBytes(28 * 4096);
+        const prefix = Math.floor((i * 2 ** 32) / n).toString(16).padStart(8, '0');
+        const key = prefix + pool.subarray(0, 28).toString('hex');
+        pool = pool.subarray(28);
         insert.run(...used.map((c) => known[c.name]!(i, key)));
       }
     });

@@ -119,7 +119,9 @@ export interface GatehouseOptions {
 /** `gatehouse serve` on a free port, logging off, with the run's master key and site URL. */
 export async function startGatehouse(o: GatehouseOptions): Promise<Proc> {
   const port = await freePort();
-  const nodeFlags = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${o.label}.cpuprofile`] : [];
+  // One folder per process: every thread writes a profile (tsx's loader runs in a worker thread),
+  // and a fixed --cpu-prof-name would let the threads overwrite each other. The main thread's is the largest.
+  const nodeFlags = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(o.profileDir, o.label)}`] : [];
   const entry = o.dist ? ['dist/src/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
   const env: NodeJS.ProcessEnv = {
     ...process.env,

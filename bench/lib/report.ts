@@ -15,6 +15,7 @@ export interface RunSettings {
   quick: boolean;
   connections: number;
   rounds: number;
+  scaleRounds: number;
   secondsPerRound: number;
   warmupSeconds: number;
   apiTokens: number;
@@ -35,6 +36,8 @@ export interface RunRecord {
   durationSeconds: number;
   rows: Row[];
   figures: Figures;
+  /** Every round of every comparison, by target. */
+  rounds: Record<string, LoadResult[]>;
 }
 
 export function consoleTable(rows: Row[]): string {
@@ -102,9 +105,12 @@ same machine at the same time. Absolute figures move with whatever else the mach
   its own temporary data directory and port; the peers as \`node --import tsx bench/peers/<peer>.ts\`.
 - Load: autocannon 9 in the harness process, ${s.connections} keep-alive connections, no pipelining. With 2 cores,
   one server process (one JavaScript thread) and one load generator each get about a core; more connections
-  would only add queueing. Each figure is the median of ${s.rounds} round(s) of ${s.secondsPerRound} s, rounds
-  interleaved across the servers compared, after ${s.warmupSeconds} s of warm-up each. Latency percentiles are
-  computed from every response time (autocannon's own histogram rounds to whole milliseconds).
+  would only add queueing. ${s.rounds} round(s) of ${s.secondsPerRound} s per target, rounds
+  interleaved across the servers compared, after ${s.warmupSeconds} s of warm-up each (${s.scaleRounds} rounds for the store-size
+  comparison). Each figure is the **best** round for that target (highest rate, lowest latency and CPU): on a shared
+  machine other work only ever slows a round down, and every target is treated alike; all rounds are in
+  \`latest.json\`. Latency percentiles are computed from every response time (autocannon's own histogram rounds to
+  whole milliseconds).
 - "server CPU per request" is the server process's CPU time (all threads, from \`/proc/<pid>/stat\`) divided
   by the requests it answered: the figure least disturbed by other work on the machine. "load generator CPU"
   near 100% would mean autocannon, not the server, was the limit.
