@@ -163,6 +163,7 @@ test('a failed copy shows and selects the value and says to press Ctrl+C; copyin
   await dialog.getByRole('status').getByText('Could not copy the secret. It is now shown and selected: press Ctrl+C to copy it.').waitFor();
   assert.equal(await dialog.getByRole('button', { name: 'Show secret' }).getAttribute('aria-pressed'), 'true');
   const field = dialog.getByLabel('Secret');
+  await dialog.locator('#created-secret:focus').waitFor();
   assert.equal(await field.getAttribute('type'), 'text');
   const selection = await field.evaluate((el) => {
     const input = el as unknown as { selectionStart: number; selectionEnd: number; ownerDocument: { activeElement: unknown } };

@@ -52,11 +52,11 @@ test('a Browser token: an invalid host pattern is refused before any request, th
   for (const bad of ['https://help.example.com', '*.com', 'help .example.com']) {
     await host.fill(`${bad}, crm.example.org`);
     await form.getByRole('button', { name: 'Generate API token' }).click();
-    const error = form.getByText(/is not a valid host pattern/);
+    const error = form.getByText(`“${bad}” is not a valid host pattern.`);
     await error.waitFor();
     assert.match(await error.innerText(), /Use hostnames such as crm\.example\.com or \*\.example\.com/);
     assert.equal(await host.getAttribute('aria-invalid'), 'true');
-    assert.equal(await host.evaluate((el) => el.ownerDocument.activeElement === el), true, 'focus moves to the field in error');
+    await form.locator('#token-host:focus').waitFor(); // focus moves to the field in error
     assert.match((await host.getAttribute('aria-describedby')) ?? '', /token-host-error/);
   }
   await host.fill('');
@@ -200,8 +200,8 @@ test('keyboard only: create, copy and close the dialog, delete through the confi
   assert.ok(await page.getByRole('checkbox', { name: /Generate long-term JWT/ }).isChecked());
   await page.keyboard.press('Tab');
   await page.keyboard.type('adm');
-  // Only admin matches "adm": wait for that answer, not an earlier one for "a".
-  await page.waitForFunction(`[...document.querySelectorAll('[role=option]')].map((o) => o.textContent).join() === 'admin — Administrator'`);
+  // Only admin matches "adm": wait for that answer (a single suggestion), not an earlier one for "a".
+  await page.locator('[role=option]:only-child', { hasText: 'admin' }).waitFor();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   assert.equal(await page.getByRole('combobox', { name: 'Restricted to user' }).inputValue(), 'admin');
@@ -227,7 +227,7 @@ test('keyboard only: create, copy and close the dialog, delete through the confi
   await dialog.getByText('JWT copied to the clipboard.').waitFor();
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
-  assert.equal(await page.evaluate('document.activeElement.id'), 'token-list-title', 'focus lands on the list');
+  await page.locator('#token-list-title:focus').waitFor(); // focus lands on the list
 
   const del = page.getByRole('button', { name: 'Delete token keyboard-only' });
   await del.focus();

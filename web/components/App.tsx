@@ -33,6 +33,8 @@ export function App() {
   }, []);
 
   useEffect(() => void refresh(), [refresh]);
+  // Stable, so the token page does not fetch its list again whenever this component re-renders.
+  const recheck = useCallback(() => void refresh(), [refresh]);
 
   const path = url.pathname.replace(/\/+$/, '');
   const onTokens = path === TOKENS_PATH || path === '/dashboard';
@@ -69,9 +71,9 @@ export function App() {
   const user = session.user;
   return (
     <>
-      <Header user={user} onSignedOut={() => void refresh()} />
+      <Header user={user} onSignedOut={recheck} />
       <Breadcrumbs />
-      {isAdmin(user) ? <TokensPage user={user} onSessionLost={() => void refresh()} /> : <AdminRequired user={user} />}
+      {isAdmin(user) ? <TokensPage user={user} onSessionLost={recheck} /> : <AdminRequired user={user} />}
     </>
   );
 }
