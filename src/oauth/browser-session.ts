@@ -1,11 +1,12 @@
 /**
  * Who is signed in on an OAuth page: the `authtoken` cookie's session (SPEC 2), and nothing else.
  * Pages never take Bearer or X-Deki-Token credentials: an app must not be able to approve itself.
+ * Signing in sets the cookie through `auth/session-cookie.ts`, as `users/authenticate` does.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { AUTHTOKEN_COOKIE } from '../auth/resolve.js';
-import { findSessionUser, startSession } from '../auth/session.js';
+import { findSessionUser } from '../auth/session.js';
 import type { UserRow } from '../store/schema.js';
 
 export interface BrowserSession {
@@ -20,14 +21,3 @@ export async function browserSession(ctx: AppContext, request: FastifyRequest): 
   return user ? { user, authtoken } : undefined;
 }
 
-/** Starts a session and sets its cookie exactly as `users/authenticate` does (SPEC 2). */
-export async function signInBrowser(ctx: AppContext, reply: FastifyReply, userId: number): Promise<void> {
-  const authtoken = await startSession(ctx, userId);
-  reply.setCookie(AUTHTOKEN_COOKIE, authtoken, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: ctx.config.siteUrl.startsWith('https:'),
-    maxAge: ctx.config.sessionTtlSeconds,
-  });
-}

@@ -4,11 +4,11 @@
  * On success it sets the `authtoken` cookie and returns to the page that asked.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { startBrowserSession } from '../auth/session-cookie.js';
 import type { AppContext } from '../context.js';
 import { verifyPassword } from '../crypto/password.js';
 import { DekiError } from '../errors.js';
 import { ANONYMOUS_ID, findUserByName } from '../users/store.js';
-import { signInBrowser } from './browser-session.js';
 import { checkPreSessionFormToken, preSessionFormToken } from './form-token.js';
 import { formParams } from './params.js';
 import { sendPage } from './pages/html.js';
@@ -39,7 +39,7 @@ export function signInRoute(ctx: AppContext) {
       const formToken = preSessionFormToken(ctx, request, reply);
       return sendPage(reply, signInPage({ returnTo, formToken, error: refusal?.message, username: username.slice(0, 255) }));
     }
-    await signInBrowser(ctx, reply, user.id);
+    await startBrowserSession(ctx, reply, user.id);
     return reply.redirect(returnTo, 303);
   };
 }

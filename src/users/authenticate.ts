@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import { verifyServerSignature } from '../auth/server-signature.js';
-import { endSession, startSession } from '../auth/session.js';
+import { endSession } from '../auth/session.js';
+import { startBrowserSession } from '../auth/session-cookie.js';
 import { AUTHTOKEN_COOKIE } from '../auth/resolve.js';
 import { verifyPassword } from '../crypto/password.js';
 import type { UserRow } from '../store/schema.js';
@@ -75,14 +76,7 @@ export function authenticateRoutes(ctx: AppContext) {
     const user = await signInUser(request);
     if (user.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
     if (user.status !== 'active') throw new DekiError('USER_INVALID');
-    const authtoken = await startSession(ctx, user.id);
-    reply.setCookie(AUTHTOKEN_COOKIE, authtoken, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: ctx.config.siteUrl.startsWith('https:'),
-      maxAge: ctx.config.sessionTtlSeconds,
-    });
+    const authtoken = await startBrowserSession(ctx, reply, user.id);
     reply.header('Cache-Control', 'no-store');
     if (redirect) return reply.redirect(redirect, 302);
     return reply.code(200).type('text/plain; charset=utf-8').send(authtoken);

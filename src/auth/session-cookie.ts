@@ -1,0 +1,18 @@
+/** The `authtoken` cookie (SPEC 2), set the same way wherever a browser signs in: `users/authenticate` and the OAuth sign-in page. */
+import type { FastifyReply } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AUTHTOKEN_COOKIE } from './resolve.js';
+import { startSession } from './session.js';
+
+/** Starts a session for the user, sets its cookie (HttpOnly, SameSite=Lax, Secure on https) and returns the authtoken. */
+export async function startBrowserSession(ctx: AppContext, reply: FastifyReply, userId: number): Promise<string> {
+  const authtoken = await startSession(ctx, userId);
+  reply.setCookie(AUTHTOKEN_COOKIE, authtoken, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.config.siteUrl.startsWith('https:'),
+    maxAge: ctx.config.sessionTtlSeconds,
+  });
+  return authtoken;
+}
