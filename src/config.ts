@@ -36,6 +36,8 @@ export interface Config {
   feedPollMs: number;
   /** How long a node trusts its cache without confirming it is current, ms: the revocation bound. `GATEHOUSE_STALENESS_BOUND_MS`. Default 1000. */
   stalenessBoundMs: number;
+  /** On PostgreSQL, LISTEN for changes as well as polling. `GATEHOUSE_FEED_LISTEN` = on|off. Default on; off leaves the poll alone to keep the bound. */
+  feedListen: boolean;
   /** pino log level. `GATEHOUSE_LOG_LEVEL`. Default info; `silent` turns logging off. */
   logLevel: string;
   /** The clock, in milliseconds. Tests inject one; production uses `Date.now`. */
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     cacheEntries: int('GATEHOUSE_CACHE_ENTRIES', env.GATEHOUSE_CACHE_ENTRIES, 50_000, 0, 10_000_000),
     feedPollMs: int('GATEHOUSE_FEED_POLL_MS', env.GATEHOUSE_FEED_POLL_MS, 250, 10, 10_000),
     stalenessBoundMs: int('GATEHOUSE_STALENESS_BOUND_MS', env.GATEHOUSE_STALENESS_BOUND_MS, 1000, 50, 60_000),
+    feedListen: bool('GATEHOUSE_FEED_LISTEN', env.GATEHOUSE_FEED_LISTEN, true),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     now: Date.now,
     ...overrides,

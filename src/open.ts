@@ -54,7 +54,7 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
         boundMs: config.stalenessBoundMs,
         pollMs: config.feedPollMs,
         retentionMs: 3_600_000,
-        listenUrl: opts.databaseUrl,
+        listenUrl: config.feedListen ? opts.databaseUrl : undefined,
         onChange: (change) => cache.apply(change),
         onReset: () => cache.reset(),
         onError: opts.onFeedError,

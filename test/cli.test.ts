@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import type { Command, CommanderError } from 'commander';
 import { signServerToken } from '../client/sign.js';
+import { buildProgram } from '../src/cli/program.js';
 import { startServer, tempDir, type TestServer } from './helpers/server.js';
 import { bearer, call } from './helpers/http.js';
 
@@ -26,12 +28,26 @@ async function gatehouse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
 }
 
 describe('help', () => {
-  test('every command answers --help', async () => {
+  test('every command answers --help with its usage', () => {
+    // In-process: the command tree is built the same way `gatehouse` builds it, without spawning twelve processes.
     for (const cmd of [[], ['serve'], ['token'], ['token', 'create'], ['token', 'list'], ['token', 'show'], ['token', 'revoke'], ['user'], ['user', 'create'], ['user', 'list'], ['user', 'update'], ['sign']]) {
-      const res = await gatehouse([...cmd, '--help']);
-      assert.equal(res.code, 0, cmd.join(' '));
-      assert.match(res.stdout, /^Usage: gatehouse/, cmd.join(' '));
+      let out = '';
+      const program = buildProgram();
+      const capture = (c: Command) => {
+        c.exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
+        c.commands.forEach(capture);
+      };
+      capture(program);
+      assert.throws(() => program.parse(['node', 'gatehouse', ...cmd, '--help']), (err: CommanderError) => err.exitCode === 0, cmd.join(' '));
+      assert.match(out, new RegExp(`^Usage: gatehouse${cmd.length ? ' ' + cmd.join(' ') : ''} `), cmd.join(' '));
     }
+  });
+
+  test('the real binary answers --help', async () => {
+    const res = await gatehouse(['--help']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /^Usage: gatehouse \[options\] \[command\]/);
+    for (const command of ['serve', 'token', 'user', 'sign']) assert.match(res.stdout, new RegExp(`\\n  ${command}\\b`));
   });
 });
 

@@ -117,7 +117,7 @@ export class ChangeFeed {
 
   private async listen(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.opts.listenUrl, application_name: 'gatehouse-listen', connectionTimeoutMillis: 2000 });
+    const client = new pg.Client({ connectionString: this.opts.listenUrl, application_name: `gatehouse-listen ${process.pid}`, connectionTimeoutMillis: 2000 });
     this.listener = client;
     const retry = () => {
       if (this.listener !== client || this.stopped) return;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, as `npm test` runs it: type-check, build the dashboard, run every test on
+# SQLite, then every store and HTTP test again on PostgreSQL (each server gets its own database).
+# In CI (CI=true) a missing PostgreSQL fails the run; elsewhere the second pass is skipped, saying so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm run typecheck --silent
+npm run build:web --silent
+
+all=$(find test -name '*.test.ts' | sort)
+echo "== SQLite: $(echo "$all" | wc -l) test files"
+# shellcheck disable=SC2086
+node --import tsx --test --test-concurrency=2 --test-reporter=spec $all
+
+# Browser tests and the multi-node test (which makes its own databases) need not run twice;
+# nor do tests of pure functions and of the error registry.
+pg_files=$(echo "$all" | grep -v -e '^test/e2e/' -e '^test/multi-node' -e '^test/errors' -e '^test/parsers.property')
+set +e
+reason=$(node --import tsx test/helpers/postgres-check.ts)
+rc=$?
+set -e
+case $rc in
+  0)
+    echo "== PostgreSQL: $(echo "$pg_files" | wc -l) test files"
+    # shellcheck disable=SC2086
+    GATEHOUSE_TEST_DATABASE=postgres node --import tsx --test --test-concurrency=2 --test-reporter=spec $pg_files
+    ;;
+  1) echo "== PostgreSQL pass skipped: $reason" ;;
+  *) echo "== PostgreSQL is required here: $reason" >&2; exit 1 ;;
+esac

@@ -1,0 +1,107 @@
+/** `gatehouse token create|list|show|revoke`: developer tokens, straight on the site's store. */
+import { type Command, Option } from 'commander';
+import { DekiError } from '../errors.js';
+import { assertTokenAllowed, createToken } from '../tokens/create.js';
+import { readCreateInput } from '../tokens/input.js';
+import { deleteToken, findTokenListing, listTokens, type TokenListing } from '../tokens/store.js';
+import { ADMIN_ID } from '../users/store.js';
+import { print, type SiteFlags, siteOptions, userByRef, withSite } from './site.js';
+
+function tokenSummary(t: TokenListing) {
+  return {
+    id: t.id,
+    type: t.type,
+    name: t.name,
+    key: t.key,
+    host: t.host,
+    restrictedByUserId: t.restricted_user_id,
+    restrictedByUsername: t.restricted_username,
+    jwtIssued: t.jwt_user_id !== null,
+    jwtUserId: t.jwt_user_id,
+    created: new Date(t.created_at).toISOString(),
+    createdBy: t.created_by_username,
+  };
+}
+
+export function addTokenCommands(program: Command): void {
+  const token = program.command('token').description('manage developer tokens');
+
+  siteOptions(token.command('create'))
+    .description('create a token; prints its key, and its secret and JWT this one time')
+    .addOption(new Option('--type <type>', 'token type').choices(['server', 'browser', 'oauth']).default('server'))
+    .requiredOption('--name <name>', 'a name that says which integration uses it')
+    .option('--host <patterns>', 'allowed hostname patterns, comma-separated (browser, oauth)')
+    .option('--restricted-user <id>', 'restrict a server token to this user id (also issues a JWT for them)')
+    .option('--jwt', 'issue a long-term JWT (server tokens)')
+    .option('--as <user>', 'the admin recorded as creator (id or name)', String(ADMIN_ID))
+    .option('--json', 'print JSON')
+    .action(async (o: SiteFlags & { type: string; name: string; host?: string; restrictedUser?: string; jwt?: boolean; as: string; json?: boolean }) =>
+      withSite(o, async (site) => {
+        await assertTokenAllowed(site.ctx, true);
+        const creator = await userByRef(site, o.as);
+        const doc: Record<string, unknown> = { '@type': o.type, name: o.name };
+        if (o.host !== undefined) doc.host = o.host;
+        if (o.restrictedUser !== undefined) doc['restricted-by-user-id'] = o.restrictedUser;
+        if (o.jwt) doc['generate-jwt'] = 'true';
+        const created = await createToken(site.ctx, await readCreateInput(site.ctx.db, doc), creator.id);
+        const out = {
+          id: created.token.id,
+          type: created.token.type,
+          name: created.token.name,
+          key: created.token.key,
+          secret: created.secret,
+          jwt: created.jwt,
+        };
+        print(!!o.json, out, () =>
+          [
+            `Token ${out.id} (${out.type}) created: ${out.name}`,
+            `key:    ${out.key}`,
+            out.secret ? `secret: ${out.secret}` : '',
+            out.jwt ? `jwt:    ${out.jwt}` : '',
+            out.secret || out.jwt ? 'The secret and JWT are not shown again: store them now.' : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      }),
+    );
+
+  siteOptions(token.command('list'))
+    .description('list tokens (never their secrets)')
+    .option('--json', 'print JSON')
+    .action(async (o: SiteFlags & { json?: boolean }) =>
+      withSite(o, async (site) => {
+        const tokens = (await listTokens(site.ctx.db)).map(tokenSummary);
+        print(!!o.json, tokens, () =>
+          tokens.length === 0
+            ? 'No tokens.'
+            : tokens.map((t) => `${t.id}\t${t.type}\t${t.key.slice(0, 8)}…\t${t.jwtIssued ? 'JWT' : '-'}\t${t.name}`).join('\n'),
+        );
+      }),
+    );
+
+  siteOptions(token.command('show <id>'))
+    .description('show one token (never its secret)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: SiteFlags & { json?: boolean }) =>
+      withSite(o, async (site) => {
+        const t = /^\d+$/.test(id) ? await findTokenListing(site.ctx.db, Number(id)) : undefined;
+        if (!t) throw new DekiError('TOKEN_NOT_FOUND');
+        const s = tokenSummary(t);
+        print(!!o.json, s, () =>
+          Object.entries(s)
+            .map(([k, v]) => `${k}: ${v ?? ''}`)
+            .join('\n'),
+        );
+      }),
+    );
+
+  siteOptions(token.command('revoke <id>'))
+    .description('delete a token: its signatures and JWT stop working at once')
+    .action(async (id: string, o: SiteFlags) =>
+      withSite(o, async (site) => {
+        if (!/^\d+$/.test(id) || !(await deleteToken(site.ctx.db, Number(id)))) throw new DekiError('TOKEN_NOT_FOUND');
+        process.stdout.write(`Token ${id} revoked.\n`);
+      }),
+    );
+}

@@ -1,0 +1,144 @@
+/**
+ * Two real server processes on one PostgreSQL database (issue 4, item 1): what one node does,
+ * the other honours within the 1 s bound — with NOTIFY, without it, and with the database gone,
+ * when the node must fail closed and then recover by itself.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { ADMIN_PASSWORD } from './helpers/server.js';
+import { bearer, call, createUser, setUser, signIn } from './helpers/http.js';
+import { type NodeProcess, startNode } from './helpers/node-process.js';
+import { createTestDatabase, postgresSkipReason, type TestDatabase } from './helpers/postgres.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
+
+const BOUND_MS = 1000;
+const skip = await postgresSkipReason();
+
+describe('two nodes on one PostgreSQL database', { skip }, () => {
+  let database: TestDatabase;
+  let proxy: TcpProxy;
+  let a: NodeProcess;
+  let b: NodeProcess; // reaches PostgreSQL through `proxy`, so its outage can be staged
+  let quiet: NodeProcess; // polls only: no LISTEN
+  let admin: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    proxy = await startTcpProxy('127.0.0.1', 5432);
+    const shared = {
+      GATEHOUSE_MASTER_KEY: Buffer.alloc(32, 42).toString('base64'),
+      GATEHOUSE_SITE_URL: 'http://gatehouse.test',
+      GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    };
+    a = await startNode({ ...shared, GATEHOUSE_DATABASE_URL: database.url });
+    const viaProxy = new URL(database.url);
+    viaProxy.port = String(proxy.port);
+    viaProxy.hostname = '127.0.0.1';
+    b = await startNode({ ...shared, GATEHOUSE_DATABASE_URL: viaProxy.toString() });
+    quiet = await startNode({ ...shared, GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_FEED_LISTEN: 'off' });
+    admin = await signIn(a.url, 'admin', ADMIN_PASSWORD);
+  });
+
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop(), quiet?.stop()]);
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  async function jwtFor(userId: number, name: string): Promise<{ id: string; jwt: string }> {
+    const res = await call(a.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ '@type': 'server', name, 'restricted-by-user-id': String(userId) }),
+    });
+    assert.equal(res.status, 200, res.text);
+    return { id: res.json['@id'] as string, jwt: (res.json.authorization as string).slice(7) };
+  }
+
+  /** Milliseconds until `node` stops answering 200 to the JWT; fails past `limitMs`. */
+  async function msUntilRefused(node: NodeProcess, jwt: string, since: number, limitMs: number): Promise<{ ms: number; status: number; message: unknown }> {
+    for (;;) {
+      const res = await call(node.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+      const ms = performance.now() - since;
+      if (res.status !== 200) return { ms, status: res.status, message: res.json.message };
+      assert.ok(ms <= limitMs, `still accepted after ${ms.toFixed(0)} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async function warm(node: NodeProcess, jwt: string, userId: number): Promise<void> {
+    const res = await call(node.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json['@id'], String(userId));
+  }
+
+  test('a token created on A works on B; deleted on A, B refuses it within the bound', async () => {
+    const userId = await createUser(a.url, admin, { username: 'multi-node-bot' });
+    const { id, jwt } = await jwtFor(userId, 'created on A');
+    await warm(b, jwt, userId);
+    await warm(quiet, jwt, userId);
+    const start = performance.now();
+    const del = await call(a.url, `/@api/deki/site/developer-tokens/${id}`, { method: 'DELETE', headers: bearer(admin) });
+    assert.equal(del.status, 200);
+    const onA = await call(a.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+    assert.equal(onA.json.message, 'invalid json web token', 'the writing node refuses on the very next request');
+    const onB = await msUntilRefused(b, jwt, start, BOUND_MS);
+    assert.equal(onB.message, 'invalid json web token');
+    const onQuiet = await msUntilRefused(quiet, jwt, start, BOUND_MS);
+    assert.equal(onQuiet.message, 'invalid json web token');
+  });
+
+  test('a user deactivated on A is refused on B within the bound', async () => {
+    const userId = await createUser(a.url, admin, { username: 'deactivated-on-a' });
+    const { jwt } = await jwtFor(userId, 'user change');
+    await warm(b, jwt, userId);
+    const start = performance.now();
+    assert.equal((await setUser(a.url, admin, userId, { status: 'inactive' })).status, 200);
+    const onB = await msUntilRefused(b, jwt, start, BOUND_MS);
+    assert.equal(onB.message, 'invalid user requesting');
+  });
+
+  test("with B's LISTEN connection killed, B still refuses within the bound", async () => {
+    const userId = await createUser(a.url, admin, { username: 'listen-killed' });
+    const { id, jwt } = await jwtFor(userId, 'listen killed');
+    await warm(b, jwt, userId);
+    const killer = new pg.Client({ connectionString: database.url });
+    await killer.connect();
+    const killed = await killer.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [`gatehouse-listen ${b.pid}`]);
+    await killer.end();
+    assert.equal(killed.rowCount, 1, "B's LISTEN connection was found and killed");
+    const start = performance.now();
+    await call(a.url, `/@api/deki/site/developer-tokens/${id}`, { method: 'DELETE', headers: bearer(admin) });
+    const onB = await msUntilRefused(b, jwt, start, BOUND_MS);
+    assert.equal(onB.message, 'invalid json web token');
+  });
+
+  test('with PostgreSQL gone, B fails closed within the bound and recovers by itself', async () => {
+    const userId = await createUser(a.url, admin, { username: 'outage-bot' });
+    const { jwt } = await jwtFor(userId, 'outage');
+    await warm(b, jwt, userId);
+    const start = performance.now();
+    proxy.cut();
+    try {
+      const refused = await msUntilRefused(b, jwt, start, BOUND_MS + 250);
+      assert.equal(refused.status, 503);
+      assert.equal(refused.message, 'authentication store unavailable');
+      // No cached positive outlives the bound: keep asking for a while, never a 200.
+      for (const until = performance.now() + 1500; performance.now() < until; ) {
+        const res = await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+        assert.equal(res.status, 503, res.text);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      proxy.restore();
+    }
+    const back = performance.now();
+    for (;;) {
+      const res = await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+      if (res.status === 200) break;
+      assert.ok(performance.now() - back < 10_000, `B did not recover within 10 s: ${res.status} ${res.text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+});
