@@ -21,7 +21,7 @@ function listHref(siteUrl: string, user: UserRow): string {
 }
 
 /** One authorization, from an allow-list of fields (STYLE 9). */
-export function toAuthorizationDocument(grant: GrantListing, user: UserRow, siteUrl: string) {
+function toAuthorizationDocument(grant: GrantListing, user: UserRow, siteUrl: string) {
   return el('authorization', { id: String(grant.id), href: `${listHref(siteUrl, user)}/${grant.id}` }, [
     el('app', { id: String(grant.token_id) }, [textEl('client-id', grant.app_key), textEl('name', grant.app_name)]),
     textEl('date.created', rfc1123(grant.created_at)),

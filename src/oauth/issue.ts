@@ -18,7 +18,7 @@ export interface TokenResponse {
   scope: string;
 }
 
-export interface IssueFor {
+interface IssueFor {
   readonly grantId: number;
   readonly tokenId: number;
   /** The refresh token's scopes: what the code or the earlier refresh token carried. */

@@ -7,7 +7,7 @@
 import type { AppContext } from '../context.js';
 import { SCOPES } from './scopes.js';
 
-export const AUTH_BASE = '/@app/auth/1';
+const AUTH_BASE = '/@app/auth/1';
 export const TOKEN_BASE = `${AUTH_BASE}/token`;
 export const METADATA_PATH = `/.well-known/oauth-authorization-server${AUTH_BASE}`;
 

@@ -48,7 +48,7 @@ const RFC_ERROR: Partial<Record<ErrorCode, RfcError>> = {
 };
 
 /** The RFC `error` name of a registry code; anything unlisted is the client's malformed request. */
-export function rfcError(code: ErrorCode): RfcError {
+function rfcError(code: ErrorCode): RfcError {
   return RFC_ERROR[code] ?? 'invalid_request';
 }
 

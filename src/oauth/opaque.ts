@@ -11,7 +11,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 export const PREFIX = { access: 'gth_at_', refresh: 'gth_rt_', code: 'gth_ac_', device: 'gth_dc_' } as const;
-export type OpaqueKind = keyof typeof PREFIX;
+type OpaqueKind = keyof typeof PREFIX;
 
 export function newOpaque(kind: OpaqueKind): string {
   return PREFIX[kind] + randomBytes(32).toString('hex');

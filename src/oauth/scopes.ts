@@ -10,7 +10,7 @@ import { ANONYMOUS_ID } from '../users/store.js';
 export const SCOPES = ['profile', 'seated'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export interface ScopeTtl {
+interface ScopeTtl {
   readonly accessSeconds: number;
   readonly refreshSeconds: number;
 }

@@ -15,7 +15,7 @@ import { sendPage } from './pages/html.js';
 import { signInPage } from './pages/signin-page.js';
 
 /** Where sign-in may send the browser back to: our own OAuth pages, nothing else. */
-export function safeReturn(path: string | undefined): string {
+function safeReturn(path: string | undefined): string {
   const ok = path !== undefined && /^\/@app\/(auth\/1\/token|oauth)\/[A-Za-z0-9._~%!$&'()*+,;=:@/?-]*$/.test(path) && !path.includes('..');
   return ok ? path : '/@app/oauth/authorized-apps';
 }

@@ -11,7 +11,7 @@ import { hashOpaque, isOpaque } from './opaque.js';
 import { type Scope, storedScope, userMayHold } from './scopes.js';
 import { type LiveToken, findLiveToken } from './token-store.js';
 
-export type TokenState =
+type TokenState =
   | { readonly ok: true; readonly token: LiveToken; readonly user: UserRow; readonly scopes: Scope[] }
   | { readonly ok: false; readonly code: 'OAUTH_ACCESS_TOKEN_INVALID' | 'OAUTH_ACCESS_TOKEN_EXPIRED' | 'USER_INVALID'; readonly token?: LiveToken };
 

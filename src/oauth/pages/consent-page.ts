@@ -20,7 +20,7 @@ export interface ConsentView {
   readonly formTargets?: readonly string[];
 }
 
-export function scopeList(scopes: readonly Scope[]): Html {
+function scopeList(scopes: readonly Scope[]): Html {
   return html`<ul>${scopes.map((s) => html`<li><strong>${s}</strong>: ${SCOPE_WORDS[s]}</li>`)}</ul>`;
 }
 

@@ -11,7 +11,7 @@ export interface SignInView {
   readonly username?: string | undefined;
 }
 
-export const SIGNIN_PATH = '/@app/auth/1/token/signin';
+const SIGNIN_PATH = '/@app/auth/1/token/signin';
 
 export function signInPage(view: SignInView): Page {
   return {
