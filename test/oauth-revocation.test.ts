@@ -2,9 +2,12 @@
  * Revocation (issue 6, item 4): an access token is refused on the very next request when its app
  * is deleted, its user deactivated (or unseated, for `seated`), or its grant revoked by the user,
  * through the API or the "Authorized apps" page. Also: what `profile` and `seated` let an app do,
- * and the authorizations list.
+ * the authorizations list, and that token values never reach the database.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
 import { errors } from '../src/errors.js';
@@ -154,4 +157,23 @@ test('authorizations: Anonymous is refused, and only admins see another user’s
   assert.equal((await call(server.url, `/@api/deki/users/${other.id}/authorizations`, { headers: bearer(admin) })).status, 200);
   assertRefused(await call(server.url, '/@api/deki/users/current', { headers: bearer(`gth_at_${'a'.repeat(64)}`) }), 'OAUTH_ACCESS_TOKEN_INVALID');
   assertRefused(await call(server.url, '/@api/deki/users/current', { headers: bearer('gth_at_short') }), 'OAUTH_ACCESS_TOKEN_INVALID');
+});
+
+test('codes, access and refresh tokens are stored only as SHA-256', async () => {
+  const user = await newUser('judy');
+  const { config } = await newApp('Storage check');
+  const tokens = await obtainTokens(server.url, config, user.authtoken);
+  const rows = await server.built.store.db.selectFrom('oauth_tokens').select(['token_hash', 'kind']).execute();
+  const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+  assert.ok(rows.some((r) => r.kind === 'access' && r.token_hash === sha(tokens.access_token)));
+  assert.ok(rows.some((r) => r.kind === 'refresh' && r.token_hash === sha(tokens.refresh_token!)));
+  if (!server.built.store.file) return; // PostgreSQL: no file to read
+  const bytes = ['gatehouse.sqlite', 'gatehouse.sqlite-wal']
+    .map((f) => path.join(server.dataDir, f))
+    .filter((f) => fs.existsSync(f))
+    .map((f) => fs.readFileSync(f).toString('latin1'))
+    .join('');
+  for (const secret of [tokens.access_token, tokens.refresh_token!, tokens.access_token.slice(7), tokens.refresh_token!.slice(7)]) {
+    assert.equal(bytes.includes(secret), false, 'a token value is in the database file');
+  }
 });
