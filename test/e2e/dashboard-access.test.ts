@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { bearer, call, createUser, signIn } from '../helpers/http.js';
 import { ADMIN_PASSWORD, startServer } from '../helpers/server.js';
 import { assertAccessible, everythingInPage, harness, openTab, screenshot, signInThroughPage } from './browser.js';
@@ -86,37 +87,37 @@ test('a signed-in non-admin sees that the page needs the Admin role, and no toke
   await context.close();
 });
 
-test('at the token allowance, creating is refused in words next to the form', async () => {
-  const full = await startServer({ env: { GATEHOUSE_TOKEN_ALLOWANCE: '0' } });
+/** Signs in as admin on a second site configured by `env`, runs `check`, and stops the site. */
+async function asAdminOnSite(env: NodeJS.ProcessEnv, check: (page: Page) => Promise<void>): Promise<void> {
+  const site = await startServer({ env });
   try {
-    const { page, problems, context } = await openTab(h.browser, full.url);
+    const { page, problems, context } = await openTab(h.browser, site.url);
     await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
+    await check(page);
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await site.close();
+  }
+}
+
+test('at the token allowance, creating is refused in words next to the form', async () => {
+  await asAdminOnSite({ GATEHOUSE_TOKEN_ALLOWANCE: '0' }, async (page) => {
     const form = page.getByRole('region', { name: 'Add an API token' });
     await form.getByLabel('Name', { exact: true }).fill('one too many');
     await form.getByRole('button', { name: 'Generate API token' }).click();
     await form.getByRole('alert').getByText('This site has reached its API token allowance.').waitFor();
     assert.equal(await page.getByRole('dialog').count(), 0);
-    assert.deepEqual(problems, []);
-    await context.close();
-  } finally {
-    await full.close();
-  }
+  });
 });
 
 test('when token management is off, the page says so and who can enable it', async () => {
-  const off = await startServer({ env: { GATEHOUSE_TOKEN_MANAGEMENT: 'off' } });
-  try {
-    const { page, problems, context } = await openTab(h.browser, off.url);
-    await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
+  await asAdminOnSite({ GATEHOUSE_TOKEN_MANAGEMENT: 'off' }, async (page) => {
     const notice = page.getByRole('alert');
     await notice.getByText('API token management is not enabled for this site.').waitFor();
     assert.match(await notice.innerText(), /Customer Success Manager/);
     assert.match(await notice.innerText(), /GATEHOUSE_TOKEN_MANAGEMENT=on/);
     assert.equal(await page.getByRole('button', { name: 'Generate API token' }).count(), 0);
     await assertAccessible(page, 'the disabled notice');
-    assert.deepEqual(problems, []);
-    await context.close();
-  } finally {
-    await off.close();
-  }
+  });
 });
