@@ -9,7 +9,7 @@
  *   create      token creations per second through the API
  *   revocation  two nodes on PostgreSQL (bench/lib/revocation.ts)
  *
- * Flags: --quick, --only=<phases>, --connections=N, --dist, --profile.
+ * Flags: --quick, --only=<phases>, --connections=N, --dist, --profile, --ref=<commit>.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -19,7 +19,7 @@ import { environment, snapshot } from './lib/environment.js';
 import { CURRENT_USER, createServerTokens, currentUserStatus, type ServerToken, signIn, TOKENS } from './lib/gatehouse-api.js';
 import { bestOf, type LoadResult, runLoad } from './lib/load.js';
 import { mintPeerJwts } from './lib/peer-tokens.js';
-import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir } from './lib/processes.js';
+import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir, useSnapshot } from './lib/processes.js';
 import { consoleTable, type RunSettings, writeResults } from './lib/report.js';
 import { measureRevocation } from './lib/revocation.js';
 import { makeSignaturePool } from './lib/signatures.js';
@@ -39,17 +39,18 @@ for (const p of only ?? []) if (!(PHASES as readonly string[]).includes(p)) thro
 const settings: RunSettings = {
   quick,
   connections: Number(flag('connections') ?? 10),
-  rounds: quick ? 1 : 5,
+  rounds: quick ? 1 : 4,
   scaleRounds: quick ? 1 : 4,
   secondsPerRound: quick ? 2 : 3,
-  warmupSeconds: quick ? 1 : 2,
-  apiTokens: quick ? 200 : 1000,
-  poolSize: 100,
+  warmupSeconds: 1,
+  smallStore: 1000,
+  poolSize: quick ? 50 : 100,
   sessions: 10,
   largeStore: quick ? 100_000 : 1_000_000,
   revocations: quick ? 20 : 200,
   createSeconds: quick ? 2 : 5,
   gatehouse: flag('dist') ? 'dist' : 'tsx',
+  ref: flag('ref'),
   phases: only ?? [...PHASES],
 };
 const profileDir = flag('profile') ? path.join(REPO_ROOT, 'bench', 'results', 'profiles') : undefined;
@@ -109,6 +110,12 @@ async function main(): Promise<void> {
   const figures: Figures = { skipped: {} };
   const masterKey = randomBytes(32).toString('base64');
   const dirs: string[] = [];
+  if (settings.ref) {
+    const snap = useSnapshot(settings.ref);
+    settings.ref = snap.commit;
+    dirs.push(snap.root);
+    log(`Gatehouse from a snapshot of ${snap.commit} (not the work tree)`);
+  }
   const procs: Proc[] = [];
   const start = async (p: Promise<Proc>) => {
     const proc = await p;
@@ -128,20 +135,22 @@ async function main(): Promise<void> {
     let sessions: string[] = [];
     let largeDir: string | undefined;
     if (needSite) {
-      log(`setup: ${settings.apiTokens} tokens and ${settings.sessions} sessions through the API`);
+      log(`setup: ${settings.poolSize} tokens and ${settings.sessions} sessions through the API`);
       const smallDir = tempDir('gatehouse-bench-small-');
       dirs.push(smallDir);
       const setup = await start(startGatehouse({ label: 'gatehouse-setup', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist' }));
       const admin = await signIn(setup);
-      tokens = await createServerTokens(setup, admin, settings.apiTokens, 'bench');
+      tokens = await createServerTokens(setup, admin, settings.poolSize, 'bench');
       sessions = [];
       for (let i = 0; i < settings.sessions; i++) sessions.push(await signIn(setup));
       await stop(setup);
+      // The rest of the small store is filler, like the large one's: only the pool is ever used.
+      bulkInsertTokens(smallDir, settings.smallStore - settings.poolSize);
       if (wants('scale')) {
         largeDir = tempDir('gatehouse-bench-large-');
         dirs.push(largeDir);
         fs.cpSync(smallDir, largeDir, { recursive: true });
-        const fill = settings.largeStore - settings.apiTokens;
+        const fill = settings.largeStore - settings.smallStore;
         log(`setup: writing ${fill.toLocaleString('en-US')} filler tokens into a copy of the store`);
         const { ms } = bulkInsertTokens(largeDir, fill);
         log(`  done in ${(ms / 1000).toFixed(1)} s`);
@@ -149,7 +158,7 @@ async function main(): Promise<void> {
       small = await start(startGatehouse({ label: 'gatehouse-small', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
     }
 
-    const pool = tokens.slice(0, settings.poolSize);
+    const pool = tokens;
     // Signatures for every second the throughput and scale phases can take, with room to spare.
     const signatures = makeSignaturePool(pool, 600);
     const gatehouse = (proc: Proc, label: string) => ({
@@ -171,7 +180,7 @@ async function main(): Promise<void> {
         dirs.push(peerDir);
         const secret = randomBytes(64).toString('hex');
         const [express, fastify] = await Promise.all([
-          start(startPeer('express-peer', 'express-jsonwebtoken-sqlite.ts', { PEER_JWT_SECRET: secret, PEER_DB: path.join(peerDir, 'peer.sqlite'), PEER_TOKENS: String(settings.apiTokens) })),
+          start(startPeer('express-peer', 'express-jsonwebtoken-sqlite.ts', { PEER_JWT_SECRET: secret, PEER_DB: path.join(peerDir, 'peer.sqlite'), PEER_TOKENS: String(settings.smallStore) })),
           start(startPeer('fastify-peer', 'fastify-jwt.ts', { PEER_JWT_SECRET: secret })),
         ]);
         const peerJwts = mintPeerJwts(secret, settings.poolSize);
@@ -201,7 +210,7 @@ async function main(): Promise<void> {
     } else if (!wants('throughput')) figures.skipped.throughput = 'not selected (--only)';
 
     if (small && largeDir && wants('scale')) {
-      log(`scale: ${settings.apiTokens.toLocaleString('en-US')} vs ${settings.largeStore.toLocaleString('en-US')} tokens`);
+      log(`scale: ${settings.smallStore.toLocaleString('en-US')} vs ${settings.largeStore.toLocaleString('en-US')} tokens`);
       try {
         const large = await start(startGatehouse({ label: 'gatehouse-large', dataDir: largeDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
         const a = gatehouse(small, 'small');
@@ -211,7 +220,7 @@ async function main(): Promise<void> {
           const mem = memoryMiB(proc.pid);
           return { tokens: count, jwt: m.get(`${label} JWT`)!, signature: m.get(`${label} signature`)!, rss: mem.rss, peakRss: mem.peak };
         };
-        const scale: Scale = { small: figuresOf(small, 'small', settings.apiTokens), large: figuresOf(large, 'large', settings.largeStore) };
+        const scale: Scale = { small: figuresOf(small, 'small', settings.smallStore), large: figuresOf(large, 'large', settings.largeStore) };
         figures.scale = scale;
         await stop(large);
       } catch (err) {
@@ -266,9 +275,7 @@ async function main(): Promise<void> {
   const after = await snapshot(ours);
   const table = rows(figures);
   const run = { settings, environment: env, before, after, durationSeconds: (performance.now() - started) / 1000, rows: table, figures, rounds: allRounds };
-  log('');
-  log(consoleTable(table));
-  log('');
+  process.stdout.write(`\n${consoleTable(table)}\n\n`);
   for (const file of writeResults(run)) log(`wrote ${path.relative(REPO_ROOT, file)}`);
   if (profileDir) log(`CPU profiles in ${path.relative(REPO_ROOT, profileDir)}/ (node --import tsx bench/profile-summary.ts <file>)`);
 }

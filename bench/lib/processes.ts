@@ -69,10 +69,12 @@ export interface SpawnSpec {
   port: number;
   /** Path polled to know it is up. */
   readyPath: string;
+  /** Working directory; the repository unless told. */
+  cwd?: string;
 }
 
 export async function spawnServer(spec: SpawnSpec): Promise<Proc> {
-  const child = spawn(process.execPath, spec.args, { cwd: REPO_ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, spec.args, { cwd: spec.cwd ?? REPO_ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-2000);
@@ -103,6 +105,22 @@ export async function spawnServer(spec: SpawnSpec): Promise<Proc> {
     throw new Error(`${spec.label}: ${(err as Error).message}`);
   }
   return proc;
+}
+
+/**
+ * Where Gatehouse is run from: the work tree by default (what src/ does right now), or a snapshot of
+ * a commit (`--ref`), so a figure can name the exact code it measured even while src/ is being
+ * edited. The snapshot is `git archive` into a temporary folder, sharing the work tree's node_modules.
+ */
+let gatehouseRoot = REPO_ROOT;
+
+export function useSnapshot(ref: string): { root: string; commit: string } {
+  const commit = execSync(`git rev-parse --verify ${JSON.stringify(`${ref}^{commit}`)}`, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  const root = tempDir('gatehouse-bench-src-');
+  execSync(`git archive ${commit} | tar -x -C ${JSON.stringify(root)}`, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+  gatehouseRoot = root;
+  return { root, commit };
 }
 
 export interface GatehouseOptions {
@@ -139,6 +157,7 @@ export async function startGatehouse(o: GatehouseOptions): Promise<Proc> {
     env,
     port,
     readyPath: '/@api/deki/users/current',
+    cwd: gatehouseRoot,
   });
 }
 

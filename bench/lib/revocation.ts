@@ -5,6 +5,7 @@
  * acknowledgement is a stale accept, counted separately. Each run gets its own database, dropped after.
  * Anything missing (PostgreSQL, the `serve` support) is reported as "not measured", never a crash.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 import { createServerTokens, currentUserStatus, inBatches, signIn, TOKENS, type ServerToken } from './gatehouse-api.js';
@@ -100,6 +101,7 @@ export async function measureRevocation(o: RevocationOptions): Promise<Revocatio
   }
   const dbName = `gatehouse_bench_${process.pid}`;
   const nodes: Proc[] = [];
+  const dirs = [tempDir('gatehouse-bench-pga-'), tempDir('gatehouse-bench-pgb-')];
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
     await admin.query(`CREATE DATABASE ${dbName}`);
@@ -108,8 +110,8 @@ export async function measureRevocation(o: RevocationOptions): Promise<Revocatio
     const common = { masterKey: o.masterKey, databaseUrl: url.toString(), dist: o.dist, profileDir: o.profileDir };
     try {
       // One after the other: the first runs the migrations.
-      nodes.push(await startGatehouse({ ...common, label: 'pg-node-a', dataDir: tempDir('gatehouse-bench-pga-') }));
-      nodes.push(await startGatehouse({ ...common, label: 'pg-node-b', dataDir: tempDir('gatehouse-bench-pgb-') }));
+      nodes.push(await startGatehouse({ ...common, label: 'pg-node-a', dataDir: dirs[0]! }));
+      nodes.push(await startGatehouse({ ...common, label: 'pg-node-b', dataDir: dirs[1]! }));
     } catch (err) {
       return { measured: false, reason: `serve did not start with GATEHOUSE_DATABASE_URL (${(err as Error).message.slice(0, 300)})` };
     }
@@ -119,8 +121,10 @@ export async function measureRevocation(o: RevocationOptions): Promise<Revocatio
     const tokens = await createServerTokens(a, authtoken, o.count, 'revoke');
     // Every token must work on B first (and so be in B's cache, if it has one).
     const before = await inBatches(tokens, 8, (t) => currentUserStatus(b, { Authorization: `Bearer ${t.jwt}` }));
-    const refused = before.filter((s) => s !== 200).length;
-    if (refused > 0) return { measured: false, reason: `${refused} of ${tokens.length} tokens created on node A were refused on node B before revocation` };
+    const refused = before.filter((s) => s !== 200);
+    if (refused.length > 0) {
+      return { measured: false, reason: `${refused.length} of ${tokens.length} tokens created on node A were refused on node B before revocation (statuses ${[...new Set(refused)].join(', ')})` };
+    }
 
     const r: RevocationResult = { measured: true, revocations: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, staleAccepts: 0, timedOut: 0, otherStatuses: {} };
     const latencies: number[] = [];
@@ -136,6 +140,7 @@ export async function measureRevocation(o: RevocationOptions): Promise<Revocatio
     return r;
   } finally {
     for (const n of nodes) await n.stop();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
   }

@@ -132,7 +132,7 @@ export function rows(f: Figures): Row[] {
       const x = b.p99Ms / a.p99Ms;
       out.push({
         measure: `${name} p99, ${big} vs ${small} tokens`,
-        value: `${ms(b.p99Ms)} vs ${ms(a.p99Ms)} = ${ratio(x)} (${n0(b.rps)} vs ${n0(a.rps)} req/s)${suspect(a)}${suspect(b)}`,
+        value: `${ms(b.p99Ms)} vs ${ms(a.p99Ms)} = ${ratio(x)}; ${n0(b.rps)} vs ${n0(a.rps)} req/s, CPU/req ${ratio(b.serverCpuUsPerReq / a.serverCpuUsPerReq)}${suspect(a)}${suspect(b)}`,
         target: '≤ 1.2×',
         verdict: verdict(x <= 1.2, a, b),
       });
