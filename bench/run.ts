@@ -92,7 +92,7 @@ async function compare(targets: Target[], rounds: number): Promise<Map<string, L
     for (const t of targets) {
       const r = await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: settings.connections, seconds: settings.secondsPerRound });
       runs.get(t.name)!.push(r);
-      log(`  round ${round}: ${t.name.padEnd(28)} ${Math.round(r.rps).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  server ${Math.round(r.serverCpuUsPerReq)} µs/req`);
+      log(`  round ${round}: ${t.name.padEnd(28)} ${Math.round(r.rps).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  server ${Math.round(r.serverCpuUsPerReq)} µs/req  other work ${r.otherCpu.toFixed(2)} cores`);
     }
   }
   for (const [k, v] of runs) allRounds[k] = v;

@@ -5,7 +5,7 @@
  * here and percentiles are computed exactly.
  */
 import autocannon from 'autocannon';
-import { cpuMs, type Proc } from './processes.js';
+import { cpuMs, machineBusyMs, type Proc } from './processes.js';
 
 export interface LoadSpec {
   target: Proc;
@@ -31,6 +31,11 @@ export interface LoadResult {
   serverCpuUsPerReq: number;
   /** Share of one core the load generator (this process) used: near 1.0 means it, not the server, was the limit. */
   clientCpu: number;
+  /**
+   * Cores' worth of CPU that everything else on the machine used during the run (machine busy time
+   * less the server's and the load generator's): how disturbed the figure was. The machine has 2 cores.
+   */
+  otherCpu: number;
 }
 
 class Durations {
@@ -61,6 +66,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   const cpu0 = cpuMs(spec.target.pid);
   const client0 = process.cpuUsage();
+  const machine0 = machineBusyMs();
   const wall0 = performance.now();
   let done!: (r: autocannon.Result) => void;
   let failed!: (e: unknown) => void;
@@ -89,6 +95,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const wall = performance.now() - wall0;
   const client = process.cpuUsage(client0);
   const cpu = cpuMs(spec.target.pid) - cpu0;
+  const clientMs = (client.user + client.system) / 1000;
+  const others = machineBusyMs() - machine0 - cpu - clientMs;
   const sorted = durations.sorted();
   return {
     requests: sorted.length,
@@ -99,7 +107,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     statuses,
     errors: result.errors + result.timeouts,
     serverCpuUsPerReq: sorted.length ? (cpu * 1000) / sorted.length : NaN,
-    clientCpu: (client.user + client.system) / 1000 / wall,
+    clientCpu: clientMs / wall,
+    otherCpu: Math.max(0, others / wall),
   };
 }
 
@@ -128,5 +137,6 @@ export function bestOf(runs: LoadResult[]): LoadResult {
     errors: runs.reduce((n, r) => n + r.errors, 0),
     serverCpuUsPerReq: min((r) => r.serverCpuUsPerReq),
     clientCpu: median(runs.map((r) => r.clientCpu)),
+    otherCpu: median(runs.map((r) => r.otherCpu)),
   };
 }

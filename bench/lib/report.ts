@@ -70,16 +70,21 @@ function detailRows(f: Figures): [string, LoadResult][] {
   return out;
 }
 
+function otherWork(run: RunRecord): { median: number; max: number } {
+  const all = Object.values(run.rounds).flat().map((r) => r.otherCpu).sort((a, b) => a - b);
+  return { median: all[all.length >> 1] ?? NaN, max: all[all.length - 1] ?? NaN };
+}
+
 export function markdown(run: RunRecord): string {
   const { settings: s, environment: e } = run;
   const f = run.figures;
   const table = ['| Measure | Value | Target | Result |', '|---|---|---|---|', ...run.rows.map((r) => `| ${esc(r.measure)} | ${esc(r.value)} | ${r.target} | **${r.verdict}** |`)];
   const details = [
-    '| Run | req/s | p50 | p99 | max | server CPU per request | load generator CPU | requests |',
-    '|---|---|---|---|---|---|---|---|',
+    '| Run | req/s | p50 | p99 | max | server CPU per request | load generator CPU | other work (cores) | requests |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...detailRows(f).map(
       ([name, r]) =>
-        `| ${name} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(2)} ms | ${r.p99Ms.toFixed(2)} ms | ${r.maxMs.toFixed(1)} ms | ${Math.round(r.serverCpuUsPerReq)} µs | ${Math.round(r.clientCpu * 100)}% | ${r.requests.toLocaleString('en-US')} |`,
+        `| ${name} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(2)} ms | ${r.p99Ms.toFixed(2)} ms | ${r.maxMs.toFixed(1)} ms | ${Math.round(r.serverCpuUsPerReq)} µs | ${Math.round(r.clientCpu * 100)}% | ${r.otherCpu.toFixed(2)} | ${r.requests.toLocaleString('en-US')} |`,
     ),
   ];
   const snap = (x: Snapshot) => [`load average ${x.loadavg}`, ...(x.busiest.length ? x.busiest.map((b) => `  - ${b}`) : ['  - no other process above 2% of a core'])].join('\n');
@@ -118,6 +123,9 @@ same machine at the same time. Absolute figures move with whatever else the mach
 - "server CPU per request" is the server process's CPU time (all threads, from \`/proc/<pid>/stat\`) divided
   by the requests it answered: the figure least disturbed by other work on the machine. "load generator CPU"
   near 100% would mean autocannon, not the server, was the limit.
+- Other work on the machine while the rounds ran (machine CPU time less the measured server's and
+  autocannon's, from \`/proc/stat\`): median ${otherWork(run).median.toFixed(2)} of 2 cores, most ${otherWork(run).max.toFixed(2)} (per target in the
+  details: median of its rounds).
 - The machine when the run started: ${snap(run.before)}
 - And when it ended: ${snap(run.after)}
 - Whole run: ${Math.round(run.durationSeconds)} s.
