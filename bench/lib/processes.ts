@@ -141,15 +141,16 @@ export async function startGatehouse(o: GatehouseOptions): Promise<Proc> {
   // and a fixed --cpu-prof-name would let the threads overwrite each other. The main thread's is the largest.
   const nodeFlags = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(o.profileDir, o.label)}`] : [];
   const entry = o.dist ? ['dist/src/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
+  // Every other setting at its default: a GATEHOUSE_* variable in the caller's shell must not change the figures.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     GATEHOUSE_LOG_LEVEL: 'silent',
     GATEHOUSE_SITE_URL: SITE_URL,
     GATEHOUSE_MASTER_KEY: o.masterKey,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     GATEHOUSE_DATA_DIR: o.dataDir,
   };
-  delete env.GATEHOUSE_DATABASE_URL;
   if (o.databaseUrl) env.GATEHOUSE_DATABASE_URL = o.databaseUrl;
   return spawnServer({
     label: o.label,
