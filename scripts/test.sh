@@ -2,11 +2,21 @@
 # The whole test suite, as `npm test` runs it: type-check, build the dashboard, run every test on
 # SQLite, then every store and HTTP test again on PostgreSQL (each server gets its own database).
 # In CI (CI=true) a missing PostgreSQL fails the run; elsewhere the second pass is skipped, saying so.
+# Last, every server log of both passes is scanned for the credentials the tests handled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm run typecheck --silent
 npm run build:web --silent
+
+# Log scan, part 1 of 2 (issue 5 item 4): every test server logs at trace level into this directory,
+# and the tests note every credential they send or receive (test/helpers/log-capture.ts).
+# Set GATEHOUSE_TEST_LOG_DIR to keep them somewhere of your own; otherwise they are removed after a clean scan.
+if [ -z "${GATEHOUSE_TEST_LOG_DIR:-}" ]; then
+  GATEHOUSE_TEST_LOG_DIR=$(mktemp -d -t gatehouse-test-logs.XXXXXX)
+  remove_logs=1
+fi
+export GATEHOUSE_TEST_LOG_DIR
 
 all=$(find test -name '*.test.ts' | sort)
 echo "== SQLite: $(echo "$all" | wc -l) test files"
@@ -29,3 +39,7 @@ case $rc in
   1) echo "== PostgreSQL pass skipped: $reason" ;;
   *) echo "== PostgreSQL is required here: $reason" >&2; exit 1 ;;
 esac
+
+# Log scan, part 2 of 2: no credential any test handled appears in any server log of either pass.
+node --import tsx scripts/scan-test-logs.ts "$GATEHOUSE_TEST_LOG_DIR"
+if [ "${remove_logs:-}" = 1 ]; then rm -rf "$GATEHOUSE_TEST_LOG_DIR"; fi

@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { unescape } from 'node:querystring';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { answerPreflight } from './auth/browser-token.js';
@@ -36,14 +38,49 @@ export interface BuiltApp {
 export interface BuildOptions {
   /** PostgreSQL URL; SQLite in the data directory when absent. */
   databaseUrl?: string | undefined;
+  /** Where the log goes; stdout when absent. Tests keep each server's log in a file to scan it for credentials. */
+  logStream?: DestinationStream | undefined;
 }
 
-/** Query values that must never reach a log: a signature in `x-deki-token`, passwords. */
-const SECRET_QUERY = /([?&](?:x-deki-token|accountpassword|authtoken)=)[^&]*/gi;
+/**
+ * Query parameters whose values must never reach a log: a signature in `x-deki-token`, passwords,
+ * session and OAuth credentials (issue 5). Matched on the decoded, lower-cased name, because the
+ * query parser decodes names: `?x%2Ddeki%2Dtoken=` is read as `x-deki-token`, so it is redacted as one.
+ */
+const SECRET_PARAMS = new Set([
+  'x-deki-token',
+  'accountpassword',
+  'authtoken',
+  'password',
+  'client_secret',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'access_token',
+  'device_code',
+  'user_code',
+  'token',
+]);
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const pairs = url.slice(q + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    return SECRET_PARAMS.has(unescape(name.replace(/\+/g, ' ')).trim().toLowerCase()) ? `${name}=[redacted]` : pair;
+  });
+  return `${url.slice(0, q + 1)}${pairs.join('&')}`;
 }
+
+/** Fields redacted wherever a log line carries them, beside the request serializer that keeps only method, URL and IP. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-deki-token"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  ...['secret', 'authorization', 'authtoken', 'password', 'jwt', 'cookie'].flatMap((f) => [f, `*.${f}`]),
+];
 
 function rawError(socket: Socket, err: DekiError): void {
   const { status, message } = err;
@@ -70,10 +107,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-deki-token"]', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+      redact: { paths: REDACT, censor: '[redacted]' },
       serializers: {
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
       },
+      stream: opts.logStream,
     },
     genReqId: () => randomUUID(),
     requestIdHeader: false,

@@ -1,13 +1,16 @@
 /**
  * Starts a real, listening Gatehouse for a test: its own temporary data directory, a known admin
- * password, and (optionally) a clock the test controls.
+ * password, and (optionally) a clock the test controls. When the run keeps logs
+ * (`GATEHOUSE_TEST_LOG_DIR`, see log-capture.ts), the server logs at trace level to a file there.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type BuiltApp, buildApp } from '../../src/server.js';
+import { nextLogFile } from './log-capture.js';
 import { ON_POSTGRES, type TestDatabase, createTestDatabase } from './postgres.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -19,6 +22,8 @@ export interface TestServer {
   readonly databaseUrl: string | undefined;
   readonly built: BuiltApp;
   readonly config: Config;
+  /** The file this server logs to, when its log is kept; else it logs nothing. */
+  readonly logFile: string | undefined;
   /** The clock the server reads, in ms; tests may move it. */
   clock: { now: number | undefined };
   close(): Promise<void>;
@@ -59,20 +64,26 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   config?: Partial<Config>;
   databaseUrl?: string;
+  /** Log to this file (at trace level unless `env` sets GATEHOUSE_LOG_LEVEL); default: a file in GATEHOUSE_TEST_LOG_DIR when set, else no log. */
+  logFile?: string;
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? tempDir();
   const clock: { now: number | undefined } = { now: undefined };
+  const logFile = opts.logFile ?? nextLogFile('server');
+  // Failure limits are off unless a test sets them: tests of other things send many bad credentials.
   const config = loadConfig(
-    { GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_LOG_LEVEL: 'silent', ...opts.env },
+    { GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_AUTH_FAILURE_LIMIT: '100000', GATEHOUSE_SIGNIN_FAILURE_LIMIT: '100000', GATEHOUSE_LOG_LEVEL: logFile ? 'trace' : 'silent', ...opts.env },
     { port, dataDir, siteUrl: `http://localhost:${port}`, now: () => clock.now ?? Date.now(), ...opts.config },
   );
   // On the PostgreSQL run of the suite, each data directory gets a database of its own, so a
   // restart on the same directory (persistence tests) finds the same data.
   const database = opts.databaseUrl === undefined && ON_POSTGRES ? await databaseFor(dataDir) : undefined;
-  const built = await buildApp(config, { databaseUrl: opts.databaseUrl ?? database?.url });
+  // Synchronous writes: every line is on disk before the test that caused it ends.
+  const logStream = logFile ? pino.destination({ dest: logFile, sync: true, mkdir: true }) : undefined;
+  const built = await buildApp(config, { databaseUrl: opts.databaseUrl ?? database?.url, logStream });
   await built.app.listen({ host: '127.0.0.1', port });
   return {
     url: `http://localhost:${port}`,
@@ -80,6 +91,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     databaseUrl: opts.databaseUrl ?? database?.url,
     built,
     config,
+    logFile,
     clock,
     close: () => built.app.close(),
   };
