@@ -41,8 +41,8 @@ const settings: RunSettings = {
   connections: Number(flag('connections') ?? 10),
   rounds: quick ? 1 : 4,
   scaleRounds: quick ? 1 : 4,
-  secondsPerRound: quick ? 2 : 3,
-  warmupSeconds: 1,
+  secondsPerRound: quick ? 1.5 : 3,
+  warmupSeconds: quick ? 0.5 : 1,
   smallStore: 1000,
   poolSize: quick ? 50 : 100,
   sessions: 10,
@@ -53,6 +53,7 @@ const settings: RunSettings = {
   ref: flag('ref'),
   phases: only ?? [...PHASES],
 };
+if (settings.ref && settings.gatehouse === 'dist') throw new TypeError('--dist runs the work tree\'s dist/; it cannot be combined with --ref');
 const profileDir = flag('profile') ? path.join(REPO_ROOT, 'bench', 'results', 'profiles') : undefined;
 const wants = (p: Phase) => settings.phases.includes(p);
 const t0 = performance.now();
@@ -133,7 +134,18 @@ async function main(): Promise<void> {
     let small: Proc | undefined;
     let tokens: ServerToken[] = [];
     let sessions: string[] = [];
-    let largeDir: string | undefined;
+    // The peers start now, beside the setup: they have nothing to wait for.
+    const peerSecret = randomBytes(64).toString('hex');
+    const peerDir = tempDir('gatehouse-bench-peer-');
+    dirs.push(peerDir);
+    const peers = wants('throughput')
+      ? Promise.all([
+          start(startPeer('express-peer', 'express-jsonwebtoken-sqlite.ts', { PEER_JWT_SECRET: peerSecret, PEER_DB: path.join(peerDir, 'peer.sqlite'), PEER_TOKENS: String(settings.smallStore) })),
+          start(startPeer('fastify-peer', 'fastify-jwt.ts', { PEER_JWT_SECRET: peerSecret })),
+        ])
+      : undefined;
+    peers?.catch(() => undefined); // awaited (and reported) by the throughput phase
+    let large: Promise<Proc> | undefined;
     if (needSite) {
       log(`setup: ${settings.poolSize} tokens and ${settings.sessions} sessions through the API`);
       const smallDir = tempDir('gatehouse-bench-small-');
@@ -147,13 +159,16 @@ async function main(): Promise<void> {
       // The rest of the small store is filler, like the large one's: only the pool is ever used.
       bulkInsertTokens(smallDir, settings.smallStore - settings.poolSize);
       if (wants('scale')) {
-        largeDir = tempDir('gatehouse-bench-large-');
+        const largeDir = tempDir('gatehouse-bench-large-');
         dirs.push(largeDir);
         fs.cpSync(smallDir, largeDir, { recursive: true });
         const fill = settings.largeStore - settings.smallStore;
         log(`setup: writing ${fill.toLocaleString('en-US')} filler tokens into a copy of the store`);
         const { ms } = bulkInsertTokens(largeDir, fill);
         log(`  done in ${(ms / 1000).toFixed(1)} s`);
+        // Started now, with the small one; it stays idle until the scale phase.
+        large = start(startGatehouse({ label: 'gatehouse-large', dataDir: largeDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
+        large.catch(() => undefined); // awaited (and reported) by the scale phase
       }
       small = await start(startGatehouse({ label: 'gatehouse-small', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
     }
@@ -176,14 +191,8 @@ async function main(): Promise<void> {
     if (small && wants('throughput')) {
       log('throughput: users/current by credential, and the peers');
       try {
-        const peerDir = tempDir('gatehouse-bench-peer-');
-        dirs.push(peerDir);
-        const secret = randomBytes(64).toString('hex');
-        const [express, fastify] = await Promise.all([
-          start(startPeer('express-peer', 'express-jsonwebtoken-sqlite.ts', { PEER_JWT_SECRET: secret, PEER_DB: path.join(peerDir, 'peer.sqlite'), PEER_TOKENS: String(settings.smallStore) })),
-          start(startPeer('fastify-peer', 'fastify-jwt.ts', { PEER_JWT_SECRET: secret })),
-        ]);
-        const peerJwts = mintPeerJwts(secret, settings.poolSize);
+        const [express, fastify] = await peers!;
+        const peerJwts = mintPeerJwts(peerSecret, settings.poolSize);
         const g = gatehouse(small, 'Gatehouse');
         const m = await compare([
           { name: 'Anonymous', proc: small, headers: () => ({}) },
@@ -209,20 +218,20 @@ async function main(): Promise<void> {
       }
     } else if (!wants('throughput')) figures.skipped.throughput = 'not selected (--only)';
 
-    if (small && largeDir && wants('scale')) {
+    if (small && large && wants('scale')) {
       log(`scale: ${settings.smallStore.toLocaleString('en-US')} vs ${settings.largeStore.toLocaleString('en-US')} tokens`);
       try {
-        const large = await start(startGatehouse({ label: 'gatehouse-large', dataDir: largeDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
+        const largeProc = await large;
         const a = gatehouse(small, 'small');
-        const b = gatehouse(large, 'large');
+        const b = gatehouse(largeProc, 'large');
         const m = await compare([a.jwt, b.jwt, a.signature, b.signature], settings.scaleRounds);
         const figuresOf = (proc: Proc, label: string, count: number): StoreFigures => {
           const mem = memoryMiB(proc.pid);
           return { tokens: count, jwt: m.get(`${label} JWT`)!, signature: m.get(`${label} signature`)!, rss: mem.rss, peakRss: mem.peak };
         };
-        const scale: Scale = { small: figuresOf(small, 'small', settings.smallStore), large: figuresOf(large, 'large', settings.largeStore) };
+        const scale: Scale = { small: figuresOf(small, 'small', settings.smallStore), large: figuresOf(largeProc, 'large', settings.largeStore) };
         figures.scale = scale;
-        await stop(large);
+        await stop(largeProc);
       } catch (err) {
         figures.skipped.scale = (err as Error).message;
         log(`  not measured: ${(err as Error).message}`);
