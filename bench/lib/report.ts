@@ -166,7 +166,7 @@ ${details.join('\n')}
 
 ## Re-running
 
-\`npm run bench\` (about 3 minutes), \`npm run bench -- --quick\` (about 40 s, smaller store, fewer
+\`npm run bench\` (about 3 minutes), \`npm run bench -- --quick\` (about 45 s, 100,000-token store, fewer
 revocations: a smoke test, not figures to quote). Flags: \`--ref=<commit>\` (run Gatehouse from a clean
 snapshot of that commit instead of the work tree), \`--only=throughput,scale,create,revocation\`,
 \`--connections=N\`, \`--dist\` (run the compiled \`dist/\`, after \`npm run build\`), \`--profile\` (V8 CPU profiles
