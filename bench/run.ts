@@ -9,7 +9,8 @@
  *   create      token creations per second through the API
  *   revocation  two nodes on PostgreSQL (bench/lib/revocation.ts)
  *
- * Flags: --quick, --only=<phases>, --connections=N, --dist, --profile, --ref=<commit>.
+ * Flags: --quick, --only=<phases>, --connections=N, --dist, --profile, --ref=<commit>; --report rewrites
+ * the doc from the last latest.json without measuring.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ import { CURRENT_USER, createServerTokens, currentUserStatus, type ServerToken, 
 import { bestOf, type LoadResult, runLoad } from './lib/load.js';
 import { mintPeerJwts } from './lib/peer-tokens.js';
 import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir, useSnapshot } from './lib/processes.js';
-import { consoleTable, type RunSettings, writeResults } from './lib/report.js';
+import { consoleTable, type RunRecord, type RunSettings, writeResults } from './lib/report.js';
 import { measureRevocation } from './lib/revocation.js';
 import { makeSignaturePool } from './lib/signatures.js';
 import { type Figures, rows, type Scale, type StoreFigures, type Throughput } from './lib/verdicts.js';
@@ -289,4 +290,14 @@ async function main(): Promise<void> {
   if (profileDir) log(`CPU profiles in ${path.relative(REPO_ROOT, profileDir)}/ (node --import tsx bench/profile-summary.ts <file>)`);
 }
 
-await main();
+/** `--report`: rewrite docs/benchmarks.md from the last full run's latest.json (after editing findings.md or the text). */
+function reportOnly(): void {
+  const file = path.join(REPO_ROOT, 'bench', 'results', 'latest.json');
+  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
+  run.rows = rows(run.figures);
+  process.stdout.write(`${consoleTable(run.rows)}\n\n`);
+  for (const written of writeResults(run)) log(`wrote ${path.relative(REPO_ROOT, written)}`);
+}
+
+if (flag('report')) reportOnly();
+else await main();

@@ -171,7 +171,8 @@ revocations: a smoke test, not figures to quote). Flags: \`--ref=<commit>\` (run
 snapshot of that commit instead of the work tree), \`--only=throughput,scale,create,revocation\`,
 \`--connections=N\`, \`--dist\` (run the compiled \`dist/\`, after \`npm run build\`), \`--profile\` (V8 CPU profiles
 of every Gatehouse process into \`bench/results/profiles/\`; summarise one with
-\`node --import tsx bench/profile-summary.ts <file>\`). PostgreSQL is found at \`BENCH_PG_URL\`
+\`node --import tsx bench/profile-summary.ts <file>\`), \`--report\` (rewrite this page from the last
+\`latest.json\` without measuring, e.g. after editing \`bench/findings.md\`). PostgreSQL is found at \`BENCH_PG_URL\`
 (default \`postgres://postgres@127.0.0.1:5432/postgres\`); without it the revocation row says "not measured".
 ${findings ? `\n## Findings\n\n${findings}\n` : ''}`;
 }
