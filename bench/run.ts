@@ -16,9 +16,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bulkInsertTokens } from './lib/bulk-tokens.js';
+import { compareTargets, rotating, type Target } from './lib/compare.js';
 import { environment, snapshot } from './lib/environment.js';
-import { CURRENT_USER, createServerTokens, currentUserStatus, type ServerToken, signIn, TOKENS } from './lib/gatehouse-api.js';
-import { bestOf, type LoadResult, runLoad } from './lib/load.js';
+import { createServerTokens, type ServerToken, signIn, TOKENS } from './lib/gatehouse-api.js';
+import { type LoadResult, runLoad } from './lib/load.js';
 import { mintPeerJwts } from './lib/peer-tokens.js';
 import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir, useSnapshot } from './lib/processes.js';
 import { consoleTable, type RunRecord, type RunSettings, writeResults } from './lib/report.js';
@@ -61,45 +62,8 @@ const t0 = performance.now();
 const log = (line: string) => process.stdout.write(`${line === '' || line.startsWith(' ') ? '' : `[${Math.round((performance.now() - t0) / 1000)} s] `}${line}\n`);
 /** Every round of every comparison, for latest.json: the table shows each target's best round. */
 const allRounds: Record<string, LoadResult[]> = {};
-
-/** A credential source: called per request, returns that request's headers. */
-type Headers = () => Record<string, string>;
-
-function rotating<T>(items: T[], toHeaders: (item: T) => Record<string, string>): Headers {
-  const all = items.map(toHeaders);
-  let i = 0;
-  return () => all[i++ % all.length]!;
-}
-
-interface Target {
-  name: string;
-  proc: Proc;
-  headers: Headers;
-}
-
-/** Checks one request of each target gets a 200 before measuring, so a broken credential says so. */
-async function check(t: Target): Promise<void> {
-  const status = await currentUserStatus(t.proc, t.headers());
-  if (status !== 200) throw new Error(`${t.name}: users/current answered ${status}, not 200`);
-}
-
-/** Warms every target up, then measures them in interleaved rounds; returns each one's best round. */
-async function compare(targets: Target[], rounds: number): Promise<Map<string, LoadResult>> {
-  for (const t of targets) await check(t);
-  for (const t of targets) {
-    await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: settings.connections, seconds: settings.warmupSeconds });
-  }
-  const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
-  for (let round = 1; round <= rounds; round++) {
-    for (const t of targets) {
-      const r = await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: settings.connections, seconds: settings.secondsPerRound });
-      runs.get(t.name)!.push(r);
-      log(`  round ${round}: ${t.name.padEnd(28)} ${Math.round(r.rps).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  server ${Math.round(r.serverCpuUsPerReq)} µs/req  other work ${r.otherCpu.toFixed(2)} cores`);
-    }
-  }
-  for (const [k, v] of runs) allRounds[k] = v;
-  return new Map([...runs].map(([k, v]) => [k, bestOf(v)]));
-}
+const compare = (targets: Target[], rounds: number) =>
+  compareTargets(targets, { rounds, connections: settings.connections, warmupSeconds: settings.warmupSeconds, secondsPerRound: settings.secondsPerRound, log, keep: allRounds });
 
 async function main(): Promise<void> {
   const started = performance.now();
