@@ -112,30 +112,38 @@ async function main(): Promise<void> {
     peers?.catch(() => undefined); // awaited (and reported) by the throughput phase
     let large: Promise<Proc> | undefined;
     if (needSite) {
-      log(`setup: ${settings.poolSize} tokens and ${settings.sessions} sessions through the API`);
-      const smallDir = tempDir('gatehouse-bench-small-');
-      dirs.push(smallDir);
-      const setup = await start(startGatehouse({ label: 'gatehouse-setup', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist' }));
-      const admin = await signIn(setup);
-      tokens = await createServerTokens(setup, admin, settings.poolSize, 'bench');
-      sessions = [];
-      for (let i = 0; i < settings.sessions; i++) sessions.push(await signIn(setup));
-      await stop(setup);
-      // The rest of the small store is filler, like the large one's: only the pool is ever used.
-      bulkInsertTokens(smallDir, settings.smallStore - settings.poolSize);
-      if (wants('scale')) {
-        const largeDir = tempDir('gatehouse-bench-large-');
-        dirs.push(largeDir);
-        fs.cpSync(smallDir, largeDir, { recursive: true });
-        const fill = settings.largeStore - settings.smallStore;
-        log(`setup: writing ${fill.toLocaleString('en-US')} filler tokens into a copy of the store`);
-        const { ms } = bulkInsertTokens(largeDir, fill);
-        log(`  done in ${(ms / 1000).toFixed(1)} s`);
-        // Started now, with the small one; it stays idle until the scale phase.
-        large = start(startGatehouse({ label: 'gatehouse-large', dataDir: largeDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
-        large.catch(() => undefined); // awaited (and reported) by the scale phase
+      try {
+        log(`setup: ${settings.poolSize} tokens and ${settings.sessions} sessions through the API`);
+        const smallDir = tempDir('gatehouse-bench-small-');
+        dirs.push(smallDir);
+        const setup = await start(startGatehouse({ label: 'gatehouse-setup', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist' }));
+        const admin = await signIn(setup);
+        tokens = await createServerTokens(setup, admin, settings.poolSize, 'bench');
+        sessions = [];
+        for (let i = 0; i < settings.sessions; i++) sessions.push(await signIn(setup));
+        await stop(setup);
+        // The rest of the small store is filler, like the large one's: only the pool is ever used.
+        bulkInsertTokens(smallDir, settings.smallStore - settings.poolSize);
+        if (wants('scale')) {
+          const largeDir = tempDir('gatehouse-bench-large-');
+          dirs.push(largeDir);
+          fs.cpSync(smallDir, largeDir, { recursive: true });
+          const fill = settings.largeStore - settings.smallStore;
+          log(`setup: writing ${fill.toLocaleString('en-US')} filler tokens into a copy of the store`);
+          const { ms } = bulkInsertTokens(largeDir, fill);
+          log(`  done in ${(ms / 1000).toFixed(1)} s`);
+          // Started now, with the small one; it stays idle until the scale phase.
+          large = start(startGatehouse({ label: 'gatehouse-large', dataDir: largeDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
+          large.catch(() => undefined); // awaited (and reported) by the scale phase
+        }
+        small = await start(startGatehouse({ label: 'gatehouse-small', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
+      } catch (err) {
+        // A work tree that does not start (a half-finished edit) still gets a table, with the reason.
+        const reason = `Gatehouse on SQLite could not be set up: ${(err as Error).message.slice(0, 300)}`;
+        log(`  ${reason}`);
+        small = undefined;
+        for (const phase of ['throughput', 'scale', 'create'] as const) if (wants(phase)) figures.skipped[phase] = reason;
       }
-      small = await start(startGatehouse({ label: 'gatehouse-small', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist', profileDir }));
     }
 
     const pool = tokens;
