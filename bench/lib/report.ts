@@ -151,7 +151,8 @@ same machine at the same time. Absolute figures move with whatever else the mach
   (\`gatehouse_bench_<pid>\`, dropped after). ${s.revocations} tokens are created on node A and each is
   checked on node B first. Then, for each: a poller sends B that token's JWT back to back on one keep-alive
   connection, A deletes the token, and the latency is from A's answer to the DELETE to the first 403 from B
-  (0 if B refused first). A 200 from B to a request sent after A answered is a *stale accept*.
+  (0 if B refused first). A 200 from B to a request sent after A answered is a *stale accept*. Every
+  revocation's latency is in \`latest.json\` (\`figures.revocation.latenciesMs\`).
 - **Store size** (\`bench/lib/bulk-tokens.ts\`): the same site with ${s.smallStore.toLocaleString('en-US')} tokens and with ${scale}:
   the ${s.poolSize} used were made through the API, the others written straight into the SQLite file in one
   transaction (a million API calls would take longer than the run; their secrets are placeholders, never used). Both servers run at once;

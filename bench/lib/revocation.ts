@@ -18,6 +18,8 @@ export interface RevocationResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Every revocation's latency in ms, in the order they were made (0.1 ms steps). */
+  latenciesMs: number[];
   /** Requests B accepted although they were sent after A had acknowledged the DELETE. */
   staleAccepts: number;
   /** Revocations B still accepted after the per-revocation time limit. */
@@ -126,12 +128,13 @@ export async function measureRevocation(o: RevocationOptions): Promise<Revocatio
       return { measured: false, reason: `${refused.length} of ${tokens.length} tokens created on node A were refused on node B before revocation (statuses ${[...new Set(refused)].join(', ')})` };
     }
 
-    const r: RevocationResult = { measured: true, revocations: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, staleAccepts: 0, timedOut: 0, otherStatuses: {} };
+    const r: RevocationResult = { measured: true, revocations: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, latenciesMs: [], staleAccepts: 0, timedOut: 0, otherStatuses: {} };
     const latencies: number[] = [];
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     o.log(`  revoking ${o.count} tokens on A, polling B`);
     for (const t of tokens) await revokeOnce(a, b, authtoken, t, agent, r, latencies);
     agent.destroy();
+    r.latenciesMs = latencies.map((x) => Math.round(x * 10) / 10);
     latencies.sort((x, y) => x - y);
     r.revocations = latencies.length;
     r.p50Ms = quantile(latencies, 0.5);
