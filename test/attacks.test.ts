@@ -18,7 +18,8 @@ let token: { id: string; key: string; secret: string; jwt: string };
 const TOKENS = '/@api/deki/site/developer-tokens';
 
 before(async () => {
-  server = await startServer({ env: { GATEHOUSE_REDIRECT_HOSTS: '*.partner.example' } });
+  // Each attack below expects its own 4xx; the failure limit (its own server, at the end) must not turn them into 429s.
+  server = await startServer({ env: { GATEHOUSE_REDIRECT_HOSTS: '*.partner.example', GATEHOUSE_AUTH_FAILURE_LIMIT: '1000000' } });
   admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
   const created = await createToken(server.url, admin, { '@type': 'server', name: 'target', 'generate-jwt': 'true' });
   token = { id: created['@id']!, key: created.key!, secret: created.secret!, jwt: created.authorization!.slice('Bearer '.length) };

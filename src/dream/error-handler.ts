@@ -14,7 +14,8 @@ function isStoreUnavailable(err: { code?: string; message?: string }): boolean {
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'SQLITE_BUSY', '53300', '57P01', '57P02', '57P03'].includes(code) ||
     code.startsWith('08') ||
-    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(err.message ?? '')
+    // "not queryable": a transaction's ROLLBACK on a connection that was lost mid-transaction.
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable/i.test(err.message ?? '')
   );
 }
 

@@ -123,6 +123,7 @@ export class ChangeFeed {
       if (this.listener !== client || this.stopped) return;
       this.listener = undefined;
       client.removeAllListeners();
+      client.on('error', () => undefined); // the dying socket may still report an error: not fatal
       void client.end().catch(() => undefined);
       setTimeout(() => void this.listen(), 500).unref();
     };

@@ -28,6 +28,10 @@ export async function openStore(opts: { dataDir: string; databaseUrl?: string | 
     // Fail fast when the database is gone: a request should get a 503 in about a second, not hang.
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 1000, query_timeout: 5000 });
     pool.on('error', () => undefined); // an idle client's lost connection is not fatal; the next query reconnects
+    // A client in use (Kysely holds it for a query or a transaction) has no listener of the pool's:
+    // its lost connection would be an unhandled 'error' event and end the process. The query itself
+    // still fails with the error, which the error handler turns into a 503.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     registerDatabase(db, 'postgres');
     await migrate(db as Kysely<unknown>, 'postgres');
