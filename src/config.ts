@@ -38,6 +38,16 @@ export interface Config {
   stalenessBoundMs: number;
   /** On PostgreSQL, LISTEN for changes as well as polling. `GATEHOUSE_FEED_LISTEN` = on|off. Default on; off leaves the poll alone to keep the bound. */
   feedListen: boolean;
+  /** Failed credentials allowed per client IP and per token per minute before 429s. `GATEHOUSE_AUTH_FAILURE_LIMIT`. Default 60. */
+  authFailureLimit: number;
+  /** Failed sign-ins allowed per username (and, ×5, per IP) per 15 minutes. `GATEHOUSE_SIGNIN_FAILURE_LIMIT`. Default 10. */
+  signInFailureLimit: number;
+  /** How often usage figures are written, ms; a crash loses at most this much usage data. `GATEHOUSE_USAGE_FLUSH_MS`. Default 10,000. */
+  usageFlushMs: number;
+  /** A token unused this many days is flagged in lists. `GATEHOUSE_UNUSED_DAYS`. Default 90. */
+  unusedDays: number;
+  /** Trust `X-Forwarded-For` from a proxy in front (for client IPs). `GATEHOUSE_TRUST_PROXY` = on|off. Default off. */
+  trustProxy: boolean;
   /** pino log level. `GATEHOUSE_LOG_LEVEL`. Default info; `silent` turns logging off. */
   logLevel: string;
   /** The clock, in milliseconds. Tests inject one; production uses `Date.now`. */
@@ -90,6 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     feedPollMs: int('GATEHOUSE_FEED_POLL_MS', env.GATEHOUSE_FEED_POLL_MS, 250, 10, 10_000),
     stalenessBoundMs: int('GATEHOUSE_STALENESS_BOUND_MS', env.GATEHOUSE_STALENESS_BOUND_MS, 1000, 50, 60_000),
     feedListen: bool('GATEHOUSE_FEED_LISTEN', env.GATEHOUSE_FEED_LISTEN, true),
+    authFailureLimit: int('GATEHOUSE_AUTH_FAILURE_LIMIT', env.GATEHOUSE_AUTH_FAILURE_LIMIT, 60, 1, 1_000_000),
+    signInFailureLimit: int('GATEHOUSE_SIGNIN_FAILURE_LIMIT', env.GATEHOUSE_SIGNIN_FAILURE_LIMIT, 10, 1, 1_000_000),
+    usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', env.GATEHOUSE_USAGE_FLUSH_MS, 10_000, 100, 3_600_000),
+    unusedDays: int('GATEHOUSE_UNUSED_DAYS', env.GATEHOUSE_UNUSED_DAYS, 90, 1, 3650),
+    trustProxy: bool('GATEHOUSE_TRUST_PROXY', env.GATEHOUSE_TRUST_PROXY, false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     now: Date.now,
     ...overrides,

@@ -36,6 +36,9 @@ export const errors = {
     'request refused as a possible cross-site request forgery: send X-Deki-Requested-With, or a non-form Content-Type',
   ],
 
+  AUTH_RATE_LIMITED: [429, 'too many failed authentication attempts from this client or for this token: retry later'],
+  LOGIN_THROTTLED: [429, 'too many failed sign-in attempts for this user or from this client: retry later'],
+
   // Sign-in (SPEC 2)
   LOGIN_FAILED: [401, 'invalid username or password'],
   LOGIN_REQUIRED: [401, 'authentication required: send HTTP Basic credentials or x-deki-token'],
@@ -67,6 +70,10 @@ export const errors = {
   TOKEN_HOST_INVALID: [400, "host pattern '%s' is not valid: use hostnames such as crm.example.com or *.example.com"],
   TOKEN_RESTRICTION_NOT_SERVER: [400, 'restricted-by-user-id is only allowed on server tokens'],
   TOKEN_RESTRICTION_INVALID: [400, 'restricted-by-user-id must name an existing user who is not Anonymous'],
+  TOKEN_EXPIRES_INVALID: [400, 'expires must be a date in the future, such as 2027-01-31T00:00:00Z'],
+  TOKEN_EXPIRED: [403, 'developer token has expired'],
+  TOKEN_ROLL_EXPIRED: [400, 'an expired token cannot be rolled: create a new one'],
+  TOKEN_ROLL_OVERLAP_INVALID: [400, 'overlap must be a whole number of seconds from 0 to 604800 (7 days)'],
   TOKEN_GENERATE_JWT_INVALID: [400, "generate-jwt must be 'true' or 'false' and is only allowed on server tokens"],
 
   // Pages (SPEC 5)
@@ -144,6 +151,11 @@ export class DekiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
 
+  /** The developer token a failed credential named, for its usage figures and failure limits. */
+  tokenId: number | undefined;
+  /** Seconds, sent as `Retry-After` (429s). */
+  retryAfter: number | undefined;
+
   constructor(code: ErrorCode, ...args: string[]) {
     const [status, template] = errors[code];
     let i = 0;
@@ -151,5 +163,16 @@ export class DekiError extends Error {
     this.name = 'DekiError';
     this.code = code;
     this.status = status;
+  }
+
+  /** Names the token a credential failure is about. */
+  about(tokenId: number): this {
+    this.tokenId = tokenId;
+    return this;
+  }
+
+  retryIn(seconds: number): this {
+    this.retryAfter = seconds;
+    return this;
   }
 }

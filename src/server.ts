@@ -23,6 +23,8 @@ import { authorizationRoutes, oauthRoutes } from './oauth/routes.js';
 import { openSite } from './open.js';
 import type { Store } from './store/database.js';
 import { tokenRoutes } from './tokens/routes.js';
+import { UsageRecorder } from './usage/recorder.js';
+import { auditRoutes } from './audit/routes.js';
 import { authenticateRoutes } from './users/authenticate.js';
 import { userRoutes } from './users/routes.js';
 import { dashboardRoutes } from './web/dashboard.js';
@@ -31,6 +33,8 @@ export interface BuiltApp {
   readonly app: FastifyInstance;
   readonly ctx: AppContext;
   readonly store: Store;
+  /** Token usage gathered in memory and written in batches. */
+  readonly usage: UsageRecorder;
   /** Printed once by `serve` on a site's first start without GATEHOUSE_ADMIN_PASSWORD. */
   readonly generatedAdminPassword: string | undefined;
 }
@@ -102,7 +106,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   let logFeedError = (_err: unknown, _where: string): void => undefined;
   const site = await openSite(config, { databaseUrl: opts.databaseUrl, role: 'server', onFeedError: (err, where) => logFeedError(err, where) });
   const { ctx, store, generatedAdminPassword } = site;
-  const stages = makeStages(ctx);
+  const usage = new UsageRecorder(ctx.db, { flushMs: config.usageFlushMs, unusedDays: config.unusedDays, now: config.now });
+  usage.start();
+  const stages = makeStages(ctx, usage);
 
   const app = Fastify({
     logger: {
@@ -114,6 +120,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       stream: opts.logStream,
     },
     genReqId: () => randomUUID(),
+    trustProxy: config.trustProxy,
     requestIdHeader: false,
     bodyLimit: config.bodyLimit,
     // Header values of 16 KiB (long JWTs, cookies) must reach us so we can answer with a document.
@@ -159,7 +166,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         authed.addHook('onRequest', stages.refuseCrossSiteForms);
         await authed.register(authenticateRoutes(ctx));
         await authed.register(userRoutes(ctx, stages));
-        await authed.register(tokenRoutes(ctx, stages));
+        await authed.register(tokenRoutes(ctx, stages, usage));
+        await authed.register(auditRoutes(ctx, stages));
         await authed.register(pageRoutes(ctx));
         await authed.register(authorizationRoutes(ctx));
       });
@@ -172,7 +180,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(dashboardRoutes());
 
   logFeedError = (err, where) => app.log.warn({ err, where }, 'change feed: cannot confirm the cache is current');
-  app.addHook('onClose', async () => site.close());
-  return { app, ctx, store, generatedAdminPassword };
+  app.addHook('onClose', async () => {
+    await usage.stop();
+    await site.close();
+  });
+  return { app, ctx, store, usage, generatedAdminPassword };
 }
 

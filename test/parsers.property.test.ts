@@ -47,12 +47,12 @@ before(async () => {
   const restrictedUser = await user('under_score', 'active');
   inactiveId = (await user('gone', 'inactive')).id;
   const make = async (restrictedUserId: number | null) => {
-    const made = await createToken(ctx, { type: 'server', name: 'prop', host: null, restrictedUserId, generateJwt: true }, 1);
+    const made = await createToken(ctx, { type: 'server', name: 'prop', host: null, restrictedUserId, generateJwt: true, expiresAt: null }, 1);
     return { id: made.token.id, key: made.token.key, secret: made.secret!, jwt: made.jwt! };
   };
   open = await make(null);
   restricted = await make(restrictedUser.id);
-  browserKey = (await createToken(ctx, { type: 'browser', name: 'b', host: 'a.example.com', restrictedUserId: null, generateJwt: false }, 1)).token.key;
+  browserKey = (await createToken(ctx, { type: 'browser', name: 'b', host: 'a.example.com', restrictedUserId: null, generateJwt: false, expiresAt: null }, 1)).token.key;
 });
 after(() => store.close());
 

@@ -23,19 +23,20 @@ function allowOrigin(reply: FastifyReply, origin: string): void {
 }
 
 /**
- * If `value` is a browser token's key, checks the `Origin` and adds CORS headers; returns true.
+ * If `value` is a browser token's key, checks the `Origin` and adds CORS headers; returns the token's id.
  * Returns false when the value is not a browser key (it may be a server signature).
  */
-export async function admitBrowserToken(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, value: string): Promise<boolean> {
+export async function admitBrowserToken(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, value: string): Promise<number | false> {
   if (!KEY.test(value)) return false;
   const token = await ctx.cache.tokenByKey(value.toLowerCase());
   if (!token || token.type !== 'browser') return false;
+  if (token.expires_at !== null && token.expires_at <= ctx.config.now()) throw new DekiError('TOKEN_EXPIRED').about(token.id);
   const origin = request.headers.origin;
   const hostname = originHostname(origin);
   const patterns = (token.host ?? '').split(',').filter(Boolean);
-  if (!origin || !hostname || !(isSameSite(ctx, origin) || hostMatches(patterns, hostname))) throw new DekiError('BROWSER_ORIGIN_REFUSED');
+  if (!origin || !hostname || !(isSameSite(ctx, origin) || hostMatches(patterns, hostname))) throw new DekiError('BROWSER_ORIGIN_REFUSED').about(token.id);
   allowOrigin(reply, origin);
-  return true;
+  return token.id;
 }
 
 /**

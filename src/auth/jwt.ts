@@ -80,10 +80,11 @@ export async function verifyJwt(ctx: AppContext, jwt: string): Promise<{ user: U
     });
   } catch (err) {
     // Every jose failure (signature, claim, expiry) is the same answer to the client.
-    if (err instanceof jose.JOSEError) throw new DekiError('JWT_INVALID');
+    if (err instanceof jose.JOSEError) throw new DekiError('JWT_INVALID').about(token.id);
     throw err;
   }
+  if (token.expires_at !== null && token.expires_at <= ctx.config.now()) throw new DekiError('TOKEN_EXPIRED').about(token.id);
   const user = await ctx.cache.userById(token.jwt_user_id!);
-  if (!user || !isSeatedActive(user)) throw new DekiError('USER_INVALID');
+  if (!user || !isSeatedActive(user)) throw new DekiError('USER_INVALID').about(token.id);
   return { user, token };
 }

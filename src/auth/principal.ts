@@ -12,6 +12,8 @@ export type Credential =
 export interface Principal {
   readonly user: UserRow;
   readonly credential: Credential;
+  /** The browser token that admitted this cross-origin request, if one did (SPEC 4.5). */
+  readonly browserTokenId?: number | undefined;
 }
 
 declare module 'fastify' {

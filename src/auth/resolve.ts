@@ -48,11 +48,17 @@ export async function resolvePrincipal(ctx: AppContext, request: FastifyRequest,
   }
 
   const dekiToken = singleHeader(request.headers['x-deki-token'])?.trim();
-  if (dekiToken && !(await admitBrowserToken(ctx, request, reply, dekiToken))) {
+  const browserTokenId = dekiToken ? await admitBrowserToken(ctx, request, reply, dekiToken) : false;
+  if (dekiToken && browserTokenId === false) {
     const { user, token } = await verifyServerSignature(ctx, dekiToken);
     return { user: user ?? ctx.anonymous, credential: { kind: 'server-signature', tokenId: token.id } };
   }
+  const principal = await sessionOrAnonymous(ctx, request, reply, auth);
+  return browserTokenId === false ? principal : { ...principal, browserTokenId };
+}
 
+/** Rules 3 and 4 (and OAuth access tokens, which like sessions act as the user who signed in). */
+async function sessionOrAnonymous(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, auth: ReturnType<typeof readAuthorization>): Promise<Principal> {
   if (auth.oauth !== undefined) return verifyOAuthAccessToken(ctx, auth.oauth);
 
   if (auth.authtoken !== undefined) {

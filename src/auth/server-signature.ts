@@ -78,10 +78,12 @@ export async function verifyServerSignature(ctx: AppContext, value: string): Pro
   const token = await ctx.cache.tokenByKey(sig.key);
   if (!token || token.type !== 'server' || token.secret_enc === null) throw new DekiError('SIGNATURE_INVALID');
   const secret = ctx.cache.derived(token, 'secret', () => openSecret(ctx.keys, token.key, token.secret_enc!));
-  if (!hmacMatches(secret, sig.message, sig.hash)) throw new DekiError('SIGNATURE_INVALID');
-  if (Math.abs(ctx.config.now() / 1000 - sig.epoch) > ctx.config.signatureWindowSeconds) throw new DekiError('SIGNATURE_EXPIRED');
+  if (!hmacMatches(secret, sig.message, sig.hash)) throw new DekiError('SIGNATURE_INVALID').about(token.id);
+  const now = ctx.config.now();
+  if (Math.abs(now / 1000 - sig.epoch) > ctx.config.signatureWindowSeconds) throw new DekiError('SIGNATURE_EXPIRED').about(token.id);
+  if (token.expires_at !== null && token.expires_at <= now) throw new DekiError('TOKEN_EXPIRED').about(token.id);
   const signed = await findSignedUser(ctx, sig.user);
-  if (token.restricted_user_id !== null && signed.row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED');
-  if (signed.row && signed.row.status !== 'active') throw new DekiError('USER_INVALID');
+  if (token.restricted_user_id !== null && signed.row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED').about(token.id);
+  if (signed.row && signed.row.status !== 'active') throw new DekiError('USER_INVALID').about(token.id);
   return { token, user: signed.row, requestedName: signed.row ? undefined : signed.name };
 }

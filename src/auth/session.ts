@@ -40,9 +40,9 @@ export async function findSessionUser(ctx: AppContext, authtoken: string): Promi
 
 export async function endSession(ctx: AppContext, authtoken: string): Promise<void> {
   const hash = hashAuthtoken(authtoken);
-  await writeWithChange(ctx.db, [{ kind: 'session', ref: hash }], (trx) => trx.deleteFrom('sessions').where('token_hash', '=', hash).execute());
+  await writeWithChange(ctx.db, { changes: [{ kind: 'session', ref: hash }] }, (trx) => trx.deleteFrom('sessions').where('token_hash', '=', hash).execute());
 }
 
 export async function endUserSessions(ctx: AppContext, userId: number): Promise<void> {
-  await writeWithChange(ctx.db, [{ kind: 'user-sessions', ref: userId }], (trx) => trx.deleteFrom('sessions').where('user_id', '=', userId).execute());
+  await writeWithChange(ctx.db, { changes: [{ kind: 'user-sessions', ref: userId }] }, (trx) => trx.deleteFrom('sessions').where('user_id', '=', userId).execute());
 }

@@ -9,6 +9,9 @@ import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import { isAdmin } from '../users/store.js';
 import { refuseCrossSiteForm } from './csrf.js';
+import type { UsageRecorder } from '../usage/recorder.js';
+import { failureLimiter } from './failure-limiter.js';
+import type { Principal } from './principal.js';
 import { resolvePrincipal } from './resolve.js';
 
 declare module 'fastify' {
@@ -18,10 +21,25 @@ declare module 'fastify' {
   }
 }
 
-export function stages(ctx: AppContext) {
+export function stages(ctx: AppContext, usage: UsageRecorder) {
+  const limiter = failureLimiter(ctx.config.authFailureLimit, ctx.config.now);
   return {
     async resolveCredential(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-      request.principal = await resolvePrincipal(ctx, request, reply);
+      let principal: Principal;
+      try {
+        principal = await resolvePrincipal(ctx, request, reply);
+      } catch (err) {
+        if (err instanceof DekiError && err.status === 403) {
+          if (err.tokenId !== undefined) usage.failure(err.tokenId, request.ip);
+          const wait = limiter.failed(request.ip, err.tokenId);
+          if (wait !== undefined) throw new DekiError('AUTH_RATE_LIMITED').retryIn(wait);
+        }
+        throw err;
+      }
+      request.principal = principal;
+      const { credential } = principal;
+      const tokenId = credential.kind === 'jwt' || credential.kind === 'server-signature' ? credential.tokenId : principal.browserTokenId;
+      if (tokenId !== undefined) usage.success(tokenId, request.ip, request.headers['user-agent'], principal.user.id);
     },
     async refuseCrossSiteForms(request: FastifyRequest): Promise<void> {
       if (request.routeOptions.config.csrf === false) return;

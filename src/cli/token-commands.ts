@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import { DekiError } from '../errors.js';
 import { assertTokenAllowed, createToken } from '../tokens/create.js';
+import { auditFromCli } from '../audit/entry.js';
 import { readCreateInput } from '../tokens/input.js';
 import { deleteToken, findTokenListing, listTokens, type TokenListing } from '../tokens/store.js';
 import { ADMIN_ID } from '../users/store.js';
@@ -33,37 +34,44 @@ export function addTokenCommands(program: Command): void {
     .option('--host <patterns>', 'allowed hostname patterns, comma-separated (browser, oauth)')
     .option('--restricted-user <id>', 'restrict a server token to this user id (also issues a JWT for them)')
     .option('--jwt', 'issue a long-term JWT (server tokens)')
+    .option('--expires <date>', 'stop working at this date (ISO 8601, e.g. 2027-01-31T00:00:00Z)')
     .option('--as <user>', 'the admin recorded as creator (id or name)', String(ADMIN_ID))
     .option('--json', 'print JSON')
-    .action(async (o: SiteFlags & { type: string; name: string; host?: string; restrictedUser?: string; jwt?: boolean; as: string; json?: boolean }) =>
-      withSite(o, async (site) => {
-        await assertTokenAllowed(site.ctx, true);
-        const creator = await userByRef(site, o.as);
-        const doc: Record<string, unknown> = { '@type': o.type, name: o.name };
-        if (o.host !== undefined) doc.host = o.host;
-        if (o.restrictedUser !== undefined) doc['restricted-by-user-id'] = o.restrictedUser;
-        if (o.jwt) doc['generate-jwt'] = 'true';
-        const created = await createToken(site.ctx, await readCreateInput(site.ctx.db, doc), creator.id);
-        const out = {
-          id: created.token.id,
-          type: created.token.type,
-          name: created.token.name,
-          key: created.token.key,
-          secret: created.secret,
-          jwt: created.jwt,
-        };
-        print(!!o.json, out, () =>
-          [
-            `Token ${out.id} (${out.type}) created: ${out.name}`,
-            `key:    ${out.key}`,
-            out.secret ? `secret: ${out.secret}` : '',
-            out.jwt ? `jwt:    ${out.jwt}` : '',
-            out.secret || out.jwt ? 'The secret and JWT are not shown again: store them now.' : '',
-          ]
-            .filter(Boolean)
-            .join('\n'),
-        );
-      }),
+    .action(
+      async (
+        o: SiteFlags & { type: string; name: string; host?: string; restrictedUser?: string; jwt?: boolean; expires?: string; as: string; json?: boolean },
+      ) =>
+        withSite(o, async (site) => {
+          await assertTokenAllowed(site.ctx, true);
+          const creator = await userByRef(site, o.as);
+          const doc: Record<string, unknown> = { '@type': o.type, name: o.name };
+          if (o.host !== undefined) doc.host = o.host;
+          if (o.restrictedUser !== undefined) doc['restricted-by-user-id'] = o.restrictedUser;
+          if (o.jwt) doc['generate-jwt'] = 'true';
+          if (o.expires) doc.expires = o.expires;
+          const created = await createToken(site.ctx, await readCreateInput(site.ctx.db, doc, Date.now()), creator.id, {
+            audit: (t) => auditFromCli('token.create', { type: 'token', id: t.id }, { name: t.name, type: t.type }),
+          });
+          const out = {
+            id: created.token.id,
+            type: created.token.type,
+            name: created.token.name,
+            key: created.token.key,
+            secret: created.secret,
+            jwt: created.jwt,
+          };
+          print(!!o.json, out, () =>
+            [
+              `Token ${out.id} (${out.type}) created: ${out.name}`,
+              `key:    ${out.key}`,
+              out.secret ? `secret: ${out.secret}` : '',
+              out.jwt ? `jwt:    ${out.jwt}` : '',
+              out.secret || out.jwt ? 'The secret and JWT are not shown again: store them now.' : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
+        }),
     );
 
   siteOptions(token.command('list'))
@@ -100,7 +108,8 @@ export function addTokenCommands(program: Command): void {
     .description('delete a token: its signatures and JWT stop working at once')
     .action(async (id: string, o: SiteFlags) =>
       withSite(o, async (site) => {
-        if (!/^\d+$/.test(id) || !(await deleteToken(site.ctx.db, Number(id)))) throw new DekiError('TOKEN_NOT_FOUND');
+        if (!/^\d+$/.test(id) || !(await deleteToken(site.ctx.db, Number(id), auditFromCli('token.delete', { type: 'token', id }))))
+          throw new DekiError('TOKEN_NOT_FOUND');
         process.stdout.write(`Token ${id} revoked.\n`);
       }),
     );

@@ -2,9 +2,10 @@
 import { type Command, Option } from 'commander';
 import { endUserSessions } from '../auth/session.js';
 import { hashPassword } from '../crypto/password.js';
+import { auditFromCli } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
 import type { UserRow } from '../store/schema.js';
-import { readUserPatch, validPassword } from '../users/input.js';
+import { readUserPatch, userChanges, validPassword } from '../users/input.js';
 import { findUserByName, insertUser, listUsers, updateUser } from '../users/store.js';
 import { print, type SiteFlags, siteOptions, userByRef, withSite } from './site.js';
 
@@ -43,17 +44,21 @@ export function addUserCommands(program: Command): void {
       withSite(o, async (site) => {
         const patch = readUserPatch(userDocFromFlags({ ...o, username }));
         if (await findUserByName(site.ctx.db, patch.username!)) throw new DekiError('USERNAME_TAKEN', patch.username!);
-        const row = await insertUser(site.ctx.db, {
-          username: patch.username!,
-          username_key: patch.username_key!,
-          email: patch.email ?? '',
-          fullname: patch.fullname ?? '',
-          status: patch.status ?? 'active',
-          seat: patch.seat ?? 0,
-          role: patch.role ?? 'None',
-          password_hash: o.password ? await hashPassword(validPassword(o.password)) : null,
-          created_at: Date.now(),
-        });
+        const row = await insertUser(
+          site.ctx.db,
+          {
+            username: patch.username!,
+            username_key: patch.username_key!,
+            email: patch.email ?? '',
+            fullname: patch.fullname ?? '',
+            status: patch.status ?? 'active',
+            seat: patch.seat ?? 0,
+            role: patch.role ?? 'None',
+            password_hash: o.password ? await hashPassword(validPassword(o.password)) : null,
+            created_at: Date.now(),
+          },
+          (row) => auditFromCli('user.create', { type: 'user', id: row.id }, userChanges(patch)),
+        );
         print(!!o.json, userSummary(row), () => `User ${row.id} created: ${row.username}`);
       }),
     );
@@ -78,7 +83,8 @@ export function addUserCommands(program: Command): void {
         const target = await userByRef(site, ref);
         const patch = readUserPatch(userDocFromFlags(o));
         if (o.password) patch.password_hash = await hashPassword(validPassword(o.password));
-        const row = Object.keys(patch).length > 0 ? await updateUser(site.ctx.db, target.id, patch) : target;
+        const audit = [auditFromCli(patch.status === 'inactive' ? 'user.deactivate' : 'user.update', { type: 'user', id: target.id }, userChanges(patch))];
+        const row = Object.keys(patch).length > 0 ? await updateUser(site.ctx.db, target.id, patch, audit) : target;
         if (row.status !== 'active' || o.password) await endUserSessions(site.ctx, row.id);
         print(!!o.json, userSummary(row), () => `User ${row.id} updated: ${row.username} (${row.status}, ${row.seat ? 'seated' : 'unseated'}, ${row.role})`);
       }),

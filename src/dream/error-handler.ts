@@ -57,6 +57,7 @@ export function makeErrorHandler(siteUrl: string, bodyLimit: number) {
       return sendDocument(request, reply, errorDocument(request, siteUrl, internal.status, internal.message), internal.status);
     }
     if (deki.status >= 500) request.log.error({ err }, deki.message);
+    if (deki.retryAfter !== undefined) reply.header('Retry-After', String(deki.retryAfter));
     return sendDocument(request, reply, errorDocument(request, siteUrl, deki.status, deki.message), deki.status);
   };
 }

@@ -5,7 +5,8 @@
  * this node already sees it, and other nodes see it within the feed's bound.
  */
 import { type Kysely, type Transaction, sql } from 'kysely';
-import type { ChangeKind, Database } from './schema.js';
+import type { AuditEntry } from '../audit/entry.js';
+import type { ChangeKind, Database, NewAuditRow } from './schema.js';
 
 export const NOTIFY_CHANNEL = 'gatehouse_changes';
 
@@ -31,8 +32,21 @@ export interface Change {
   ref: string | number;
 }
 
-/** Runs `write` and records `changes` in one transaction, then lets this process's cache catch up. */
-export async function writeWithChange<T>(db: Kysely<Database>, changes: Change[], write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+type MaybeAudit = AuditEntry | undefined;
+
+export interface WriteRecords<T> {
+  /** Feed rows: what other nodes must drop from their caches. */
+  changes?: Change[];
+  /** Audit entries, committed with the change or not at all; a function when they need the written row. */
+  audit?: MaybeAudit[] | ((written: T) => MaybeAudit[]);
+}
+
+/**
+ * Runs `write` and records its feed rows and audit entries in one transaction, then lets this
+ * process's cache catch up.
+ */
+export async function writeWithChange<T>(db: Kysely<Database>, records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  const changes = records.changes ?? [];
   const h = hooks.get(db);
   const result = await db.transaction().execute(async (trx) => {
     if (h?.dialect === 'postgres') {
@@ -41,6 +55,8 @@ export async function writeWithChange<T>(db: Kysely<Database>, changes: Change[]
       await sql`select pg_advisory_xact_lock(7316203)`.execute(trx);
     }
     const value = await write(trx);
+    const audit = (typeof records.audit === 'function' ? records.audit(value) : (records.audit ?? [])).filter((a): a is AuditEntry => a !== undefined);
+    if (audit.length > 0) await trx.insertInto('audit_log').values(audit.map(toAuditRow)).execute();
     if (changes.length > 0) {
       const at = Date.now();
       await trx.insertInto('changes').values(changes.map((c) => ({ kind: c.kind, ref: String(c.ref), at }))).execute();
@@ -51,4 +67,23 @@ export async function writeWithChange<T>(db: Kysely<Database>, changes: Change[]
   // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
   await h?.catchUp?.().catch(() => undefined);
   return result;
+}
+
+function toAuditRow(e: AuditEntry): NewAuditRow {
+  return {
+    at: Date.now(),
+    action: e.action,
+    actor_id: e.actorId,
+    actor_name: e.actorName,
+    credential: e.credential,
+    ip: e.ip,
+    target_type: e.targetType,
+    target_id: e.targetId,
+    details: JSON.stringify(e.details),
+  };
+}
+
+/** Writes audit entries on their own (sign-in attempts, which change nothing else). */
+export async function writeAudit(db: Kysely<Database>, ...entries: AuditEntry[]): Promise<void> {
+  if (entries.length > 0) await db.insertInto('audit_log').values(entries.map(toAuditRow)).execute();
 }

@@ -73,6 +73,49 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_lifecycle': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('developer_tokens').addColumn('expires_at', 'bigint').execute();
+        await db.schema.alterTable('developer_tokens').addColumn('rolled_from', 'bigint').execute();
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', idType)
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('actor_id', 'bigint')
+          .addColumn('actor_name', 'text')
+          .addColumn('credential', 'text', (c) => c.notNull())
+          .addColumn('ip', 'text')
+          .addColumn('target_type', 'text')
+          .addColumn('target_id', 'text')
+          .addColumn('details', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+        await db.schema
+          .createTable('token_usage')
+          .addColumn('token_id', 'bigint', (c) => c.primaryKey())
+          .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_ip', 'text')
+          .addColumn('last_user_agent', 'text')
+          .addColumn('last_user_id', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('token_usage_hourly')
+          .addColumn('token_id', 'bigint', (c) => c.notNull())
+          .addColumn('hour', 'bigint', (c) => c.notNull())
+          .addColumn('requests', 'bigint', (c) => c.notNull())
+          .addColumn('failures', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('token_usage_hourly_pk', ['token_id', 'hour'])
+          .execute();
+        await db.schema
+          .createTable('token_usage_ips')
+          .addColumn('token_id', 'bigint', (c) => c.notNull())
+          .addColumn('ip', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('token_usage_ips_pk', ['token_id', 'ip'])
+          .execute();
+      },
+    },
     '0003_changes': {
       async up(db: Kysely<unknown>) {
         await db.schema

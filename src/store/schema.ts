@@ -44,6 +44,49 @@ export interface DeveloperTokensTable {
   jwt_issued_at: number | null;
   created_at: number;
   created_by: number;
+  /** After this the token is refused (optional expiry, and the end of a roll's overlap). */
+  expires_at: number | null;
+  /** The token this one replaced by a roll. */
+  rolled_from: number | null;
+}
+
+/** One entry per security-relevant change (issue 5), written in the change's transaction; never a secret. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  action: string;
+  actor_id: number | null;
+  actor_name: string | null;
+  /** How the actor authenticated: `session`, `jwt:<token id>`, `server-signature:<token id>`, `cli`, … */
+  credential: string;
+  ip: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  /** JSON: what changed. */
+  details: string;
+}
+
+/** Token usage (issue 5), flushed in batches from each node's memory. */
+export interface TokenUsageTable {
+  token_id: number;
+  last_used_at: number;
+  last_ip: string | null;
+  last_user_agent: string | null;
+  last_user_id: number | null;
+}
+
+export interface TokenUsageHourlyTable {
+  token_id: number;
+  /** Hours since the epoch. */
+  hour: number;
+  requests: number;
+  failures: number;
+}
+
+export interface TokenUsageIpsTable {
+  token_id: number;
+  ip: string;
+  last_seen: number;
 }
 
 export interface PagesTable {
@@ -139,6 +182,10 @@ export interface OAuthDeviceCodesTable {
 }
 
 export interface Database {
+  audit_log: AuditLogTable;
+  token_usage: TokenUsageTable;
+  token_usage_hourly: TokenUsageHourlyTable;
+  token_usage_ips: TokenUsageIpsTable;
   changes: ChangesTable;
   settings: SettingsTable;
   users: UsersTable;
@@ -152,6 +199,8 @@ export interface Database {
 }
 
 export type UserRow = Selectable<UsersTable>;
+export type NewAuditRow = Insertable<AuditLogTable>;
+export type AuditRow = Selectable<AuditLogTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type TokenRow = Selectable<DeveloperTokensTable>;

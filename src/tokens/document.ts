@@ -5,6 +5,7 @@
 import { el, textEl } from '../dream/document.js';
 import { rfc1123 } from '../dream/reply.js';
 import type { TokenRow } from '../store/schema.js';
+import type { UsageFigures } from '../usage/recorder.js';
 import type { TokenListing } from './store.js';
 
 export function tokenHref(siteUrl: string, id: number): string {
@@ -19,6 +20,7 @@ function attrs(token: TokenRow, siteUrl: string) {
 export function toCreatedDocument(token: TokenRow, siteUrl: string, secret: string | undefined, jwt: string | undefined) {
   return el('developer-token', attrs(token, siteUrl), [
     textEl('authorization', jwt ? `Bearer ${jwt}` : undefined),
+    textEl('date.expires', token.expires_at === null ? undefined : rfc1123(token.expires_at)),
     textEl('host', token.host),
     textEl('key', token.key),
     textEl('name', token.name),
@@ -27,16 +29,35 @@ export function toCreatedDocument(token: TokenRow, siteUrl: string, secret: stri
   ]);
 }
 
-/** A token as listed and fetched: no secret, no JWT; Gatehouse's own extras say who and whether. */
-export function toTokenDocument(token: TokenListing, siteUrl: string) {
+function usageElement(u: UsageFigures) {
+  return el('usage', { unused: String(u.unused) }, [
+    textEl('clients.30d', u.clients30d),
+    textEl('failures.30d', u.failures30d),
+    textEl('last.ip', u.lastIp),
+    textEl('last.user-agent', u.lastUserAgent),
+    textEl('last.user-id', u.lastUserId),
+    textEl('requests.24h', u.requests24h),
+    textEl('requests.30d', u.requests30d),
+  ]);
+}
+
+/**
+ * A token as listed and fetched: no secret, no JWT. Gatehouse's own extras say who made it,
+ * whether a JWT exists, when it expires, what it replaced, and how it is used (issue 5).
+ */
+export function toTokenDocument(token: TokenListing, siteUrl: string, usage: UsageFigures | undefined) {
   return el('developer-token', attrs(token, siteUrl), [
     textEl('created-by-user-id', token.created_by),
     textEl('created-by-username', token.created_by_username),
+    textEl('date.expires', token.expires_at === null ? undefined : rfc1123(token.expires_at)),
+    textEl('date.lastused', usage?.lastUsedAt === undefined ? undefined : rfc1123(usage.lastUsedAt)),
     textEl('host', token.host),
     el('jwt', { issued: String(token.jwt_user_id !== null), 'user-id': token.jwt_user_id === null ? undefined : String(token.jwt_user_id) }),
     textEl('key', token.key),
     textEl('name', token.name),
     textEl('restricted-by-user-id', token.restricted_user_id),
     textEl('restricted-by-username', token.restricted_username),
+    textEl('rolled-from', token.rolled_from),
+    usage ? usageElement(usage) : undefined,
   ]);
 }

@@ -12,6 +12,8 @@ export interface TokenInput {
   host: string | null;
   restrictedUserId: number | null;
   generateJwt: boolean;
+  /** Optional expiry, ms since the epoch. */
+  expiresAt: number | null;
 }
 
 const TYPES: readonly TokenType[] = ['server', 'browser', 'oauth'];
@@ -39,7 +41,15 @@ export async function validRestriction(db: Kysely<Database>, raw: string | undef
   return Number(id);
 }
 
-export async function readCreateInput(db: Kysely<Database>, doc: Record<string, unknown>): Promise<TokenInput> {
+/** `<expires>`: an ISO 8601 or RFC 1123 date in the future; empty or absent means never. */
+export function validExpiry(raw: string | undefined, now: number): number | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const at = Date.parse(raw.trim());
+  if (!Number.isFinite(at) || at <= now) throw new DekiError('TOKEN_EXPIRES_INVALID');
+  return at;
+}
+
+export async function readCreateInput(db: Kysely<Database>, doc: Record<string, unknown>, now: number): Promise<TokenInput> {
   const type = readText(doc, '@type')?.trim().toLowerCase();
   if (!type || !TYPES.includes(type as TokenType)) throw new DekiError('TOKEN_TYPE_INVALID');
   const name = validName(readText(doc, 'name'));
@@ -57,7 +67,7 @@ export async function readCreateInput(db: Kysely<Database>, doc: Record<string, 
   const restrictedUserId = type === 'server' ? await validRestriction(db, restriction) : null;
   // The seed's API example gets a JWT by naming a restricted user; the dashboard asks for one explicitly.
   const generateJwt = type === 'server' && (generate === 'true' || restrictedUserId !== null);
-  return { type: type as TokenType, name, host, restrictedUserId, generateJwt };
+  return { type: type as TokenType, name, host, restrictedUserId, generateJwt, expiresAt: validExpiry(readText(doc, 'expires'), now) };
 }
 
 export interface TokenPatch {

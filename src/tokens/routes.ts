@@ -1,20 +1,34 @@
-/** `site/developer-tokens`: create, list, fetch, change and revoke tokens (SPEC 4.1). Admins only. */
+/** `site/developer-tokens`: create, list, fetch, change, roll and revoke tokens (SPEC 4.1, issue 5). Admins only. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { requireDocument } from '../dream/body.js';
+import { auditFrom } from '../audit/entry.js';
+import { bodyText, readText, requireDocument } from '../dream/body.js';
 import { el } from '../dream/document.js';
 import { parseIntegerId } from '../dream/path-id.js';
 import { sendDocument } from '../dream/reply.js';
 import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
+import type { UsageRecorder } from '../usage/recorder.js';
 import { assertTokenAllowed, createToken } from './create.js';
 import { toCreatedDocument, toTokenDocument } from './document.js';
 import { readCreateInput, readUpdateInput } from './input.js';
 import { deleteToken, findTokenListing, listTokens, updateToken } from './store.js';
 
 type IdParams = { Params: { id: string } };
+type RollRequest = IdParams & { Querystring: Record<string, string | undefined> };
 
-export function tokenRoutes(ctx: AppContext, stages: Stages) {
+const DAY = 86_400;
+
+/** The roll's overlap in seconds: `?overlap=` or `<roll><overlap>`; 24 h when absent. */
+function readOverlap(request: FastifyRequest<RollRequest>): number {
+  const fromBody = bodyText(request.body).trim() === '' ? undefined : readText(requireDocument(request.body, 'roll'), 'overlap');
+  const raw = (request.query.overlap ?? fromBody)?.trim();
+  if (raw === undefined || raw === '') return DAY;
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) > 7 * DAY) throw new DekiError('TOKEN_ROLL_OVERLAP_INVALID');
+  return Number(raw);
+}
+
+export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorder) {
   const site = ctx.config.siteUrl;
 
   async function existing(request: FastifyRequest<IdParams>) {
@@ -25,36 +39,70 @@ export function tokenRoutes(ctx: AppContext, stages: Stages) {
 
   return async (app: FastifyInstance) => {
     app.addHook('preHandler', stages.requireAdmin);
-    app.addHook('preHandler', async (request) => assertTokenAllowed(ctx, request.method === 'POST'));
+    app.addHook('preHandler', async (request) => assertTokenAllowed(ctx, request.method === 'POST' && !request.url.includes('/roll')));
 
     app.post('/site/developer-tokens', async (request, reply) => {
-      const input = await readCreateInput(ctx.db, requireDocument(request.body, 'developer-token'));
-      const { token, secret, jwt } = await createToken(ctx, input, request.principal.user.id);
+      const input = await readCreateInput(ctx.db, requireDocument(request.body, 'developer-token'), ctx.config.now());
+      const { token, secret, jwt } = await createToken(ctx, input, request.principal.user.id, {
+        audit: (t) => auditFrom(request, 'token.create', { type: 'token', id: t.id }, { name: t.name, type: t.type, jwt: t.jwt_user_id !== null, restrictedUserId: t.restricted_user_id, host: t.host, expiresAt: t.expires_at }),
+      });
       reply.header('Cache-Control', 'no-store');
       return sendDocument(request, reply, toCreatedDocument(token, site, secret, jwt));
     });
 
     app.get('/site/developer-tokens', async (request, reply) => {
       const tokens = await listTokens(ctx.db);
-      const doc = el('developer-tokens', { count: String(tokens.length) }, tokens.map((t) => toTokenDocument(t, site)));
+      const figures = await usage.figures(tokens);
+      const doc = el('developer-tokens', { count: String(tokens.length) }, tokens.map((t) => toTokenDocument(t, site, figures.get(t.id))));
       return sendDocument(request, reply, doc);
     });
 
     app.get<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
-      return sendDocument(request, reply, toTokenDocument(await existing(request), site));
+      const token = await existing(request);
+      return sendDocument(request, reply, toTokenDocument(token, site, (await usage.figures([token])).get(token.id)));
     });
 
     app.put<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
       const token = await existing(request);
       const patch = await readUpdateInput(ctx.db, token.type, requireDocument(request.body, 'developer-token'));
-      await updateToken(ctx.db, token.id, patch);
-      return sendDocument(request, reply, toTokenDocument((await findTokenListing(ctx.db, token.id))!, site));
+      await updateToken(ctx.db, token.id, patch, auditFrom(request, 'token.update', { type: 'token', id: token.id }, { ...patch }));
+      const updated = (await findTokenListing(ctx.db, token.id))!;
+      return sendDocument(request, reply, toTokenDocument(updated, site, (await usage.figures([updated])).get(token.id)));
+    });
+
+    // A roll: a new key, secret and (if the old one had one) JWT with the same name, type, hosts and
+    // restriction; the old token keeps working for the overlap, then dies. The new token inherits
+    // the old one's expiry, so a roll never turns an expiring token into a permanent one.
+    app.post<RollRequest>('/site/developer-tokens/:id/roll', async (request, reply) => {
+      const old = await existing(request);
+      const now = ctx.config.now();
+      if (old.expires_at !== null && old.expires_at <= now) throw new DekiError('TOKEN_ROLL_EXPIRED');
+      const overlap = readOverlap(request);
+      const retireAt = Math.min(old.expires_at ?? Infinity, now + overlap * 1000);
+      const input = {
+        type: old.type,
+        name: old.name,
+        host: old.host,
+        restrictedUserId: old.restricted_user_id,
+        generateJwt: old.jwt_user_id !== null,
+        expiresAt: old.expires_at,
+      };
+      const { token, secret, jwt } = await createToken(ctx, input, request.principal.user.id, {
+        retire: { id: old.id, at: retireAt },
+        jwtUserId: old.jwt_user_id ?? undefined,
+        rolledFrom: old.id,
+        audit: (t) => auditFrom(request, 'token.roll', { type: 'token', id: old.id }, { newTokenId: t.id, overlapSeconds: overlap, oldExpiresAt: retireAt }),
+      });
+      reply.header('Cache-Control', 'no-store');
+      return sendDocument(request, reply, toCreatedDocument(token, site, secret, jwt));
     });
 
     app.delete<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
       const token = await existing(request);
-      if (!(await deleteToken(ctx.db, token.id))) throw new DekiError('TOKEN_NOT_FOUND');
-      return sendDocument(request, reply, toTokenDocument(token, site));
+      if (!(await deleteToken(ctx.db, token.id, auditFrom(request, 'token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type })))) {
+        throw new DekiError('TOKEN_NOT_FOUND');
+      }
+      return sendDocument(request, reply, toTokenDocument(token, site, undefined));
     });
   };
 }

@@ -1,5 +1,6 @@
 /** Developer tokens in the database (SPEC 4.1). Secrets stay encrypted here; see `tokens/secret.ts`. */
 import type { Kysely } from 'kysely';
+import type { AuditEntry } from '../audit/entry.js';
 import { writeWithChange } from '../store/changes.js';
 import type { Database, NewToken, TokenRow } from '../store/schema.js';
 
@@ -39,21 +40,40 @@ export async function countTokens(db: Kysely<Database>): Promise<number> {
   return Number(row.n);
 }
 
-export function insertToken(db: Kysely<Database>, token: NewToken): Promise<TokenRow> {
-  return db.insertInto('developer_tokens').values(token).returningAll().executeTakeFirstOrThrow();
+/**
+ * Inserts a token (and, for a roll, ends the old one's life at `retire.at`) with its audit entry.
+ * `audit` is built once the id is known.
+ */
+export function insertToken(
+  db: Kysely<Database>,
+  token: NewToken,
+  audit?: (row: TokenRow) => AuditEntry | undefined,
+  retire?: { id: number; at: number },
+): Promise<TokenRow> {
+  const changes = retire ? [{ kind: 'token' as const, ref: retire.id }] : [];
+  return writeWithChange(db, { changes, audit: (row) => [audit?.(row)] }, async (trx) => {
+    const row = await trx.insertInto('developer_tokens').values(token).returningAll().executeTakeFirstOrThrow();
+    if (retire) await trx.updateTable('developer_tokens').set({ expires_at: retire.at }).where('id', '=', retire.id).execute();
+    return row;
+  });
 }
 
 export async function updateToken(
   db: Kysely<Database>,
   id: number,
   patch: { name?: string; host?: string | null; restricted_user_id?: number | null },
+  audit?: AuditEntry,
 ): Promise<void> {
   if (Object.keys(patch).length === 0) return;
-  await writeWithChange(db, [{ kind: 'token', ref: id }], (trx) => trx.updateTable('developer_tokens').set(patch).where('id', '=', id).execute());
+  await writeWithChange(db, { changes: [{ kind: 'token', ref: id }], audit: [audit] }, (trx) =>
+    trx.updateTable('developer_tokens').set(patch).where('id', '=', id).execute(),
+  );
 }
 
 /** Deletes the token; returns whether it existed. Its signatures and JWT fail from the next lookup on. */
-export async function deleteToken(db: Kysely<Database>, id: number): Promise<boolean> {
-  const result = await writeWithChange(db, [{ kind: 'token', ref: id }], (trx) => trx.deleteFrom('developer_tokens').where('id', '=', id).executeTakeFirst());
+export async function deleteToken(db: Kysely<Database>, id: number, audit?: AuditEntry): Promise<boolean> {
+  const result = await writeWithChange(db, { changes: [{ kind: 'token', ref: id }], audit: [audit] }, (trx) =>
+    trx.deleteFrom('developer_tokens').where('id', '=', id).executeTakeFirst(),
+  );
   return Number(result.numDeletedRows) > 0;
 }

@@ -4,7 +4,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import { type AuditEntry, auditFrom } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
+import { writeAudit } from '../store/changes.js';
+import { signInThrottle } from './sign-in-throttle.js';
 import { verifyServerSignature } from '../auth/server-signature.js';
 import { endSession } from '../auth/session.js';
 import { startBrowserSession } from '../auth/session-cookie.js';
@@ -41,7 +44,14 @@ function checkRedirect(ctx: AppContext, redirect: string): string {
   throw new DekiError('REDIRECT_NOT_ALLOWED');
 }
 
+/** Sign-in attempts are audited whoever makes them: the actor is the account tried, if it exists. */
+function signInAudit(request: FastifyRequest, action: 'signin.success' | 'signin.failure', user: UserRow | undefined, details: Record<string, unknown>): AuditEntry {
+  return { action, actorId: user?.id ?? null, actorName: user?.username ?? null, credential: 'sign-in', ip: request.ip, targetType: 'user', targetId: user ? String(user.id) : null, details };
+}
+
 export function authenticateRoutes(ctx: AppContext) {
+  const throttle = signInThrottle(ctx.config.signInFailureLimit, ctx.config.now);
+
   async function signInUser(request: FastifyRequest<AuthQuery>): Promise<UserRow> {
     const signature = request.query['x-deki-token'];
     if (signature) {
@@ -50,6 +60,7 @@ export function authenticateRoutes(ctx: AppContext) {
       if (result.requestedName === undefined) throw new DekiError('USER_INVALID');
       // First sight of this username: create it, active and unseated with role None (SPEC 2).
       const username = validUsername(result.requestedName);
+      const provisioned = (row: UserRow) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, { username: row.username, via: 'x-deki-token', tokenId: result.token.id });
       return insertUser(ctx.db, {
         username,
         username_key: username.toLowerCase(),
@@ -60,14 +71,21 @@ export function authenticateRoutes(ctx: AppContext) {
         role: 'None',
         password_hash: null,
         created_at: ctx.config.now(),
-      });
+      }, provisioned);
     }
     const basic = readBasic(request.headers.authorization);
     if (!basic) throw new DekiError('LOGIN_REQUIRED');
+    // Throttled before the password is looked at: a guesser learns nothing more once over the limit.
+    const wait = throttle.blocked(basic.username, request.ip);
+    if (wait !== undefined) throw new DekiError('LOGIN_THROTTLED').retryIn(wait);
     const user = await findUserByName(ctx.db, basic.username);
     // Always run the hash, so timing does not tell which usernames exist.
     const ok = await verifyPassword(basic.password, user?.password_hash ?? null);
-    if (!user || !ok) throw new DekiError('LOGIN_FAILED');
+    if (!user || !ok) {
+      throttle.failed(basic.username, request.ip);
+      await writeAudit(ctx.db, signInAudit(request, 'signin.failure', user, { username: basic.username.slice(0, 255), method: 'basic' }));
+      throw new DekiError('LOGIN_FAILED');
+    }
     return user;
   }
 
@@ -77,6 +95,7 @@ export function authenticateRoutes(ctx: AppContext) {
     if (user.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
     if (user.status !== 'active') throw new DekiError('USER_INVALID');
     const authtoken = await startBrowserSession(ctx, reply, user.id);
+    await writeAudit(ctx.db, signInAudit(request, 'signin.success', user, { method: request.query['x-deki-token'] ? 'x-deki-token' : 'basic' }));
     reply.header('Cache-Control', 'no-store');
     if (redirect) return reply.redirect(redirect, 302);
     return reply.code(200).type('text/plain; charset=utf-8').send(authtoken);

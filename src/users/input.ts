@@ -57,3 +57,9 @@ export function validPassword(password: string): string {
   if (password.length < 8 || password.length > 1024) throw new DekiError('USER_FIELD_INVALID', 'accountpassword', 'use 8 to 1024 characters');
   return password;
 }
+
+/** What an audit entry may say of a user change: the fields, never the password hash. */
+export function userChanges(patch: UserUpdate): Record<string, unknown> {
+  const { password_hash: _hash, username_key: _key, ...visible } = patch;
+  return visible;
+}

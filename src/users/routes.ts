@@ -6,12 +6,13 @@ import { el } from '../dream/document.js';
 import { parsePathId } from '../dream/path-id.js';
 import { sendDocument } from '../dream/reply.js';
 import { DekiError } from '../errors.js';
+import { auditFrom } from '../audit/entry.js';
 import { endUserSessions } from '../auth/session.js';
 import type { Stages } from '../auth/stages.js';
 import { hashPassword } from '../crypto/password.js';
 import type { UserRow, UserUpdate } from '../store/schema.js';
 import { toUserDocument } from './document.js';
-import { readUserPatch, validPassword } from './input.js';
+import { readUserPatch, userChanges, validPassword } from './input.js';
 import { ANONYMOUS_ID, countAdmins, findUserById, findUserByName, insertUser, isAdmin, listUsers, updateUser } from './store.js';
 
 type IdParams = { Params: { id: string } };
@@ -74,7 +75,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
         role: patch.role ?? 'None',
         password_hash: password !== undefined ? await hashPassword(validPassword(password)) : null,
         created_at: ctx.config.now(),
-      });
+      }, (row) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, userChanges(patch)));
       return sendDocument(request, reply, toUserDocument(user, site, true));
     });
 
@@ -90,7 +91,11 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       const after = { ...target, ...patch } as UserRow;
       // Never let a change leave the site with no admin who could undo it.
       if (isAdmin(target) && !isAdmin(after) && (await countAdmins(ctx.db)) <= 1) throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
-      const user = Object.keys(patch).length > 0 ? await updateUser(ctx.db, target.id, patch) : target;
+      const audit = [
+        Object.keys(userChanges(patch)).length > 0 ? auditFrom(request, patch.status === 'inactive' && target.status !== 'inactive' ? 'user.deactivate' : 'user.update', { type: 'user', id: target.id }, userChanges(patch)) : undefined,
+        password !== undefined ? auditFrom(request, 'user.password', { type: 'user', id: target.id }) : undefined,
+      ];
+      const user = Object.keys(patch).length > 0 ? await updateUser(ctx.db, target.id, patch, audit) : target;
       if (user.status !== 'active' || password !== undefined) await endUserSessions(ctx, user.id);
       return sendDocument(request, reply, toUserDocument(user, site, true));
     });

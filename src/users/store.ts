@@ -1,5 +1,6 @@
 /** Users in the database (SPEC 2). Rules about who may do what live in the routes, not here. */
 import { type Kysely, sql } from 'kysely';
+import type { AuditEntry } from '../audit/entry.js';
 import { writeWithChange } from '../store/changes.js';
 import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
 
@@ -45,12 +46,14 @@ export async function listUsers(db: Kysely<Database>, q: UserListQuery): Promise
   return { users, total: Number(count.n) };
 }
 
-export async function insertUser(db: Kysely<Database>, user: NewUser): Promise<UserRow> {
-  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+export async function insertUser(db: Kysely<Database>, user: NewUser, audit?: (row: UserRow) => AuditEntry | undefined): Promise<UserRow> {
+  return writeWithChange(db, { audit: (row) => [audit?.(row)] }, (trx) => trx.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow());
 }
 
-export async function updateUser(db: Kysely<Database>, id: number, patch: UserUpdate): Promise<UserRow> {
-  return writeWithChange(db, [{ kind: 'user', ref: id }], (trx) => trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
+export async function updateUser(db: Kysely<Database>, id: number, patch: UserUpdate, audit: (AuditEntry | undefined)[] = []): Promise<UserRow> {
+  return writeWithChange(db, { changes: [{ kind: 'user', ref: id }], audit }, (trx) =>
+    trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+  );
 }
 
 export async function countAdmins(db: Kysely<Database>): Promise<number> {

@@ -1,0 +1,219 @@
+/**
+ * Token usage (issue 5): last use (time, IP, user agent, acting user), requests in the last 24 h
+ * and 30 days, failed attempts, distinct client IPs. Requests only touch memory; a node writes
+ * what it gathered every `flushMs` (default 10 s) in one transaction, so a crash loses at most that
+ * much usage data — never a token, a revocation or an audit entry.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, TokenRow } from '../store/schema.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Distinct IPs kept per token between flushes: enough to say "shared by several clients". */
+const MAX_IPS = 256;
+
+export interface UsageFigures {
+  lastUsedAt: number | undefined;
+  lastIp: string | undefined;
+  lastUserAgent: string | undefined;
+  lastUserId: number | undefined;
+  requests24h: number;
+  requests30d: number;
+  failures30d: number;
+  clients30d: number;
+  /** No use for `unusedDays` (counted from creation when never used). */
+  unused: boolean;
+}
+
+interface Pending {
+  last?: { at: number; ip: string; userAgent: string | undefined; userId: number | undefined };
+  hours: Map<number, { requests: number; failures: number }>;
+  ips: Map<string, number>;
+}
+
+export interface UsageOptions {
+  flushMs: number;
+  unusedDays: number;
+  now: () => number;
+}
+
+export class UsageRecorder {
+  private pending = new Map<number, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly opts: UsageOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), this.opts.flushMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush().catch(() => undefined);
+  }
+
+  private entry(tokenId: number): Pending {
+    let p = this.pending.get(tokenId);
+    if (!p) this.pending.set(tokenId, (p = { hours: new Map(), ips: new Map() }));
+    return p;
+  }
+
+  private count(tokenId: number, ip: string, failed: boolean): Pending {
+    const now = this.opts.now();
+    const p = this.entry(tokenId);
+    const hour = Math.floor(now / HOUR);
+    const h = p.hours.get(hour) ?? { requests: 0, failures: 0 };
+    if (failed) h.failures++;
+    else h.requests++;
+    p.hours.set(hour, h);
+    if (p.ips.size < MAX_IPS || p.ips.has(ip)) p.ips.set(ip, now);
+    return p;
+  }
+
+  /** A request this token authenticated. */
+  success(tokenId: number, ip: string, userAgent: string | undefined, userId: number | undefined): void {
+    const p = this.count(tokenId, ip, false);
+    p.last = { at: this.opts.now(), ip, userAgent: userAgent?.slice(0, 256), userId };
+  }
+
+  /** A request that named this token and failed. */
+  failure(tokenId: number, ip: string): void {
+    this.count(tokenId, ip, true);
+  }
+
+  /** Writes what was gathered. Concurrent calls share one write. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.pending.size === 0) return Promise.resolve();
+    const batch = this.pending;
+    this.pending = new Map();
+    this.flushing = this.write(batch)
+      .catch((err: unknown) => {
+        // Keep the figures for the next try rather than lose them to a passing database error.
+        for (const [id, p] of batch) this.merge(id, p);
+        throw err;
+      })
+      .finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private merge(id: number, from: Pending): void {
+    const into = this.entry(id);
+    if (from.last && (!into.last || into.last.at < from.last.at)) into.last = from.last;
+    for (const [hour, h] of from.hours) {
+      const x = into.hours.get(hour) ?? { requests: 0, failures: 0 };
+      into.hours.set(hour, { requests: x.requests + h.requests, failures: x.failures + h.failures });
+    }
+    for (const [ip, at] of from.ips) into.ips.set(ip, Math.max(at, into.ips.get(ip) ?? 0));
+  }
+
+  private async write(batch: Map<number, Pending>): Promise<void> {
+    const now = this.opts.now();
+    await this.db.transaction().execute(async (trx) => {
+      for (const [tokenId, p] of batch) {
+        if (p.last) {
+          const row = { token_id: tokenId, last_used_at: p.last.at, last_ip: p.last.ip, last_user_agent: p.last.userAgent ?? null, last_user_id: p.last.userId ?? null };
+          await trx
+            .insertInto('token_usage')
+            .values(row)
+            .onConflict((oc) => oc.column('token_id').doUpdateSet(row).where('token_usage.last_used_at', '<', row.last_used_at))
+            .execute();
+        }
+        for (const [hour, h] of p.hours) {
+          await trx
+            .insertInto('token_usage_hourly')
+            .values({ token_id: tokenId, hour, requests: h.requests, failures: h.failures })
+            .onConflict((oc) =>
+              oc.columns(['token_id', 'hour']).doUpdateSet((eb) => ({
+                requests: eb('token_usage_hourly.requests', '+', eb.ref('excluded.requests')),
+                failures: eb('token_usage_hourly.failures', '+', eb.ref('excluded.failures')),
+              })),
+            )
+            .execute();
+        }
+        for (const [ip, at] of p.ips) {
+          await trx
+            .insertInto('token_usage_ips')
+            .values({ token_id: tokenId, ip, last_seen: at })
+            .onConflict((oc) => oc.columns(['token_id', 'ip']).doUpdateSet({ last_seen: at }))
+            .execute();
+        }
+      }
+      // Nothing older than 31 days is ever shown.
+      await trx.deleteFrom('token_usage_hourly').where('hour', '<', Math.floor((now - 31 * DAY) / HOUR)).execute();
+      await trx.deleteFrom('token_usage_ips').where('last_seen', '<', now - 31 * DAY).execute();
+    });
+  }
+
+  /** Figures for these tokens: what the database holds plus what this node has not written yet. */
+  async figures(tokens: readonly TokenRow[]): Promise<Map<number, UsageFigures>> {
+    const now = this.opts.now();
+    const hour24 = Math.floor((now - DAY) / HOUR) + 1;
+    const hour30 = Math.floor((now - 30 * DAY) / HOUR) + 1;
+    const ids = tokens.map((t) => t.id);
+    // For a long list, aggregate everything rather than send thousands of ids.
+    const few = ids.length > 0 && ids.length <= 500;
+    const [last, hourly, clients] = await Promise.all([
+      this.db.selectFrom('token_usage').selectAll().$if(few, (q) => q.where('token_id', 'in', ids)).execute(),
+      this.db
+        .selectFrom('token_usage_hourly')
+        .select((eb) => [
+          'token_id',
+          eb.fn.sum<number>(eb.case().when('hour', '>=', hour24).then(eb.ref('requests')).else(0).end()).as('r24'),
+          eb.fn.sum<number>('requests').as('r30'),
+          eb.fn.sum<number>('failures').as('f30'),
+        ])
+        .where('hour', '>=', hour30)
+        .$if(few, (q) => q.where('token_id', 'in', ids))
+        .groupBy('token_id')
+        .execute(),
+      this.db
+        .selectFrom('token_usage_ips')
+        .select((eb) => ['token_id', eb.fn.countAll<number>().as('n')])
+        .where('last_seen', '>=', now - 30 * DAY)
+        .$if(few, (q) => q.where('token_id', 'in', ids))
+        .groupBy('token_id')
+        .execute(),
+    ]);
+    const lastBy = new Map(last.map((r) => [Number(r.token_id), r]));
+    const hourlyBy = new Map(hourly.map((r) => [Number(r.token_id), r]));
+    const clientsBy = new Map(clients.map((r) => [Number(r.token_id), Number(r.n)]));
+    const out = new Map<number, UsageFigures>();
+    for (const t of tokens) {
+      const p = this.pending.get(t.id);
+      const stored = lastBy.get(t.id);
+      const mine = p?.last;
+      const useLocal = mine !== undefined && (!stored || stored.last_used_at < mine.at);
+      let r24 = Number(hourlyBy.get(t.id)?.r24 ?? 0);
+      let r30 = Number(hourlyBy.get(t.id)?.r30 ?? 0);
+      let f30 = Number(hourlyBy.get(t.id)?.f30 ?? 0);
+      for (const [hour, h] of p?.hours ?? []) {
+        if (hour >= hour24) r24 += h.requests;
+        if (hour >= hour30) {
+          r30 += h.requests;
+          f30 += h.failures;
+        }
+      }
+      // Unwritten IPs may already be among the stored ones; the count is a hint, not an audit.
+      const clients30d = Math.max(clientsBy.get(t.id) ?? 0, p?.ips.size ?? 0);
+      const lastUsedAt = useLocal ? mine.at : (stored?.last_used_at ?? undefined);
+      out.set(t.id, {
+        lastUsedAt,
+        lastIp: useLocal ? mine.ip : (stored?.last_ip ?? undefined),
+        lastUserAgent: useLocal ? mine.userAgent : (stored?.last_user_agent ?? undefined),
+        lastUserId: useLocal ? mine.userId : (stored?.last_user_id ?? undefined),
+        requests24h: r24,
+        requests30d: r30,
+        failures30d: f30,
+        clients30d,
+        unused: now - (lastUsedAt ?? t.created_at) > this.opts.unusedDays * DAY,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Sign-in throttling (issue 5): after `limit` failed passwords for one username in 15 minutes, or
+ * five times that from one IP, further attempts get 429 with Retry-After until the window ends —
+ * the right password included, or a guesser could tell when they hit it.
+ */
+import { windowCounter } from '../auth/failure-limiter.js';
+
+export function signInThrottle(limit: number, now: () => number) {
+  const counter = windowCounter(15 * 60_000, now);
+  const userKey = (username: string) => `user:${username.toLowerCase()}`;
+  return {
+    blocked(username: string, ip: string): number | undefined {
+      return counter.blocked(userKey(username), limit) ?? counter.blocked(`ip:${ip}`, limit * 5);
+    },
+    failed(username: string, ip: string): void {
+      counter.hit(userKey(username), limit);
+      counter.hit(`ip:${ip}`, limit * 5);
+    },
+  };
+}
