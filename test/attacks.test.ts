@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { signServerToken } from '../client/sign.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { basic, bearer, call, cookieHeaders, createToken, signIn } from './helpers/http.js';
+import { basic, bearer, call, cookieHeaders, createToken, createUser, signIn } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
@@ -18,8 +18,9 @@ let token: { id: string; key: string; secret: string; jwt: string };
 const TOKENS = '/@api/deki/site/developer-tokens';
 
 before(async () => {
-  // Each attack below expects its own 4xx; the failure limit (its own server, at the end) must not turn them into 429s.
-  server = await startServer({ env: { GATEHOUSE_REDIRECT_HOSTS: '*.partner.example', GATEHOUSE_AUTH_FAILURE_LIMIT: '1000000' } });
+  // The test helper turns the failure limits off, so each attack below gets its own 4xx, not a 429;
+  // the brute-force cases at the end turn them back on, each on a server of its own.
+  server = await startServer({ env: { GATEHOUSE_REDIRECT_HOSTS: '*.partner.example' } });
   admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
   const created = await createToken(server.url, admin, { '@type': 'server', name: 'target', 'generate-jwt': 'true' });
   token = { id: created['@id']!, key: created.key!, secret: created.secret!, jwt: created.authorization!.slice('Bearer '.length) };
@@ -418,6 +419,60 @@ describe('a session cookie reused after sign-out', () => {
     // Signing out again with it does not end anyone else's session.
     await call(server.url, '/@api/deki/users/logout', { method: 'POST', headers: cookieHeaders(session) });
     assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(admin) })).json.username, 'admin');
+  });
+});
+
+describe('brute force (throttled), each on a server of its own with the default limits', () => {
+  const DEFAULT_LIMITS = { GATEHOUSE_SIGNIN_FAILURE_LIMIT: '10', GATEHOUSE_AUTH_FAILURE_LIMIT: '60' };
+  let fresh: TestServer;
+  afterEach(() => fresh?.close());
+  const LOGIN_THROTTLED = 'too many failed sign-in attempts for this user or from this client: retry later';
+  const AUTH_RATE_LIMITED = 'too many failed authentication attempts from this client or for this token: retry later';
+
+  /** A 429 with its message and a Retry-After of whole seconds, at most `max`; returns the seconds. */
+  function assertThrottled(res: { status: number; json: Record<string, unknown>; text: string; headers: Headers }, message: string, max: number): number {
+    assertRefused(res, 429, message);
+    const retryAfter = res.headers.get('retry-after') ?? '';
+    assert.match(retryAfter, /^[1-9]\d*$/, `Retry-After: ${retryAfter}`);
+    assert.ok(Number(retryAfter) <= max, `Retry-After ${retryAfter} <= ${max}`);
+    return Number(retryAfter);
+  }
+
+  test("sign-in: after 10 wrong passwords for one user, 429 with Retry-After, even for the right one; others and existing sessions unaffected; open again after the window", async () => {
+    fresh = await startServer({ env: DEFAULT_LIMITS });
+    const freshAdmin = await signIn(fresh.url, 'admin', ADMIN_PASSWORD);
+    await createUser(fresh.url, freshAdmin, { username: 'victim', password: 'the real password 1' });
+    const session = await signIn(fresh.url, 'victim', 'the real password 1');
+    const attempt = (password: string, username = 'victim') =>
+      call(fresh.url, '/@api/deki/users/authenticate', { headers: { Authorization: basic(username, password) } });
+    for (let i = 0; i < 10; i++) assertRefused(await attempt(`guess ${i}`), 401, 'invalid username or password');
+    const wait = assertThrottled(await attempt('guess 10'), LOGIN_THROTTLED, 15 * 60);
+    assertThrottled(await attempt('the real password 1'), LOGIN_THROTTLED, 15 * 60); // a guesser cannot tell a hit
+    assertThrottled(await attempt('guess 11', 'VICTIM'), LOGIN_THROTTLED, 15 * 60); // usernames are case-insensitive
+    assert.equal((await attempt(ADMIN_PASSWORD, 'admin')).status, 200, 'another user signs in from the same client');
+    assert.equal((await call(fresh.url, '/@api/deki/users/current', { headers: bearer(session) })).json.username, 'victim', 'an existing session still works');
+    fresh.clock.now = Date.now() + (wait + 1) * 1000;
+    const back = await attempt('the real password 1');
+    assert.equal(back.status, 200, `after Retry-After, the right password works: ${back.text}`);
+  });
+
+  test("failed credentials: past 60 a minute, 429 with Retry-After; valid credentials are never slowed", async () => {
+    fresh = await startServer({ env: DEFAULT_LIMITS });
+    const freshAdmin = await signIn(fresh.url, 'admin', ADMIN_PASSWORD);
+    const t = await createToken(fresh.url, freshAdmin, { '@type': 'server', name: 'guessed at', 'generate-jwt': 'true' });
+    const epoch = () => Math.floor(fresh.config.now() / 1000);
+    const bad = (i: number) => signServerToken({ key: t.key!, secret: `${i}`.padStart(64, 'f'), user: '=admin', epoch: epoch() });
+    const good = () => signServerToken({ key: t.key!, secret: t.secret!, user: '=admin', epoch: epoch() });
+    const me = (headers: Record<string, string>) => call(fresh.url, '/@api/deki/users/current', { headers });
+    for (let i = 0; i < 60; i++) assertRefused(await me({ 'X-Deki-Token': bad(i) }), 403, 'invalid server token signature');
+    const wait = assertThrottled(await me({ 'X-Deki-Token': bad(60) }), AUTH_RATE_LIMITED, 60);
+    assertThrottled(await me(bearer(`${t.authorization!.slice('Bearer '.length)}x`)), AUTH_RATE_LIMITED, 60);
+    // Valid credentials are checked first and pass, from the same client and for the same token.
+    assert.equal((await me({ 'X-Deki-Token': good() })).json.username, 'admin');
+    assert.equal((await me(bearer(t.authorization!.slice('Bearer '.length)))).json.username, 'admin');
+    assert.equal((await me(bearer(freshAdmin))).json.username, 'admin');
+    fresh.clock.now = Date.now() + (wait + 1) * 1000;
+    assertRefused(await me({ 'X-Deki-Token': bad(61) }), 403, 'invalid server token signature');
   });
 });
 
