@@ -2,9 +2,10 @@
  * kill -9 during a burst of token creations (issue 5, item 2). A real `gatehouse serve` process is
  * killed while several clients create tokens of every type as fast as they can; it is started again
  * on the same data. Every creation that got a 200 must exist and work (signature with its secret,
- * JWT if issued, browser origin, OAuth client secret), nothing may exist half-made, and the SQLite
- * file must pass `PRAGMA integrity_check`. On the PostgreSQL pass of the suite the node uses a
- * database of its own, and the same holds. (A PostgreSQL outage under traffic: multi-node-fault.test.ts.)
+ * JWT if issued, browser origin, OAuth client secret); nothing may exist half-made (each row whole,
+ * with its audit entry, and no audit entry without its row); and the SQLite file must pass
+ * `PRAGMA integrity_check`. On the PostgreSQL pass of the suite the node uses a database of its
+ * own, and the same holds. (A PostgreSQL outage under traffic: multi-node-fault.test.ts.)
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -61,6 +62,8 @@ const otherStatuses: string[] = [];
 let inFlightAtKill = 0;
 let integrityAfterKill: string[] = [];
 let rows: TokenRow[] = [];
+/** Token ids named by token.create audit entries. */
+let auditedCreates = new Set<string>();
 
 function body(kind: Kind, name: string): Record<string, string> {
   switch (kind) {
@@ -75,21 +78,25 @@ function body(kind: Kind, name: string): Record<string, string> {
   }
 }
 
-/** Reads the token rows straight from the database. */
-async function readTokenRows(): Promise<TokenRow[]> {
-  const query = 'select id, type, name, key, secret_enc, host, jwt_user_id, jwt_key_id, jwt_issued_at from developer_tokens order by id';
+/** Reads the token rows and the token.create audit entries straight from the database. */
+async function readDatabase(): Promise<{ tokens: TokenRow[]; creates: Set<string> }> {
+  const tokenQuery = 'select id, type, name, key, secret_enc, host, jwt_user_id, jwt_key_id, jwt_issued_at from developer_tokens order by id';
+  const auditQuery = "select target_id from audit_log where action = 'token.create'";
   if (database) {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      return (await client.query<TokenRow>(query)).rows.map((r) => ({ ...r, id: Number(r.id), jwt_user_id: r.jwt_user_id === null ? null : Number(r.jwt_user_id) }));
+      const tokens = (await client.query<TokenRow>(tokenQuery)).rows.map((r) => ({ ...r, id: Number(r.id), jwt_user_id: r.jwt_user_id === null ? null : Number(r.jwt_user_id) }));
+      const creates = new Set((await client.query<{ target_id: string }>(auditQuery)).rows.map((r) => r.target_id));
+      return { tokens, creates };
     } finally {
       await client.end();
     }
   }
   const db = new SQLite(path.join(dataDir, 'gatehouse.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare(query).all() as TokenRow[];
+    const creates = new Set((db.prepare(auditQuery).all() as { target_id: string }[]).map((r) => r.target_id));
+    return { tokens: db.prepare(tokenQuery).all() as TokenRow[], creates };
   } finally {
     db.close();
   }
@@ -158,7 +165,7 @@ before(async () => {
   if (!database) integrityAfterKill = integrityCheck();
   node = await startNode(env);
   admin = await signIn(node.url, 'admin', ADMIN_PASSWORD);
-  rows = await readTokenRows();
+  ({ tokens: rows, creates: auditedCreates } = await readDatabase());
 });
 
 after(async () => {
@@ -227,12 +234,13 @@ describe(`kill -9 during a burst of token creations (${ON_POSTGRES ? 'PostgreSQL
     }
   });
 
-  test('nothing is half-made: every row is complete, and its secret decrypts and works', async () => {
+  test('nothing is half-made: every row is complete, its secret decrypts and works, and its creation is audited', async () => {
     const names = new Set([...acknowledged.map((c) => c.name), ...unanswered]);
     const keys = loadMasterKeys([], dataDir); // the node made master.key in the data directory
     assert.ok(rows.length >= acknowledged.length);
     for (const row of rows) {
       assert.ok(names.has(row.name), `row ${row.id} '${row.name}' was asked for`);
+      assert.ok(auditedCreates.has(String(row.id)), `row ${row.id} has its token.create audit entry (written in the same transaction)`);
       const jwtFields = [row.jwt_user_id, row.jwt_key_id, row.jwt_issued_at].filter((v) => v !== null).length;
       assert.ok(jwtFields === 0 || jwtFields === 3, `row ${row.id}: JWT fields all set or all empty`);
       if (row.type === 'browser') {
@@ -249,6 +257,7 @@ describe(`kill -9 during a burst of token creations (${ON_POSTGRES ? 'PostgreSQL
         assert.equal(res.status, 200, `row ${row.id}: ${res.text}`);
       }
     }
+    assert.equal(auditedCreates.size, rows.length, 'no token.create audit entry without its token');
   });
 
   test('after the restart, creating and using a token works as before', async () => {
