@@ -131,3 +131,19 @@ describe('creating browser tokens', () => {
     assert.equal(serverHost.json.message, 'host is only allowed on browser and oauth tokens');
   });
 });
+
+test('the browser key is checked whatever the credential: with a JWT too, CORS headers come back', async () => {
+  const res = await call(server.url, '/@api/deki/site/developer-tokens', {
+    method: 'POST',
+    headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ '@type': 'server', name: 'spa jwt', 'generate-jwt': 'true' }),
+  });
+  const jwt = (res.json.authorization as string).slice(7);
+  const ok = await call(server.url, '/@api/deki/users/current', { headers: { ...bearer(jwt), 'X-Deki-Token': browserKey, Origin: 'https://spa.example.com' } });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.username, 'admin');
+  assert.equal(ok.headers.get('access-control-allow-origin'), 'https://spa.example.com');
+  const foreign = await call(server.url, '/@api/deki/users/current', { headers: { ...bearer(jwt), 'X-Deki-Token': browserKey, Origin: 'https://evil.net' } });
+  assert.equal(foreign.status, 403);
+  assert.equal(foreign.json.message, 'browser token is not allowed from this origin');
+});

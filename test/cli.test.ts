@@ -125,3 +125,13 @@ test('sign prints the documented signature', async () => {
   const legacy = await gatehouse(['sign', '--key', 'foo', '--secret', 'bar', '--user', '123', '--epoch', '1413073249', '--format', 'legacy']);
   assert.equal(legacy.stdout, 'foo_1413073249_123_06fbb9f1900f25333d3ea92b1f0074890d349e469b38e1ed6605e475da313200\n');
 });
+
+test('sign refuses an epoch that is not Unix seconds; user update refuses to remove the last admin', async () => {
+  const bad = await gatehouse(['sign', '--key', 'foo', '--secret', 'bar', '--epoch', 'abc']);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, 'gatehouse: --epoch must be Unix seconds, such as 1413073249\n');
+  const dataDir = tempDir();
+  const lockout = await gatehouse(['user', 'update', 'admin', '--role', 'Editor', '--data-dir', dataDir]);
+  assert.equal(lockout.code, 1);
+  assert.match(lockout.stderr, /last active seated admin/);
+});

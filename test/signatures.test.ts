@@ -126,6 +126,14 @@ print(f'tkn_{key}_{epoch}_{user}_{hash}')`;
     assert.equal((await asUser(`int_${key}_${epoch}_${userId}_${martian}`)).json['@id'], String(userId));
   });
 
+  test('a key sent in upper case still finds its token (the HMAC covers what was sent)', async () => {
+    const { key, secret } = await serverToken();
+    const upper = key.toUpperCase();
+    const res = await asUser(signServerToken({ key: upper, secret, user: '=admin' }));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.username, 'admin');
+  });
+
   test('upper-case hex (the official C# example) works', async () => {
     await createUser(server.url, admin, { username: 'csharp' });
     const { key, secret } = await serverToken();

@@ -42,13 +42,16 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 
 export async function resolvePrincipal(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
   const auth = readAuthorization(singleHeader(request.headers.authorization));
-  if (auth.jwt !== undefined) {
-    const { user, token } = await verifyJwt(ctx, auth.jwt);
-    return { user, credential: { kind: 'jwt', tokenId: token.id } };
-  }
-
+  // The browser-key check is independent of identity (SPEC 3): it runs first, so its CORS headers
+  // are there whichever credential then decides who the request acts as.
   const dekiToken = singleHeader(request.headers['x-deki-token'])?.trim();
   const browserTokenId = dekiToken ? await admitBrowserToken(ctx, request, reply, dekiToken) : false;
+
+  if (auth.jwt !== undefined) {
+    const { user, token } = await verifyJwt(ctx, auth.jwt);
+    return { user, credential: { kind: 'jwt', tokenId: token.id }, browserTokenId: browserTokenId === false ? undefined : browserTokenId };
+  }
+
   if (dekiToken && browserTokenId === false) {
     const { user, token } = await verifyServerSignature(ctx, dekiToken);
     return { user: user ?? ctx.anonymous, credential: { kind: 'server-signature', tokenId: token.id } };

@@ -75,7 +75,8 @@ async function findSignedUser(ctx: AppContext, user: string | undefined): Promis
  */
 export async function verifyServerSignature(ctx: AppContext, value: string): Promise<SignatureResult> {
   const sig = parseSignature(value);
-  const token = await ctx.cache.tokenByKey(sig.key);
+  // Keys are issued in lower case; a client that upper-cased one still means it (the HMAC covers what was sent).
+  const token = await ctx.cache.tokenByKey(sig.key.toLowerCase());
   if (!token || token.type !== 'server' || token.secret_enc === null) throw new DekiError('SIGNATURE_INVALID');
   const secret = ctx.cache.derived(token, 'secret', () => openSecret(ctx.keys, token.key, token.secret_enc!));
   if (!hmacMatches(secret, sig.message, sig.hash)) throw new DekiError('SIGNATURE_INVALID').about(token.id);

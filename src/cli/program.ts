@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { signServerToken, type SignatureFormat } from '../../client/sign.js';
 import { loadConfig } from '../config.js';
 import { buildApp } from '../server.js';
+import { addKeyCommands } from './key-commands.js';
 import { addTokenCommands } from './token-commands.js';
 import { addUserCommands } from './user-commands.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
 
   addTokenCommands(program);
   addUserCommands(program);
+  addKeyCommands(program);
 
   program
     .command('sign')
@@ -51,6 +53,7 @@ export function buildProgram(): Command {
     .option('--epoch <seconds>', 'Unix time to sign (default now)')
     .addOption(new Option('--format <format>', 'signature format').choices(['tkn', 'legacy', 'int', 'userless']).default('tkn'))
     .action((o: { key: string; secret: string; user: string; epoch?: string; format: SignatureFormat }) => {
+      if (o.epoch !== undefined && !/^\d{1,12}$/.test(o.epoch)) throw new TypeError('--epoch must be Unix seconds, such as 1413073249');
       process.stdout.write(
         signServerToken({ key: o.key, secret: o.secret, user: o.user, format: o.format, epoch: o.epoch ? Number(o.epoch) : undefined }) + '\n',
       );

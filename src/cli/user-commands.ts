@@ -6,7 +6,7 @@ import { auditFromCli } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
 import type { UserRow } from '../store/schema.js';
 import { readUserPatch, userChanges, validPassword } from '../users/input.js';
-import { findUserByName, insertUser, listUsers, updateUser } from '../users/store.js';
+import { countAdmins, findUserByName, insertUser, isAdmin, listUsers, updateUser } from '../users/store.js';
 import { print, type SiteFlags, siteOptions, userByRef, withSite } from './site.js';
 
 function userSummary(u: UserRow) {
@@ -84,6 +84,9 @@ export function addUserCommands(program: Command): void {
         const patch = readUserPatch(userDocFromFlags(o));
         if (o.password) patch.password_hash = await hashPassword(validPassword(o.password));
         const audit = [auditFromCli(patch.status === 'inactive' ? 'user.deactivate' : 'user.update', { type: 'user', id: target.id }, userChanges(patch))];
+        // As the API does: never leave the site without an admin who could undo this.
+        if (isAdmin(target) && !isAdmin({ ...target, ...patch } as UserRow) && (await countAdmins(site.ctx.db)) <= 1)
+          throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
         const row = Object.keys(patch).length > 0 ? await updateUser(site.ctx.db, target.id, patch, audit) : target;
         if (row.status !== 'active' || o.password) await endUserSessions(site.ctx, row.id);
         print(!!o.json, userSummary(row), () => `User ${row.id} updated: ${row.username} (${row.status}, ${row.seat ? 'seated' : 'unseated'}, ${row.role})`);

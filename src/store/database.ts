@@ -37,9 +37,11 @@ export async function openStore(opts: { dataDir: string; databaseUrl?: string | 
     await migrate(db as Kysely<unknown>, 'postgres');
     return { db, dialect: 'postgres', file: undefined, close: () => db.destroy() };
   }
-  fs.mkdirSync(opts.dataDir, { recursive: true });
+  // Only the server's user may read the data directory: the database holds password hashes.
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(opts.dataDir, 'gatehouse.sqlite');
   const sqlite = new SQLite(file);
+  fs.chmodSync(file, 0o600);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL in WAL mode survives a process crash (kill -9) without losing a commit; only power loss can.
   sqlite.pragma('synchronous = NORMAL');
