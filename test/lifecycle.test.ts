@@ -69,6 +69,20 @@ describe('expiry', () => {
   });
 });
 
+describe('JWT time window', () => {
+  test("a JWT already verified on this node is still refused once its exp has passed", async () => {
+    const t = await create({ '@type': 'server', name: 'ten years', 'generate-jwt': 'true' });
+    assert.equal((await asJwt(jwtOf(t))).status, 200); // verified once: later checks take the fast path
+    server.clock.now = Date.now() + 3653 * 24 * HOUR;
+    try {
+      refused(await asJwt(jwtOf(t)), 'invalid json web token');
+    } finally {
+      server.clock.now = undefined;
+    }
+    assert.equal((await asJwt(jwtOf(t))).status, 200);
+  });
+});
+
 describe('roll', () => {
   const roll = (id: string, query = '', body?: string) =>
     call(server.url, `/@api/deki/site/developer-tokens/${id}/roll${query}`, { method: 'POST', headers: { ...bearer(admin), ...(body ? { 'Content-Type': 'application/xml' } : {}) }, body });

@@ -20,6 +20,8 @@ export class VerificationCache {
   private readonly usersById = new Map<number, UserRow>();
   private readonly userIdsByName = new Map<string, number>();
   private readonly sessions = new Map<string, SessionRow>();
+  /** JWT strings verified on this node, to their token's id; the proof itself lives with the token. */
+  private readonly jwtTokenIds = new Map<string, number>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -82,6 +84,26 @@ export class VerificationCache {
       slot.set(name, value);
     }
     return value;
+  }
+
+  /**
+   * Remembers that `jwt` verified against `token` (signature and claims), so the same string need
+   * not be verified again while the token is unchanged. Forgotten with the token on any change.
+   */
+  rememberJwt(jwt: string, token: TokenRow, window: { nbf: number; exp: number }): void {
+    if (!this.trusted() || this.tokensById.get(token.id) !== token) return;
+    this.derived(token, 'verified-jwt', () => ({ jwt, ...window }));
+    this.jwtTokenIds.set(jwt, token.id);
+    this.bound(this.jwtTokenIds);
+  }
+
+  /** The token a JWT string was verified against, if that proof still stands. */
+  recallJwt(jwt: string): { token: TokenRow; nbf: number; exp: number } | undefined {
+    if (!this.trusted()) return undefined;
+    const id = this.jwtTokenIds.get(jwt);
+    const token = id === undefined ? undefined : this.tokensById.get(id);
+    const proof = token ? (this.derivedByToken.get(token.id)?.get('verified-jwt') as { jwt: string; nbf: number; exp: number } | undefined) : undefined;
+    return token && proof?.jwt === jwt ? { token, nbf: proof.nbf, exp: proof.exp } : undefined;
   }
 
   private keepUser(user: UserRow): void {
@@ -147,7 +169,7 @@ export class VerificationCache {
   }
 
   reset(): void {
-    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions]) map.clear();
+    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions, this.jwtTokenIds]) map.clear();
   }
 
   /** Entry counts, for metrics and the scaling docs. */
