@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { signServerToken } from '../client/sign.js';
 import { execSync } from 'node:child_process';
 import { ADMIN_PASSWORD, freePort, memoryMiB, type Proc, REPO_ROOT, SITE_URL, spawnServer, tempDir, useSnapshot } from './lib/processes.js';
+import { replaceSection } from './lib/doc-sections.js';
 import { quantile } from './lib/load.js';
 
 const { values: args } = parseArgs({
@@ -338,6 +339,8 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+const mib = (n: number) => n.toFixed(1);
+
 type Result = {
   when: string;
   commit: string;
@@ -369,7 +372,7 @@ function summary(r: Result): string {
 
 function markdown(r: Result): string {
   const fmt = (n: number) => n.toLocaleString('en-US');
-  const rows = r.kinds.map((k) => `| ${k.kind} | ${fmt(k.steps)} | ${k.errors} | ${k.p50Ms} ms | ${k.p99Ms} ms |`).join('\n');
+  const rows = r.kinds.map((k) => `| ${k.kind} | ${fmt(k.steps)} | ${k.errors} | ${k.p50Ms.toFixed(1)} ms | ${k.p99Ms.toFixed(1)} ms |`).join('\n');
   return `## Soak
 
 Written by \`npm run soak\` (\`bench/soak.ts\`) on ${r.when}, Gatehouse at commit \`${r.commit}\`; raw figures in
@@ -379,11 +382,13 @@ ${r.settings.workers} clients for ${(r.elapsedS / 60).toFixed(1)} minutes, every
 | Measure | Value | Target | Result |
 |---|---|---|---|
 | Errors (wrong status, wrong user, wrong message, no answer) | ${fmt(r.errors)} of ${fmt(r.steps)} steps | 0 | ${verdict(r.errors === 0)} |
-| Server RSS, start → end | ${r.rssMiB.start} → ${r.rssMiB.end} MiB (${r.rssMiB.growthPercent >= 0 ? '+' : ''}${r.rssMiB.growthPercent}%) | within 10% | ${verdict(Math.abs(r.rssMiB.growthPercent) <= 10)} |
+| Server RSS, start → end | ${mib(r.rssMiB.start)} → ${mib(r.rssMiB.end)} MiB (${r.rssMiB.growthPercent >= 0 ? '+' : ''}${r.rssMiB.growthPercent.toFixed(1)}%) | within 10% | ${verdict(Math.abs(r.rssMiB.growthPercent) <= 10)} |
 
 - RSS is VmRSS from \`/proc/<pid>/status\`, sampled every 5 s. "Start" is after ${r.settings.warmupS} s of warm-up (a tenth
   of the run, at most a minute: the JIT, the credential cache and the token pool fill up first); at boot it was
-  ${r.rssMiB.boot} MiB. After the warm-up it stayed between ${r.rssMiB.minAfterWarmup} and ${r.rssMiB.maxAfterWarmup} MiB; peak (VmHWM) ${r.rssMiB.peak} MiB.
+  ${mib(r.rssMiB.boot)} MiB. After the warm-up it stayed between ${mib(r.rssMiB.minAfterWarmup)} and ${mib(r.rssMiB.maxAfterWarmup)} MiB; peak (VmHWM) ${mib(r.rssMiB.peak)} MiB.
+  Much of the rise from boot is scrypt's working memory: each password check takes 16 MiB, and sign-ins run
+  concurrently (in a one-minute run without them the plateau was about 220 MiB instead of 285).
 - ${fmt(r.steps)} steps at ${fmt(Math.round(r.stepsPerSecond))}/s; a step is one request, except a revocation (DELETE, then the
   revoked JWT and signature each checked for their 403) and a session churn (sign in, use, sign out, check the 403).
   ${fmt(r.tokensCreated)} tokens were created and about as many revoked; ${fmt(r.racedRevocations)} requests with a token another client
@@ -405,20 +410,11 @@ the work tree. Exit status 1 if any step failed.
 `;
 }
 
-/** Replaces the Soak section of docs/benchmarks.md (up to the next `## `), or adds it before Findings. */
+/** Replaces the Soak section of docs/benchmarks.md, read just before writing: the rest of the page is `npm run bench`'s. */
 function writeDocSection(section: string): void {
   const doc = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
   const text = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf('\n## Soak\n');
-  let out: string;
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + 1);
-    out = text.slice(0, start + 1) + section + (next >= 0 ? text.slice(next) : '');
-  } else {
-    const findings = text.indexOf('\n## Findings\n');
-    out = findings >= 0 ? `${text.slice(0, findings + 1)}${section}${text.slice(findings)}` : `${text.trimEnd()}\n\n${section}`;
-  }
-  fs.writeFileSync(doc, out);
+  fs.writeFileSync(doc, replaceSection(text, 'Soak', section));
 }
 
 await main();

@@ -10,6 +10,7 @@ import type { Environment, Snapshot } from './environment.js';
 import type { LoadResult } from './load.js';
 import { REPO_ROOT } from './processes.js';
 import type { Figures, Row } from './verdicts.js';
+import { readSection, replaceSection } from './doc-sections.js';
 
 export interface RunSettings {
   quick: boolean;
@@ -188,6 +189,8 @@ export function writeResults(run: RunRecord): string[] {
   fs.writeFileSync(json, JSON.stringify(run, null, 2) + '\n');
   if (run.settings.quick) return [json];
   const doc = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
-  fs.writeFileSync(doc, markdown(run));
+  // The Soak section is `npm run soak`'s (bench/soak.ts): carried over as it is.
+  const soak = fs.existsSync(doc) ? readSection(fs.readFileSync(doc, 'utf8'), 'Soak') : undefined;
+  fs.writeFileSync(doc, soak ? replaceSection(markdown(run), 'Soak', soak) : markdown(run));
   return [json, doc];
 }
