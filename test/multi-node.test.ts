@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { ADMIN_PASSWORD } from './helpers/server.js';
+import { ADMIN_PASSWORD, tempDir } from './helpers/server.js';
 import { bearer, call, createUser, setUser, signIn } from './helpers/http.js';
 import { type NodeProcess, startNode } from './helpers/node-process.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from './helpers/postgres.js';
@@ -139,6 +139,43 @@ describe('two nodes on one PostgreSQL database', { skip }, () => {
       if (res.status === 200) break;
       assert.ok(performance.now() - back < 10_000, `B did not recover within 10 s: ${res.status} ${res.text}`);
       await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+});
+
+describe('two server processes on one SQLite data directory', () => {
+  let a: NodeProcess;
+  let b: NodeProcess;
+  let admin: string;
+
+  before(async () => {
+    const shared = { GATEHOUSE_DATA_DIR: tempDir(), GATEHOUSE_SITE_URL: 'http://gatehouse.test', GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD };
+    a = await startNode(shared);
+    b = await startNode(shared);
+    admin = await signIn(a.url, 'admin', ADMIN_PASSWORD);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  test('a token created through A works on B; deleted through A, B refuses it within the bound', async () => {
+    const res = await call(a.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ '@type': 'server', name: 'shared file', 'generate-jwt': 'true' }),
+    });
+    const jwt = (res.json.authorization as string).slice(7);
+    assert.equal((await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) })).json.username, 'admin');
+    const start = performance.now();
+    await call(a.url, `/@api/deki/site/developer-tokens/${res.json['@id']}`, { method: 'DELETE', headers: bearer(admin) });
+    for (;;) {
+      const r = await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+      if (r.status === 403) {
+        assert.equal(r.json.message, 'invalid json web token');
+        break;
+      }
+      assert.ok(performance.now() - start <= BOUND_MS, 'B still accepts the deleted token past the bound');
+      await new Promise((r) => setTimeout(r, 10));
     }
   });
 });
