@@ -3,12 +3,11 @@
  * changes nothing, and the server is still healthy after all of them.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { signServerToken } from '../client/sign.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { basic, bearer, call, cookieHeaders, createToken, createUser, signIn } from './helpers/http.js';
+import { basic, bearer, call, cookieHeaders, createToken, createUser, rawRequest, signIn } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
@@ -45,19 +44,7 @@ const asJwt = (jwt: string) => call(server.url, '/@api/deki/users/current', { he
 const asSignature = (value: string) => call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': value } });
 
 /** A request through node:http, for what fetch would normalise (`..` segments) or refuse to send. */
-function raw(opts: { method?: string; path: string; headers?: Record<string, string> }): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  const { port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const raw = (opts: Parameters<typeof rawRequest>[1]) => rawRequest(server.url, opts);
 
 /** The message of an XML error document. */
 function xmlMessage(text: string): string | undefined {

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { basic, bearer, call, type Response, signIn } from './helpers/http.js';
+import { basic, bearer, call, rawRequest, type Response, signIn } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
@@ -54,20 +54,7 @@ function post(path: string, contentType: string | undefined, body: string | unde
 }
 
 /** A request through node:http, for what fetch will not send (huge headers, chunked bodies, raw paths). */
-function raw(opts: { method?: string; path: string; headers?: Record<string, string>; body?: string[] }): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  const { port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    for (const chunk of opts.body ?? []) req.write(chunk);
-    req.end();
-  });
-}
+const raw = (opts: Parameters<typeof rawRequest>[1]) => rawRequest(server.url, opts);
 
 /** Bytes straight onto a socket, for requests Node's HTTP client refuses to build. */
 function rawSocket(bytes: string): Promise<{ status: number; headers: Headers; text: string }> {

@@ -1,4 +1,5 @@
 /** Small fetch wrappers for tests: every call returns status, headers, text and the parsed JSON. */
+import http from 'node:http';
 
 export interface Response {
   status: number;
@@ -88,4 +89,29 @@ export async function createToken(base: string, adminAuthtoken: string, doc: Rec
   });
   if (res.status !== 200) throw new Error(`create token failed: ${res.status} ${res.text}`);
   return res.json as Record<string, string>;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+/**
+ * A request through node:http, for what fetch will not send or would normalise: huge headers,
+ * chunked bodies (`body` is written chunk by chunk), raw paths with `..` segments.
+ */
+export function rawRequest(base: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string[] }): Promise<RawResponse> {
+  const { port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    for (const chunk of opts.body ?? []) req.write(chunk);
+    req.end();
+  });
 }
