@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     workers: { type: 'string', default: '8' },
     ref: { type: 'string' },
+    report: { type: 'boolean', default: false },
   },
 });
 const durationS = args.seconds ? Number(args.seconds) : Number(args.minutes ?? 10) * 60;
@@ -391,7 +392,7 @@ ${r.settings.workers} clients for ${(r.elapsedS / 60).toFixed(1)} minutes, every
   concurrently (in a one-minute run without them the plateau was about 220 MiB instead of 285).
 - ${fmt(r.steps)} steps at ${fmt(Math.round(r.stepsPerSecond))}/s; a step is one request, except a revocation (DELETE, then the
   revoked JWT and signature each checked for their 403) and a session churn (sign in, use, sign out, check the 403).
-  ${fmt(r.tokensCreated)} tokens were created and about as many revoked; ${fmt(r.racedRevocations)} requests with a token another client
+  ${fmt(r.tokensCreated)} tokens were created and about as many revoked; ${fmt(r.racedRevocations)} ${r.racedRevocations === 1 ? 'request' : 'requests'} with a token another client
   was revoking at that moment got its 403, which counts as right. The database (with its audit log) ended at
   ${(r.databaseBytesAtEnd / 2 ** 20).toFixed(1)} MiB on disk.
 - The failure limit was raised for the run (\`GATEHOUSE_AUTH_FAILURE_LIMIT\`): the refusal checks send revoked
@@ -406,7 +407,7 @@ ${rows}
 
 Re-run: \`npm run soak\` (10 minutes), \`npm run soak -- --minutes 3\`, \`--seconds 30\` for a smoke test (runs under
 3 minutes print only); \`--workers N\` (default 8); \`--ref=<commit>\` runs a clean snapshot of that commit instead of
-the work tree. Exit status 1 if any step failed.
+the work tree; \`--report\` rewrites this section from \`soak.json\` without running. Exit status 1 if any step failed.
 `;
 }
 
@@ -417,4 +418,10 @@ function writeDocSection(section: string): void {
   fs.writeFileSync(doc, replaceSection(text, 'Soak', section));
 }
 
-await main();
+if (args.report) {
+  const json = path.join(REPO_ROOT, 'bench', 'results', 'soak.json');
+  writeDocSection(markdown(JSON.parse(fs.readFileSync(json, 'utf8')) as Result));
+  process.stdout.write('Rewrote the Soak section of docs/benchmarks.md from bench/results/soak.json\n');
+} else {
+  await main();
+}
