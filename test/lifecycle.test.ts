@@ -198,3 +198,25 @@ describe('usage', () => {
     }
   });
 });
+
+describe('allowance', () => {
+  test('a roll replaces a token and needs no allowance; no query string gets a creation past it', async () => {
+    const small = await startServer({ env: { GATEHOUSE_TOKEN_ALLOWANCE: '1' } });
+    try {
+      const a = await signIn(small.url, 'admin', ADMIN_PASSWORD);
+      const post = (path: string) =>
+        call(small.url, path, { method: 'POST', headers: { ...bearer(a), 'Content-Type': 'application/json' }, body: JSON.stringify({ '@type': 'server', name: 'one' }) });
+      const first = await post('/@api/deki/site/developer-tokens');
+      assert.equal(first.status, 200);
+      for (const path of ['/@api/deki/site/developer-tokens', '/@api/deki/site/developer-tokens?x=/roll']) {
+        const res = await post(path);
+        assert.equal(res.status, 403, path);
+        assert.equal(res.json.message, 'API token allowance reached');
+      }
+      const rolled = await call(small.url, `/@api/deki/site/developer-tokens/${first.json['@id']}/roll?overlap=0`, { method: 'POST', headers: bearer(a) });
+      assert.equal(rolled.status, 200, rolled.text);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -210,7 +210,12 @@ describe('long-term JWTs (SPEC 4.4)', () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.constantFrom(open, restricted), claimsArb(), async (key, token, claims) => {
         const payload = typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? claims : { sub: token.key };
-        const jwt = await new SignJWT(payload as Record<string, unknown>).setProtectedHeader({ alg: 'HS512', kid: String(token.id), typ: 'JWT' }).sign(key);
+        let jwt: string;
+        try {
+          jwt = await new SignJWT(payload as Record<string, unknown>).setProtectedHeader({ alg: 'HS512', kid: String(token.id), typ: 'JWT' }).sign(key);
+        } catch {
+          return; // jose refuses to sign some claims (a non-finite iat): nothing to verify
+        }
         const result = await outcome(() => verifyJwt(ctx, jwt), JWT_CODES);
         assert.ok(result instanceof DekiError && result.code === 'JWT_INVALID', 'refused');
       }),

@@ -23,7 +23,7 @@ export function addKeyCommands(program: Command): void {
 
   siteOptions(keys.command('rotate'))
     .description(
-      'add a new master key (key file) or adopt the first of GATEHOUSE_MASTER_KEY, and re-encrypt every secret under it while servers run; old keys stay for existing JWTs',
+      'add a new master key (key file) or adopt the first of GATEHOUSE_MASTER_KEY, and re-encrypt every secret under it while servers run; old keys stay for existing JWTs. With GATEHOUSE_MASTER_KEY, put the new key first on every node (and restart them) before running this',
     )
     .option('--json', 'print JSON')
     .action(async (o: SiteFlags & { json?: boolean }) =>

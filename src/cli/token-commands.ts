@@ -105,7 +105,7 @@ export function addTokenCommands(program: Command): void {
     );
 
   siteOptions(token.command('revoke <id>'))
-    .description('delete a token: its signatures and JWT stop working at once')
+    .description('delete a token: its signatures and JWT stop working at once, and on running servers within the staleness bound (1 s)')
     .action(async (id: string, o: SiteFlags) =>
       withSite(o, async (site) => {
         if (!/^\d+$/.test(id) || !(await deleteToken(site.ctx.db, Number(id), auditFromCli('token.delete', { type: 'token', id }))))

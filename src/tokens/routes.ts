@@ -39,7 +39,8 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
 
   return async (app: FastifyInstance) => {
     app.addHook('preHandler', stages.requireAdmin);
-    app.addHook('preHandler', async (request) => assertTokenAllowed(ctx, request.method === 'POST' && !request.url.includes('/roll')));
+    // A roll replaces a token rather than adding one, so it does not count against the allowance.
+    app.addHook('preHandler', async (request) => assertTokenAllowed(ctx, request.method === 'POST' && request.routeOptions.url === '/@api/deki/site/developer-tokens'));
 
     app.post('/site/developer-tokens', async (request, reply) => {
       const input = await readCreateInput(ctx.db, requireDocument(request.body, 'developer-token'), ctx.config.now());

@@ -93,7 +93,10 @@ export function authenticateRoutes(ctx: AppContext) {
     const redirect = request.query.redirect ? checkRedirect(ctx, request.query.redirect) : undefined;
     const user = await signInUser(request);
     if (user.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
-    if (user.status !== 'active') throw new DekiError('USER_INVALID');
+    if (user.status !== 'active') {
+      await writeAudit(ctx.db, signInAudit(request, 'signin.failure', user, { reason: 'inactive' }));
+      throw new DekiError('USER_INVALID');
+    }
     const authtoken = await startBrowserSession(ctx, reply, user.id);
     await writeAudit(ctx.db, signInAudit(request, 'signin.success', user, { method: request.query['x-deki-token'] ? 'x-deki-token' : 'basic' }));
     reply.header('Cache-Control', 'no-store');
