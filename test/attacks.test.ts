@@ -305,7 +305,8 @@ describe('page ids with .. and NUL', () => {
 
 describe('users/authenticate redirect to a foreign host', () => {
   const sign = () => encodeURIComponent(signServerToken({ key: token.key, secret: token.secret, user: '=admin' }));
-  const evil = [
+  /** Foreign targets, `port` being this site's (for `localhost:<port>@evil.example`). */
+  const evil = (port: string) => [
     'https://evil.example/',
     'http://evil.example',
     '//evil.example/x',
@@ -316,7 +317,7 @@ describe('users/authenticate redirect to a foreign host', () => {
     'https://partner.example.evil.example/',
     'https://evil.example/.partner.example',
     'https://partner.example@evil.example/',
-    `http://localhost:${0}@evil.example/`,
+    `http://localhost:${port}@evil.example/`,
     'https://evil.example#.partner.example',
     'javascript:alert(document.cookie)',
     'data:text/html,<script>alert(1)</script>',
@@ -324,7 +325,7 @@ describe('users/authenticate redirect to a foreign host', () => {
   ];
 
   test("with a signature or with Basic: 400 'redirect must be …' and no session is started", async () => {
-    for (const target of evil.map((e) => e.replace(':0@', `:${new URL(server.url).port}@`))) {
+    for (const target of evil(new URL(server.url).port)) {
       for (const [how, path, headers] of [
         ['signature', `/@api/deki/users/authenticate?x-deki-token=${sign()}&redirect=${encodeURIComponent(target)}`, {}],
         ['Basic', `/@api/deki/users/authenticate?redirect=${encodeURIComponent(target)}`, { Authorization: basic('admin', ADMIN_PASSWORD) }],
