@@ -37,6 +37,27 @@ export interface Token {
   restrictedUsername: string | undefined;
   jwtIssued: boolean;
   jwtUserId: number | undefined;
+  /** When the token stops working, ms since the epoch; undefined when it never expires. */
+  expires: number | undefined;
+  /** The token this one replaced in a roll. */
+  rolledFrom: number | undefined;
+  /** Undefined when the server sent no usage figures. */
+  usage: Usage | undefined;
+}
+
+/** How a token is used (issue 5): the `usage` element and `date.lastused` of a token document. */
+export interface Usage {
+  lastUsed: number | undefined;
+  lastIp: string | undefined;
+  lastUserAgent: string | undefined;
+  lastUserId: number | undefined;
+  requests24h: number;
+  requests30d: number;
+  failures30d: number;
+  /** Distinct client IPs in 30 days: more than one hints that several integrations share the token. */
+  clients30d: number;
+  /** Not used for the site's "unused" period (90 days by default), counted from creation when never used. */
+  unused: boolean;
 }
 
 /** The create response: the only document that ever carries the secret and the JWT (SPEC 4.1). */
@@ -47,6 +68,7 @@ export interface CreatedToken {
   key: string;
   secret: string | undefined;
   jwt: string | undefined;
+  expires: number | undefined;
 }
 
 export interface NewToken {
@@ -55,6 +77,40 @@ export interface NewToken {
   host?: string;
   restrictedUserId?: number;
   generateJwt?: boolean;
+  /** When the token stops working, ms since the epoch. */
+  expires?: number;
+}
+
+/** One entry of the audit log (`GET site/audit`). Details are the server's own words, as strings. */
+export interface AuditEntry {
+  id: number;
+  action: string;
+  /** ms since the epoch. */
+  at: number;
+  actorId: number | undefined;
+  actorName: string | undefined;
+  credential: string;
+  ip: string | undefined;
+  targetType: string | undefined;
+  targetId: string | undefined;
+  details: Record<string, string>;
+}
+
+export interface AuditQuery {
+  limit: number;
+  offset: number;
+  /** An action, or a family ending in a dot (`token.`). */
+  action?: string;
+  /** A username, or a user id. */
+  actor?: string;
+  targetType?: string;
+  targetId?: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** How many entries match the filters, over all pages. */
+  total: number;
 }
 
 function text(doc: Json, name: string): string | undefined {
@@ -86,6 +142,29 @@ function toUser(doc: Json): User {
   };
 }
 
+function optionalDate(value: string | undefined): number | undefined {
+  const at = value === undefined ? NaN : Date.parse(value);
+  return Number.isFinite(at) ? at : undefined;
+}
+
+function toUsage(doc: Json): Usage | undefined {
+  const usage = doc.usage;
+  if (!usage || typeof usage !== 'object') return undefined;
+  const u = usage as Json;
+  const count = (name: string) => Number(text(u, name) ?? 0) || 0;
+  return {
+    lastUsed: optionalDate(text(doc, 'date.lastused')),
+    lastIp: text(u, 'last.ip'),
+    lastUserAgent: text(u, 'last.user-agent'),
+    lastUserId: optionalInt(text(u, 'last.user-id')),
+    requests24h: count('requests.24h'),
+    requests30d: count('requests.30d'),
+    failures30d: count('failures.30d'),
+    clients30d: count('clients.30d'),
+    unused: text(u, '@unused') === 'true',
+  };
+}
+
 function toToken(doc: Json): Token {
   const jwt = (doc.jwt ?? {}) as Json;
   return {
@@ -101,6 +180,43 @@ function toToken(doc: Json): Token {
     restrictedUsername: text(doc, 'restricted-by-username'),
     jwtIssued: text(jwt, '@issued') === 'true',
     jwtUserId: optionalInt(text(jwt, '@user-id')),
+    expires: optionalDate(text(doc, 'date.expires')),
+    rolledFrom: optionalInt(text(doc, 'rolled-from')),
+    usage: toUsage(doc),
+  };
+}
+
+function toCreated(doc: Json): CreatedToken {
+  const authorization = text(doc, 'authorization');
+  return {
+    id: Number(text(doc, '@id')),
+    type: text(doc, '@type') as TokenType,
+    name: text(doc, 'name') ?? '',
+    key: text(doc, 'key') ?? '',
+    secret: text(doc, 'secret'),
+    jwt: authorization?.replace(/^Bearer /, ''),
+    expires: optionalDate(text(doc, 'date.expires')),
+  };
+}
+
+function toAuditEntry(doc: Json): AuditEntry {
+  const actor = (doc.actor ?? {}) as Json;
+  const target = (doc.target ?? {}) as Json;
+  // An entry without details has an empty `details` element: a string in the JSON form, not an object.
+  const raw = doc.details && typeof doc.details === 'object' ? (doc.details as Json) : {};
+  const details: Record<string, string> = {};
+  for (const name of Object.keys(raw)) details[name] = text(raw, name) ?? '';
+  return {
+    id: Number(text(doc, '@id')),
+    action: text(doc, '@action') ?? '',
+    at: Date.parse(text(doc, '@date') ?? ''),
+    actorId: optionalInt(text(actor, '@id')),
+    actorName: text(actor, 'name'),
+    credential: text(actor, '@credential') ?? '',
+    ip: text(actor, '@ip'),
+    targetType: text(target, '@type'),
+    targetId: text(target, '@id'),
+    details,
   };
 }
 
@@ -166,18 +282,29 @@ export async function createToken(input: NewToken): Promise<CreatedToken> {
   if (input.host !== undefined) body.host = input.host;
   if (input.restrictedUserId !== undefined) body['restricted-by-user-id'] = String(input.restrictedUserId);
   if (input.type === 'server') body['generate-jwt'] = String(Boolean(input.generateJwt));
-  const doc = await json(await request('POST', 'site/developer-tokens', { body }));
-  const authorization = text(doc, 'authorization');
-  return {
-    id: Number(text(doc, '@id')),
-    type: text(doc, '@type') as TokenType,
-    name: text(doc, 'name') ?? '',
-    key: text(doc, 'key') ?? '',
-    secret: text(doc, 'secret'),
-    jwt: authorization?.replace(/^Bearer /, ''),
-  };
+  if (input.expires !== undefined) body.expires = new Date(input.expires).toISOString();
+  return toCreated(await json(await request('POST', 'site/developer-tokens', { body })));
+}
+
+/**
+ * A roll (issue 5): a new key, secret and (when the old token had one) JWT, answered like a create.
+ * The old token keeps working for `overlapSeconds` (0 to 7 days), then stops.
+ */
+export async function rollToken(id: number, overlapSeconds: number): Promise<CreatedToken> {
+  return toCreated(await json(await request('POST', `site/developer-tokens/${id}/roll?overlap=${overlapSeconds}`)));
 }
 
 export async function deleteToken(id: number): Promise<void> {
   await request('DELETE', `site/developer-tokens/${id}`);
+}
+
+/** A page of the audit log, newest first. */
+export async function listAudit(query: AuditQuery, signal: AbortSignal): Promise<AuditPage> {
+  const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
+  if (query.action) params.set('action', query.action);
+  if (query.actor) params.set('actor', query.actor);
+  if (query.targetType) params.set('target.type', query.targetType);
+  if (query.targetId) params.set('target.id', query.targetId);
+  const doc = await json(await request('GET', `site/audit?${params}`, { signal }));
+  return { entries: many(doc.entry).map(toAuditEntry), total: Number(text(doc, '@querycount') ?? 0) };
 }

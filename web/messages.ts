@@ -8,7 +8,7 @@
 import { type ErrorCode, errors } from '../src/errors';
 
 /** A form field an error belongs next to. */
-export type Field = 'name' | 'host' | 'user';
+export type Field = 'name' | 'host' | 'user' | 'expires';
 
 interface Words {
   text: (detail: string) => string;
@@ -34,6 +34,10 @@ const words: Partial<Record<ErrorCode, Words>> = {
   TOKEN_RESTRICTION_INVALID: { text: () => 'That user cannot be picked: they no longer exist, or are Anonymous. Choose another user.', field: 'user' },
   TOKEN_RESTRICTION_NOT_SERVER: { text: () => 'Only server tokens can be restricted to a user.', field: 'user' },
   TOKEN_NOT_FOUND: { text: () => 'This token no longer exists: it may have been deleted already.' },
+  TOKEN_EXPIRES_INVALID: { text: () => 'Choose an expiry in the future, or choose Never.', field: 'expires' },
+  TOKEN_ROLL_EXPIRED: { text: () => 'This token has expired, so it cannot be rotated. Create a new token instead, and delete this one.' },
+  TOKEN_ROLL_OVERLAP_INVALID: { text: () => 'The overlap must be between none and 7 days. Choose one of the options.' },
+  BAD_QUERY: { text: (param) => `The page asked for “${param}” in a way Gatehouse does not accept. Clear the filters and try again.` },
   CSRF_REFUSED: { text: () => 'Gatehouse refused the request as a possible cross-site request. Reload the page and try again.' },
   BODY_TOO_LARGE: { text: () => 'That is too much text for one request. Shorten the name or the hosts.' },
 };
@@ -43,17 +47,19 @@ export function hostPatternWords(pattern: string): string {
   return `“${pattern}” is not a valid host pattern. Use hostnames such as crm.example.com or *.example.com, separated by commas.`;
 }
 
-/** The registry code whose message template produced `message`, and what filled its `%s`. */
+/** The registry code whose message template produced `message`, and what filled its `%s` (the first one). */
 function identify(message: string): { code: ErrorCode; detail: string } | undefined {
   for (const [code, [, template]] of Object.entries(errors) as [ErrorCode, readonly [number, string]][]) {
     if (!template.includes('%s')) {
       if (template === message) return { code, detail: '' };
       continue;
     }
-    const [before = '', after = ''] = template.split('%s');
-    if (message.startsWith(before) && message.endsWith(after) && message.length >= before.length + after.length) {
-      return { code, detail: message.slice(before.length, message.length - after.length) };
-    }
+    const pattern = template
+      .split('%s')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('([\\s\\S]*?)');
+    const m = new RegExp(`^${pattern}$`).exec(message);
+    if (m) return { code, detail: m[1] ?? '' };
   }
   return undefined;
 }

@@ -41,11 +41,6 @@ test('a Browser token: an invalid host pattern is refused before any request, th
   await form.getByRole('radio', { name: 'Browser' }).check();
   assert.equal(await form.getByRole('checkbox', { name: /Generate long-term JWT/ }).count(), 0);
   assert.equal(await form.getByRole('combobox', { name: 'Restricted to user' }).count(), 0);
-  // OAuth waits for its issue: disabled, with the reason beside it.
-  const oauth = form.getByRole('radio', { name: 'OAuth' });
-  assert.ok(await oauth.isDisabled());
-  assert.match((await oauth.getAttribute('aria-describedby')) ?? '', /type-oauth-hint/);
-  await form.getByText('Not available yet').waitFor();
 
   await form.getByLabel('Name', { exact: true }).fill('Help-Center-Widget');
   const host = form.getByLabel('Host');
@@ -169,8 +164,8 @@ test('the list filters by name, user and host, and sorts by name and by creation
   await more.click();
   assert.equal(await more.getAttribute('aria-expanded'), 'true');
   assert.match(await row.locator('code').first().innerText(), new RegExp(`^${prefix.slice(0, 8)}[0-9a-f]{56}$`));
-  // Usage figures wait for the monitoring issue.
-  assert.match(await row.innerText(), /—/);
+  // Never used yet: the list says so in words.
+  assert.match(await row.innerText(), /Never/);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -206,7 +201,10 @@ test('keyboard only: create, copy and close the dialog, delete through the confi
   await page.keyboard.press('Enter');
   assert.equal(await page.getByRole('combobox', { name: 'Restricted to user' }).inputValue(), 'admin');
   assert.equal(await page.getByRole('dialog').count(), 0, 'Enter in the picker picks, it does not submit');
+  await page.keyboard.press('Tab'); // the picker's Clear button
   await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'token-expiry-never', 'Expires comes next, on its checked choice');
+  await focusIsVisible('the Expires choice');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate('document.activeElement.textContent'), 'Generate API token');
   await focusIsVisible('the Generate button');

@@ -21,12 +21,22 @@ const h = harness(async ({ server }) => {
   botId = await createUser(server.url, admin, { username: 'zendesk-bot', role: 'Viewer' });
   await setUser(server.url, admin, botId, { fullname: 'Zendesk Service Account' });
   await createUser(server.url, admin, { username: 'zeno', role: 'Author' });
-  // Neighbours in the list, so the screenshot shows what a real list looks like.
-  for (const body of [
-    { '@type': 'browser', name: 'Help-Center-Widget', host: '*.example.com,support.example.org' },
-    { '@type': 'server', name: 'Nightly-Backup-Script' },
-  ]) {
+  // Neighbours in the list, so the screenshot shows what a real list looks like: a browser token
+  // in use, expiring within the week, and a script token nobody has used for 120 days.
+  const make = async (body: Record<string, string>) => {
     const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(res.status, 200, res.text);
+    return res.json as Record<string, string>;
+  };
+  server.clock.now = Date.now() - 120 * 86_400_000;
+  try {
+    await make({ '@type': 'server', name: 'Nightly-Backup-Script' });
+  } finally {
+    server.clock.now = undefined;
+  }
+  const widget = await make({ '@type': 'browser', name: 'Help-Center-Widget', host: '*.example.com,support.example.org', expires: new Date(Date.now() + 5 * 86_400_000).toISOString() });
+  for (const origin of ['https://help.example.com', 'https://support.example.org', 'https://help.example.com']) {
+    const res = await call(server.url, '/@api/deki/pages/home/info', { headers: { 'X-Deki-Token': widget.key!, Origin: origin } });
     assert.equal(res.status, 200, res.text);
   }
   tab = await openTab(h.browser, server.url);
@@ -97,6 +107,8 @@ test('admin creates the seed token with a JWT for a picked user, uses the JWT, t
   await row.waitFor();
   assert.match(await row.innerText(), /zendesk-bot/);
   assert.match(await row.innerText(), /JWT: yes/);
+  // The list is read again when the dialog closes: the JWT's use above is in it.
+  await row.getByText('1 in 24 h').waitFor();
   assert.match(await row.innerText(), new RegExp(`${key.slice(0, 8)}…`));
   assert.match(await row.innerText(), /by admin/);
   // Newest first.

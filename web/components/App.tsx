@@ -1,15 +1,18 @@
 /**
  * Decides what the visitor sees: sign-in for a visitor without a session, the Admin-role notice for
- * a signed-in non-admin, the token page for an admin.
+ * a signed-in non-admin, and for an admin one of the two views, tokens or audit log. The heading and
+ * the view links stay in place when the view changes, so focus stays on the link just followed.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { getCurrentUser, type User } from '../api';
 import { describe } from '../messages';
-import { navigate, returnTarget, SIGN_IN_PATH, signInPath, TOKENS_PATH, useLocation } from '../router';
+import { AUDIT_PATH, navigate, returnTarget, SIGN_IN_PATH, signInPath, TOKENS_PATH, useLocation } from '../router';
 import { AdminRequired } from './AdminRequired';
+import { AuditPage } from './AuditPage';
 import { Breadcrumbs } from './Breadcrumbs';
 import { Header } from './Header';
 import { NotFound } from './NotFound';
+import { SectionNav } from './SectionNav';
 import { SignInPage } from './SignInPage';
 import { TokensPage } from './TokensPage';
 
@@ -37,7 +40,8 @@ export function App() {
   const recheck = useCallback(() => void refresh(), [refresh]);
 
   const path = url.pathname.replace(/\/+$/, '');
-  const onTokens = path === TOKENS_PATH || path === '/dashboard';
+  const view = path === AUDIT_PATH ? 'audit' : path === TOKENS_PATH || path === '/dashboard' ? 'tokens' : undefined;
+  const onTokens = view !== undefined;
   const signedIn = session.state === 'ready' && !session.user.anonymous;
 
   // Redirects happen after render, so the address bar and the page agree.
@@ -47,6 +51,10 @@ export function App() {
     else if (onTokens && !signedIn) navigate(signInPath(url));
     else if (path === SIGN_IN_PATH && signedIn) navigate(returnTarget(url));
   }, [session, path, onTokens, signedIn, url.href]);
+
+  useEffect(() => {
+    document.title = `${view === 'audit' ? 'Audit log · ' : ''}API Token Management · Gatehouse`;
+  }, [view]);
 
   if (session.state === 'loading') {
     return <p class="loading" role="status">Loading…</p>;
@@ -72,8 +80,16 @@ export function App() {
   return (
     <>
       <Header user={user} onSignedOut={recheck} />
-      <Breadcrumbs />
-      {isAdmin(user) ? <TokensPage user={user} onSessionLost={recheck} /> : <AdminRequired user={user} />}
+      <Breadcrumbs current={view === 'audit' ? 'Audit log' : undefined} />
+      {isAdmin(user) ? (
+        <main id="main" class="page">
+          <h1>API Token Management</h1>
+          <SectionNav current={view ?? 'tokens'} />
+          {view === 'audit' ? <AuditPage onSessionLost={recheck} /> : <TokensPage user={user} onSessionLost={recheck} />}
+        </main>
+      ) : (
+        <AdminRequired user={user} />
+      )}
     </>
   );
 }

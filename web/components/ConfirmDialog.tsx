@@ -8,13 +8,15 @@ interface Props {
   children: ComponentChildren;
   cancelLabel: string;
   confirmLabel: string;
+  /** `danger` (the default) for what cannot be undone; `primary` for a change that can be lived with. */
+  tone?: 'danger' | 'primary';
   busy?: boolean;
   error?: string | undefined;
   onCancel: () => void;
   onConfirm: () => void;
 }
 
-export function ConfirmDialog({ id, title, children, cancelLabel, confirmLabel, busy, error, onCancel, onConfirm }: Props) {
+export function ConfirmDialog({ id, title, children, cancelLabel, confirmLabel, tone = 'danger', busy, error, onCancel, onConfirm }: Props) {
   return (
     <Modal role="alertdialog" class="confirm" labelledBy={`${id}-title`} describedBy={`${id}-body`} onRequestClose={() => !busy && onCancel()}>
       <h2 id={`${id}-title`}>{title}</h2>
@@ -28,7 +30,7 @@ export function ConfirmDialog({ id, title, children, cancelLabel, confirmLabel, 
         <button type="button" class="button secondary" autofocus onClick={onCancel} aria-disabled={busy ? true : undefined}>
           {cancelLabel}
         </button>
-        <button type="button" class="button danger" onClick={() => !busy && onConfirm()} aria-disabled={busy ? true : undefined}>
+        <button type="button" class={`button ${tone}`} onClick={() => !busy && onConfirm()} aria-disabled={busy ? true : undefined}>
           {confirmLabel}
         </button>
       </div>

@@ -6,7 +6,9 @@
 import { useRef, useState } from 'preact/hooks';
 import { parseHostPatterns } from '../../src/tokens/host-pattern';
 import { createToken, type NewToken, type TokenType, type User } from '../api';
+import { type Expiry, expiryInstant, NO_EXPIRY } from '../expiry';
 import { ApiError, describe, type Field, hostPatternWords } from '../messages';
+import { ExpiryPicker } from './ExpiryPicker';
 import type { Created } from './TokensPage';
 import { UserPicker } from './UserPicker';
 
@@ -15,10 +17,15 @@ type Errors = Partial<Record<Field | 'form', string>>;
 const TYPES: { value: TokenType; label: string; hint: string }[] = [
   { value: 'server', label: 'Server', hint: 'Signs requests from a backend, bot or script with a key and a secret; can carry a long-term JWT.' },
   { value: 'browser', label: 'Browser', hint: 'Lets pages on the hosts you list call the API from visitors’ browsers. Has no secret.' },
-  { value: 'oauth', label: 'OAuth', hint: 'Not available yet: OAuth sign-in flows arrive in a later release.' },
+  { value: 'oauth', label: 'OAuth', hint: 'An app that people sign in to (OAuth 2.0); it then acts as them. The key is its client ID, the secret its client secret.' },
 ];
 
-function checkLocally(type: TokenType, name: string, host: string): Errors {
+const HOST_HINT: Record<Exclude<TokenType, 'server'>, string> = {
+  browser: 'Comma-separated hostnames that may use this token; * matches one or more labels:',
+  oauth: 'Optional. Where authorization codes may be sent: the hostnames your redirect_uri may use, comma-separated; * matches one or more labels. An app that only uses the device flow needs none. For example:',
+};
+
+function checkLocally(type: TokenType, name: string, host: string, expiry: Expiry): Errors {
   const errors: Errors = {};
   if (name.trim().length < 1 || name.trim().length > 255) errors.name = 'Give the token a name of 1 to 255 characters.';
   if (type !== 'server') {
@@ -26,6 +33,8 @@ function checkLocally(type: TokenType, name: string, host: string): Errors {
     if ('invalid' in parsed) errors.host = hostPatternWords(parsed.invalid);
     else if (type === 'browser' && parsed.patterns.length === 0) errors.host = 'A browser token needs at least one host, for example *.example.com.';
   }
+  const expires = expiryInstant(expiry, Date.now());
+  if (typeof expires === 'object') errors.expires = expires.problem;
   return errors;
 }
 
@@ -40,6 +49,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
   const [host, setHost] = useState('');
   const [generateJwt, setGenerateJwt] = useState(false);
   const [restricted, setRestricted] = useState<User | null>(null);
+  const [expiry, setExpiry] = useState<Expiry>(NO_EXPIRY);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   // Set before the first await, so a double click cannot send a second create before a re-render.
@@ -49,6 +59,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
   const nameInput = useRef<HTMLInputElement>(null);
   const hostInput = useRef<HTMLInputElement>(null);
   const userInput = useRef<HTMLInputElement>(null);
+  const expiryInput = useRef<HTMLInputElement>(null);
   const formError = useRef<HTMLDivElement>(null);
 
   const server = type === 'server';
@@ -56,17 +67,20 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
   const jwtForced = server && restricted !== null;
 
   function focusFirst(found: Errors) {
-    const target = found.name ? nameInput : found.host ? hostInput : found.user ? userInput : found.form ? formError : undefined;
+    // In the order of the form.
+    const target = found.name ? nameInput : found.host ? hostInput : found.user ? userInput : found.expires ? expiryInput : found.form ? formError : undefined;
     target?.current?.focus();
   }
 
   async function submit(event: Event) {
     event.preventDefault();
     if (inFlight.current) return;
-    const local = checkLocally(type, name, host);
+    const local = checkLocally(type, name, host, expiry);
     setErrors(local);
     if (Object.keys(local).length > 0) return focusFirst(local);
     const input: NewToken = { type, name: name.trim() };
+    const expires = expiryInstant(expiry, Date.now());
+    if (typeof expires === 'number') input.expires = expires;
     if (server) {
       input.generateJwt = generateJwt || jwtForced;
       if (restricted) input.restrictedUserId = restricted.id;
@@ -82,6 +96,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
       setHost('');
       setGenerateJwt(false);
       setRestricted(null);
+      setExpiry(NO_EXPIRY);
       setPickerKey((k) => k + 1);
       onCreated({ token, actsAs });
     } catch (err) {
@@ -108,7 +123,6 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
                 name="token-type"
                 value={t.value}
                 checked={type === t.value}
-                disabled={t.value === 'oauth'}
                 aria-describedby={`type-${t.value}-hint`}
                 onChange={() => {
                   setType(t.value);
@@ -145,7 +159,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
           <div class="field">
             <label for="token-host">Host</label>
             <p id="token-host-hint" class="hint">
-              Comma-separated hostnames that may use this token; <code>*</code> matches one or more labels: <code>*.example.com, crm.example.org</code>
+              {HOST_HINT[type]} <code>{type === 'oauth' ? 'app.example.com, *.example.org' : '*.example.com, crm.example.org'}</code>
             </p>
             <input
               ref={hostInput}
@@ -183,6 +197,8 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
             <UserPicker key={pickerKey} inputRef={userInput} value={restricted} onChange={setRestricted} error={errors.user} />
           </>
         ) : null}
+
+        <ExpiryPicker value={expiry} onChange={setExpiry} error={errors.expires} focusRef={expiryInput} />
 
         <div ref={formError} tabIndex={-1} role="alert" class={errors.form ? 'error-box' : 'error-slot'}>
           {errors.form ?? ''}

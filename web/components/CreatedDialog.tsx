@@ -7,6 +7,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { copyShortcut } from '../clipboard';
+import { keyPrefix, localDateTime, relativeTime } from '../format';
 import { ConfirmDialog } from './ConfirmDialog';
 import { Modal } from './Modal';
 import { SecretField } from './SecretField';
@@ -21,7 +22,7 @@ function joinAnd(words: string[]): string {
 }
 
 export function CreatedDialog({ created, onClosed }: { created: Created; onClosed: () => void }) {
-  const { token, actsAs } = created;
+  const { token, actsAs, rotated } = created;
   const [copied, setCopied] = useState<ReadonlySet<Item>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const [status, setStatus] = useState({ n: 0, text: '' });
@@ -74,7 +75,16 @@ export function CreatedDialog({ created, onClosed }: { created: Created; onClose
       <h2 id="created-title">API Token created</h2>
       <p class="muted">
         {token.type === 'server' ? 'Server' : token.type === 'browser' ? 'Browser' : 'OAuth'} token “{token.name}”
+        {token.expires === undefined ? '' : `, expires ${localDateTime(token.expires)}`}
       </p>
+      {rotated ? (
+        <p class="notice-box">
+          Replaces key <code>{keyPrefix(rotated.key)}</code>.{' '}
+          {rotated.until <= Date.now()
+            ? 'The old key no longer works.'
+            : `The old credentials keep working until ${localDateTime(rotated.until)} (${relativeTime(rotated.until, Date.now())}): put these in place before then.`}
+        </p>
+      ) : null}
       <p id="created-warning" class={oneTime.length ? 'warning-box' : 'notice-box'}>
         {warning}
       </p>
@@ -82,7 +92,13 @@ export function CreatedDialog({ created, onClosed }: { created: Created; onClose
         id="created-key"
         label="Key (identifier)"
         noun="key"
-        hint={token.type === 'browser' ? 'Send it as X-Deki-Token from pages on the allowed hosts.' : 'Identifies the token; safe to keep in configuration. Listed again in the token list.'}
+        hint={
+          token.type === 'browser'
+            ? 'Send it as X-Deki-Token from pages on the allowed hosts.'
+            : token.type === 'oauth'
+              ? 'The app’s OAuth client_id. Listed again in the token list.'
+              : 'Identifies the token; safe to keep in configuration. Listed again in the token list.'
+        }
         value={token.key}
         maskable={false}
         autofocus={!token.secret}
@@ -93,7 +109,11 @@ export function CreatedDialog({ created, onClosed }: { created: Created; onClose
           id="created-secret"
           label="Secret"
           noun="secret"
-          hint="Signs requests together with the key (X-Deki-Token). Keep it in a secrets manager."
+          hint={
+            token.type === 'oauth'
+              ? 'The app’s OAuth client_secret: only its back end sends it, to the token endpoint. Keep it in a secrets manager.'
+              : 'Signs requests together with the key (X-Deki-Token). Keep it in a secrets manager.'
+          }
           value={token.secret}
           maskable
           autofocus
@@ -105,7 +125,7 @@ export function CreatedDialog({ created, onClosed }: { created: Created; onClose
           id="created-jwt"
           label="JWT (OAuth bearer token)"
           noun="JWT"
-          hint={`Send as Authorization: Bearer <JWT>. Acts as ${actsAs ?? 'the bound user'} for 10 years, until this token is deleted.`}
+          hint={`Send as Authorization: Bearer <JWT>. Acts as ${actsAs ?? 'the bound user'} for 10 years, until this token is deleted${token.expires === undefined ? '' : ' or expires'}.`}
           value={token.jwt}
           maskable
           multiline

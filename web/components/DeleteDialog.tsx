@@ -2,9 +2,8 @@
 import { useState } from 'preact/hooks';
 import { deleteToken, type Token } from '../api';
 import { ApiError, describe } from '../messages';
-import { keyPrefix } from '../format';
 import { ConfirmDialog } from './ConfirmDialog';
-import { TYPE_LABEL } from './TokenRow';
+import { TokenFacts } from './TokenFacts';
 
 function consequence(token: Token): string {
   if (token.type === 'browser') return 'Pages on its hosts that send its key stop working at once.';
@@ -40,16 +39,7 @@ export function DeleteDialog({ token, onCancel, onDeleted }: { token: Token; onC
       onCancel={onCancel}
       onConfirm={() => void confirm()}
     >
-      <dl class="facts">
-        <dt>Name</dt>
-        <dd>{token.name}</dd>
-        <dt>Type</dt>
-        <dd>{TYPE_LABEL[token.type]}</dd>
-        <dt>Key</dt>
-        <dd>
-          <code>{keyPrefix(token.key)}</code>
-        </dd>
-      </dl>
+      <TokenFacts token={token} />
       <p class="warning-box">{consequence(token)} This cannot be undone.</p>
     </ConfirmDialog>
   );

@@ -1,4 +1,7 @@
-/** The top bar: a skip link, the product, who is signed in, and sign-out. */
+/**
+ * The top bar: a skip link, the product, who is signed in, the apps they authorized (OAuth, issue 6:
+ * a page of its own, outside the dashboard), and sign-out.
+ */
 import { useState } from 'preact/hooks';
 import { signOut, type User } from '../api';
 import { describe } from '../messages';
@@ -28,6 +31,9 @@ export function Header({ user, onSignedOut }: { user: User; onSignedOut: () => v
           Signed in as <strong>{user.fullname || user.username}</strong>
           {user.fullname && user.fullname !== user.username ? <span class="muted"> ({user.username})</span> : null}
         </span>
+        <a class="topbar-link" href="/@app/oauth/authorized-apps">
+          Your authorized apps
+        </a>
         <button type="button" class="button secondary small" onClick={() => void leave()} disabled={busy}>
           Sign out
         </button>

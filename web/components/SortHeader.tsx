@@ -1,5 +1,5 @@
 /** A column header that sorts the list: a button inside the `th`, whose state is `aria-sort`. */
-export type Sort = { by: 'name' | 'created'; dir: 'asc' | 'desc' };
+export type Sort = { by: 'name' | 'created' | 'lastused'; dir: 'asc' | 'desc' };
 
 interface Props {
   column: Sort['by'];
@@ -10,7 +10,7 @@ interface Props {
 
 export function SortHeader({ column, label, sort, onSort }: Props) {
   const active = sort.by === column;
-  // A first click sorts names A→Z and dates newest first; a second click reverses.
+  // A first click sorts names A→Z and dates newest (most recently used) first; a second click reverses.
   const first: Sort['dir'] = column === 'name' ? 'asc' : 'desc';
   const next: Sort = { by: column, dir: active ? (sort.dir === 'asc' ? 'desc' : 'asc') : first };
   return (
