@@ -89,8 +89,13 @@ describe('token and user commands against a running server', () => {
 
     const list = await cli(['token', 'list']);
     assert.match(list.stdout, new RegExp(`${id}\\tserver\\t${key.slice(0, 8)}…\\tJWT\\tfrom the cli`));
+    await server.built.usage.flush(); // the server writes usage in batches; the CLI reads what was written
     const show = await cli(['token', 'show', String(id), '--json']);
-    assert.equal((JSON.parse(show.stdout) as { restrictedByUsername: string }).restrictedByUsername, 'cli-bot');
+    const shown = JSON.parse(show.stdout) as { restrictedByUsername: string; requests24h: number; lastUserId: number; unused: boolean };
+    assert.equal(shown.restrictedByUsername, 'cli-bot');
+    assert.equal(shown.requests24h, 2, 'the JWT and the signature request above');
+    assert.equal(shown.lastUserId, userId);
+    assert.equal(shown.unused, false);
     assert.ok(!show.stdout.includes(secret) && !list.stdout.includes(secret), 'list and show never print the secret');
 
     // The CLI is another process: the server learns of its changes through the change feed,

@@ -6,9 +6,12 @@ import { auditFromCli } from '../audit/entry.js';
 import { readCreateInput } from '../tokens/input.js';
 import { deleteToken, findTokenListing, listTokens, type TokenListing } from '../tokens/store.js';
 import { ADMIN_ID } from '../users/store.js';
+import { type UsageFigures, UsageRecorder } from '../usage/recorder.js';
 import { print, type SiteFlags, siteOptions, userByRef, withSite } from './site.js';
 
-function tokenSummary(t: TokenListing) {
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+function tokenSummary(t: TokenListing, u?: UsageFigures) {
   return {
     id: t.id,
     type: t.type,
@@ -21,6 +24,21 @@ function tokenSummary(t: TokenListing) {
     jwtUserId: t.jwt_user_id,
     created: new Date(t.created_at).toISOString(),
     createdBy: t.created_by_username,
+    expires: iso(t.expires_at),
+    rolledFrom: t.rolled_from,
+    ...(u
+      ? {
+          lastUsed: iso(u.lastUsedAt),
+          lastIp: u.lastIp ?? null,
+          lastUserAgent: u.lastUserAgent ?? null,
+          lastUserId: u.lastUserId ?? null,
+          requests24h: u.requests24h,
+          requests30d: u.requests30d,
+          failures30d: u.failures30d,
+          clients30d: u.clients30d,
+          unused: u.unused,
+        }
+      : {}),
   };
 }
 
@@ -79,7 +97,7 @@ export function addTokenCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: SiteFlags & { json?: boolean }) =>
       withSite(o, async (site) => {
-        const tokens = (await listTokens(site.ctx.db)).map(tokenSummary);
+        const tokens = (await listTokens(site.ctx.db)).map((t) => tokenSummary(t));
         print(!!o.json, tokens, () =>
           tokens.length === 0
             ? 'No tokens.'
@@ -95,7 +113,9 @@ export function addTokenCommands(program: Command): void {
       withSite(o, async (site) => {
         const t = /^\d+$/.test(id) ? await findTokenListing(site.ctx.db, Number(id)) : undefined;
         if (!t) throw new DekiError('TOKEN_NOT_FOUND');
-        const s = tokenSummary(t);
+        // What servers have written; each holds up to GATEHOUSE_USAGE_FLUSH_MS of figures in memory.
+        const usage = new UsageRecorder(site.ctx.db, { flushMs: site.ctx.config.usageFlushMs, unusedDays: site.ctx.config.unusedDays, now: Date.now });
+        const s = tokenSummary(t, (await usage.figures([t])).get(t.id));
         print(!!o.json, s, () =>
           Object.entries(s)
             .map(([k, v]) => `${k}: ${v ?? ''}`)
