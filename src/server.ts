@@ -164,7 +164,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         authed.decorateRequest('principal', null as never);
         authed.addHook('onRequest', stages.resolveCredential);
         authed.addHook('onRequest', stages.refuseCrossSiteForms);
-        await authed.register(authenticateRoutes(ctx));
+        await authed.register(authenticateRoutes(ctx, stages));
         await authed.register(userRoutes(ctx, stages));
         await authed.register(tokenRoutes(ctx, stages, usage));
         await authed.register(auditRoutes(ctx, stages));

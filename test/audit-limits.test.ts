@@ -94,6 +94,21 @@ describe('failure limits', () => {
     assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(admin) })).status, 200);
   });
 
+  test('bad signatures on users/authenticate count against the same limit', async () => {
+    const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ '@type': 'server', name: 'sso limited' }) });
+    const key = res.json.key as string;
+    server.clock.now = Date.now() + 120_000; // a fresh one-minute window
+    try {
+      const sso = () => call(server.url, `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(signServerToken({ key, secret: 'guess', user: '=admin', epoch: Math.floor(server.clock.now! / 1000) }))}`);
+      for (let i = 0; i < 5; i++) assert.equal((await sso()).status, 403);
+      const limited = await sso();
+      assert.equal(limited.status, 429);
+      assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
+    } finally {
+      server.clock.now = undefined;
+    }
+  });
+
   test('sign-in is throttled per username, the right password included, other users unaffected', async () => {
     await createUser(server.url, admin, { username: 'throttled', password: 'the-right-one' });
     await createUser(server.url, admin, { username: 'bystander', password: 'bystander-pass' });

@@ -99,9 +99,12 @@ const LABELS: Record<string, string> = {
   restricted_user_id: 'Restricted to',
   host: 'Hosts',
   expiresAt: 'Expires',
+  expires: 'Expires',
   newTokenId: 'New token',
+  rolledFrom: 'Replaces token',
   overlapSeconds: 'Overlap',
   oldExpiresAt: 'Old credentials stop',
+  oldExpires: 'Old credentials stop',
   username: 'Username',
   method: 'With',
   fullname: 'Full name',
@@ -122,7 +125,9 @@ function yesNo(value: string): string | undefined {
 }
 
 function dateOr(value: string, none: string): string {
-  return /^\d+$/.test(value) ? localDateTime(Number(value)) : value || none;
+  if (/^\d+$/.test(value)) return localDateTime(Number(value));
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? localDateTime(at) : value || none;
 }
 
 function value(key: string, raw: string, names: Directory): string {
@@ -137,10 +142,13 @@ function value(key: string, raw: string, names: Directory): string {
     case 'host':
       return raw === '' ? 'none' : raw.split(',').join(', ');
     case 'expiresAt':
+    case 'expires':
       return dateOr(raw, 'never');
     case 'oldExpiresAt':
+    case 'oldExpires':
       return dateOr(raw, 'now');
     case 'newTokenId':
+    case 'rolledFrom':
     case 'tokenId':
       return tokenWords(raw, names);
     case 'overlapSeconds':

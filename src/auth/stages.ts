@@ -23,18 +23,23 @@ declare module 'fastify' {
 
 export function stages(ctx: AppContext, usage: UsageRecorder) {
   const limiter = failureLimiter(ctx.config.authFailureLimit, ctx.config.now);
+
+  /** Counts a refused credential for its token's usage and the failure limits; past them, a 429. */
+  function countFailure(request: FastifyRequest, err: unknown): unknown {
+    if (!(err instanceof DekiError) || err.status !== 403) return err;
+    if (err.tokenId !== undefined) usage.failure(err.tokenId, request.ip);
+    const wait = limiter.failed(request.ip, err.tokenId);
+    return wait === undefined ? err : new DekiError('AUTH_RATE_LIMITED').retryIn(wait);
+  }
+
   return {
+    countFailure,
     async resolveCredential(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       let principal: Principal;
       try {
         principal = await resolvePrincipal(ctx, request, reply);
       } catch (err) {
-        if (err instanceof DekiError && err.status === 403) {
-          if (err.tokenId !== undefined) usage.failure(err.tokenId, request.ip);
-          const wait = limiter.failed(request.ip, err.tokenId);
-          if (wait !== undefined) throw new DekiError('AUTH_RATE_LIMITED').retryIn(wait);
-        }
-        throw err;
+        throw countFailure(request, err);
       }
       request.principal = principal;
       const { credential } = principal;

@@ -68,7 +68,7 @@ export function addTokenCommands(program: Command): void {
           if (o.jwt) doc['generate-jwt'] = 'true';
           if (o.expires) doc.expires = o.expires;
           const created = await createToken(site.ctx, await readCreateInput(site.ctx.db, doc, Date.now()), creator.id, {
-            audit: (t) => auditFromCli('token.create', { type: 'token', id: t.id }, { name: t.name, type: t.type }),
+            audit: (t) => [auditFromCli('token.create', { type: 'token', id: t.id }, { name: t.name, type: t.type })],
           });
           const out = {
             id: created.token.id,

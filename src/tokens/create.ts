@@ -26,7 +26,7 @@ export async function assertTokenAllowed(ctx: AppContext, creating: boolean): Pr
 
 export interface CreateOptions {
   /** The audit entry for the new row (built once its id is known). */
-  audit?: (token: TokenRow) => AuditEntry | undefined;
+  audit?: (token: TokenRow) => (AuditEntry | undefined)[];
   /** A roll: the token being replaced, and when it stops working. */
   retire?: { id: number; at: number };
   /** For a roll: the user the old JWT was bound to, so the new one acts as the same user. */

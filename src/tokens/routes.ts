@@ -5,7 +5,8 @@ import { auditFrom } from '../audit/entry.js';
 import { bodyText, readText, requireDocument } from '../dream/body.js';
 import { el } from '../dream/document.js';
 import { parseIntegerId } from '../dream/path-id.js';
-import { sendDocument } from '../dream/reply.js';
+import { rfc1123, sendDocument } from '../dream/reply.js';
+import type { TokenRow } from '../store/schema.js';
 import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
 import type { UsageRecorder } from '../usage/recorder.js';
@@ -28,6 +29,18 @@ function readOverlap(request: FastifyRequest<RollRequest>): number {
   return Number(raw);
 }
 
+/** What a creation's audit entry says: never the secret, the key or the JWT. */
+function createdDetails(t: TokenRow): Record<string, unknown> {
+  return {
+    name: t.name,
+    type: t.type,
+    jwt: t.jwt_user_id !== null,
+    restrictedUserId: t.restricted_user_id,
+    host: t.host,
+    expires: t.expires_at === null ? null : rfc1123(t.expires_at),
+  };
+}
+
 export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorder) {
   const site = ctx.config.siteUrl;
 
@@ -45,7 +58,7 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
     app.post('/site/developer-tokens', async (request, reply) => {
       const input = await readCreateInput(ctx.db, requireDocument(request.body, 'developer-token'), ctx.config.now());
       const { token, secret, jwt } = await createToken(ctx, input, request.principal.user.id, {
-        audit: (t) => auditFrom(request, 'token.create', { type: 'token', id: t.id }, { name: t.name, type: t.type, jwt: t.jwt_user_id !== null, restrictedUserId: t.restricted_user_id, host: t.host, expiresAt: t.expires_at }),
+        audit: (t) => [auditFrom(request, 'token.create', { type: 'token', id: t.id }, createdDetails(t))],
       });
       reply.header('Cache-Control', 'no-store');
       return sendDocument(request, reply, toCreatedDocument(token, site, secret, jwt));
@@ -66,7 +79,7 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
     app.put<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
       const token = await existing(request);
       const patch = await readUpdateInput(ctx.db, token.type, requireDocument(request.body, 'developer-token'));
-      await updateToken(ctx.db, token.id, patch, auditFrom(request, 'token.update', { type: 'token', id: token.id }, { ...patch }));
+      await updateToken(ctx.db, token.id, patch, auditFrom(request, 'token.update', { type: 'token', id: token.id }, { name: token.name, ...patch }));
       const updated = (await findTokenListing(ctx.db, token.id))!;
       return sendDocument(request, reply, toTokenDocument(updated, site, (await usage.figures([updated])).get(token.id)));
     });
@@ -92,7 +105,11 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
         retire: { id: old.id, at: retireAt },
         jwtUserId: old.jwt_user_id ?? undefined,
         rolledFrom: old.id,
-        audit: (t) => auditFrom(request, 'token.roll', { type: 'token', id: old.id }, { newTokenId: t.id, overlapSeconds: overlap, oldExpiresAt: retireAt }),
+        // Both tokens' histories show the roll: the old one ends, the new one begins.
+        audit: (t) => [
+          auditFrom(request, 'token.roll', { type: 'token', id: old.id }, { name: old.name, newTokenId: t.id, overlapSeconds: overlap, oldExpires: rfc1123(retireAt) }),
+          auditFrom(request, 'token.create', { type: 'token', id: t.id }, { ...createdDetails(t), rolledFrom: old.id }),
+        ],
       });
       reply.header('Cache-Control', 'no-store');
       return sendDocument(request, reply, toCreatedDocument(token, site, secret, jwt));

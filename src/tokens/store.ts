@@ -47,11 +47,11 @@ export async function countTokens(db: Kysely<Database>): Promise<number> {
 export function insertToken(
   db: Kysely<Database>,
   token: NewToken,
-  audit?: (row: TokenRow) => AuditEntry | undefined,
+  audit?: (row: TokenRow) => (AuditEntry | undefined)[],
   retire?: { id: number; at: number },
 ): Promise<TokenRow> {
   const changes = retire ? [{ kind: 'token' as const, ref: retire.id }] : [];
-  return writeWithChange(db, { changes, audit: (row) => [audit?.(row)] }, async (trx) => {
+  return writeWithChange(db, { changes, audit: (row) => audit?.(row) ?? [] }, async (trx) => {
     const row = await trx.insertInto('developer_tokens').values(token).returningAll().executeTakeFirstOrThrow();
     if (retire) await trx.updateTable('developer_tokens').set({ expires_at: retire.at }).where('id', '=', retire.id).execute();
     return row;

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { type AuditEntry, auditFrom } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
+import type { Stages } from '../auth/stages.js';
 import { writeAudit } from '../store/changes.js';
 import { signInThrottle } from './sign-in-throttle.js';
 import { verifyServerSignature } from '../auth/server-signature.js';
@@ -49,13 +50,16 @@ function signInAudit(request: FastifyRequest, action: 'signin.success' | 'signin
   return { action, actorId: user?.id ?? null, actorName: user?.username ?? null, credential: 'sign-in', ip: request.ip, targetType: 'user', targetId: user ? String(user.id) : null, details };
 }
 
-export function authenticateRoutes(ctx: AppContext) {
+export function authenticateRoutes(ctx: AppContext, stages: Stages) {
   const throttle = signInThrottle(ctx.config.signInFailureLimit, ctx.config.now);
 
   async function signInUser(request: FastifyRequest<AuthQuery>): Promise<UserRow> {
     const signature = request.query['x-deki-token'];
     if (signature) {
-      const result = await verifyServerSignature(ctx, signature);
+      // The same failure limits as a signature in a header: this is the same credential.
+      const result = await verifyServerSignature(ctx, signature).catch((err: unknown) => {
+        throw stages.countFailure(request, err);
+      });
       if (result.user) return result.user;
       if (result.requestedName === undefined) throw new DekiError('USER_INVALID');
       // First sight of this username: create it, active and unseated with role None (SPEC 2).

@@ -91,18 +91,22 @@ test("the audit log lists the admin's own actions in words, filters by action, a
   );
   assert.equal(await page.title(), 'Audit log · API Token Management · Gatehouse');
 
-  const newest = (await rows(page)).slice(0, 4);
+  const newest = (await rows(page)).slice(0, 5);
   const id = /#(\d+)/.exec(newest[0]!)![1]!;
+  const newId = /#(\d+)/.exec(newest[1]!)![1]!;
   assert.deepEqual(newest, [
     `Token deleted | admin with a signed-in browser session, from 127.0.0.1 | Token “${NAME}” (#${id})`,
+    // A roll writes two entries: the new token is created, the old one rotated.
+    `Token created | admin with a signed-in browser session, from 127.0.0.1 | Token “${NAME}” (#${newId})`,
     `Token rotated | admin with a signed-in browser session, from 127.0.0.1 | Token “${NAME}” (#${id})`,
     `Token created | admin with a signed-in browser session, from 127.0.0.1 | Token “${NAME}” (#${id})`,
     'Signed in | admin with a username and password, from 127.0.0.1 | User admin (#1)',
   ]);
   const region = page.getByRole('region', { name: /Audit log/ });
-  const rolled = region.locator('tbody tr').nth(1);
+  const rolled = region.locator('tbody tr').nth(2);
   assert.match((await rolled.innerText()).replace(/\s+/g, ' '), new RegExp(`New token token “${NAME}” \\(#\\d+\\) Old credentials stop .+ Overlap 24 hours`));
-  assert.match((await region.locator('tbody tr').nth(2).innerText()).replace(/\s+/g, ' '), new RegExp(`Name ${NAME} Restricted to any user Type Server`));
+  assert.match((await region.locator('tbody tr').nth(1).innerText()).replace(/\s+/g, ' '), new RegExp(`Replaces token token “${NAME}” \\(#${id}\\)`));
+  assert.match((await region.locator('tbody tr').nth(3).innerText()).replace(/\s+/g, ' '), new RegExp(`Name ${NAME} Restricted to any user Type Server`));
   await assertAccessible(page, 'the audit log');
   await screenshot(page, 'audit-log', true);
 
@@ -163,10 +167,11 @@ test("the audit log lists the admin's own actions in words, filters by action, a
   await page.waitForURL('**/dashboard/integrations/api-tokens');
   await page.getByRole('region', { name: 'Add an API token' }).waitFor();
 
-  // The new token's history points to the old one, which holds the rotation.
+  // The new token's history holds its creation, and points to the old one, which holds the rotation.
   await list.getByRole('link', { name: `History of token ${NAME}` }).click();
   await region.getByText(`It was made by rotating token #${id}, whose entries hold the rotation:`).waitFor();
-  await region.getByText('No entries match these filters.').waitFor();
+  await region.getByRole('status').getByText('Entries 1–1 of 1, newest first.').waitFor(); // its own creation, from the roll
+  assert.match((await rows(page))[0]!, /^Token created \| admin/);
   await region.getByRole('link', { name: `show entries about token #${id}` }).click();
   await page.waitForURL(`**${AUDIT}?target.type=token&target.id=${id}`);
   await region.getByRole('status').getByText('Entries 1–3 of 3, newest first.').waitFor();
