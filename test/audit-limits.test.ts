@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import { readForm } from './helpers/oauth.js';
 import { basic, bearer, call, createUser, setUser, signIn } from './helpers/http.js';
 
 describe('audit log', () => {
@@ -126,4 +127,27 @@ describe('failure limits', () => {
       server.clock.now = undefined;
     }
   });
+
+  test('the OAuth sign-in page shares the throttle and the audit log', async () => {
+    await createUser(server.url, admin, { username: 'page-user', password: 'page-password' });
+    const page = await fetch(`${server.url}/@app/oauth/authorized-apps`);
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { action, fields } = readForm(await page.text());
+    const submit = async (password: string) => {
+      const body = new URLSearchParams(fields);
+      body.set('username', 'page-user');
+      body.set('password', password);
+      const res = await fetch(new URL(action, server.url), { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
+      return { status: res.status, html: await res.text(), session: res.headers.get('set-cookie')?.includes('authtoken=') ?? false };
+    };
+    for (let i = 0; i < 3; i++) assert.match((await submit('wrong')).html, /invalid username or password/);
+    const blocked = await submit('page-password');
+    assert.match(blocked.html, /too many failed sign-in attempts/);
+    assert.equal(blocked.session, false, 'no session while throttled');
+    const viaApi = await call(server.url, '/@api/deki/users/authenticate', { headers: { Authorization: basic('page-user', 'page-password') } });
+    assert.equal(viaApi.status, 429, 'the API door is closed too');
+    const audit = await call(server.url, '/@api/deki/site/audit?action=signin.failure&limit=100', { headers: bearer(admin) });
+    assert.match(audit.text, /oauth-page/);
+  });
 });
+

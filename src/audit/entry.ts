@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.js';
+import type { UserRow } from '../store/schema.js';
 
 export type AuditAction =
   | 'token.create'
@@ -66,4 +67,9 @@ export function auditFrom(
 /** An entry for the command line, where the operator acts through the data directory. */
 export function auditFromCli(action: AuditAction, target: { type: AuditEntry['targetType']; id: string | number | null }, details: Record<string, unknown> = {}): AuditEntry {
   return { action, actorId: null, actorName: 'cli', credential: 'cli', ip: null, targetType: target.type, targetId: target.id === null ? null : String(target.id), details };
+}
+
+/** Sign-in attempts are audited whoever makes them: the actor is the account tried, if it exists. */
+export function signInAudit(request: FastifyRequest, action: 'signin.success' | 'signin.failure', user: UserRow | undefined, details: Record<string, unknown>): AuditEntry {
+  return { action, actorId: user?.id ?? null, actorName: user?.username ?? null, credential: 'sign-in', ip: request.ip, targetType: 'user', targetId: user ? String(user.id) : null, details };
 }

@@ -7,6 +7,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { startBrowserSession } from '../auth/session-cookie.js';
 import type { AppContext } from '../context.js';
 import { verifyPassword } from '../crypto/password.js';
+import { signInAudit } from '../audit/entry.js';
+import { writeAudit } from '../store/changes.js';
+import { signInThrottleFor } from '../users/sign-in-throttle.js';
 import { DekiError } from '../errors.js';
 import { ANONYMOUS_ID, findUserByName } from '../users/store.js';
 import { checkPreSessionFormToken, preSessionFormToken } from './form-token.js';
@@ -31,10 +34,22 @@ export function signInRoute(ctx: AppContext) {
     checkPreSessionFormToken(ctx, request, params.get('form_token'));
     const returnTo = safeReturn(params.get('return'));
     const username = params.get('username') ?? '';
+    // The same throttle and audit as users/authenticate: this form is another door to the same passwords.
+    const throttle = signInThrottleFor(ctx);
+    if (throttle.blocked(username, request.ip) !== undefined) {
+      const formToken = preSessionFormToken(ctx, request, reply);
+      return sendPage(reply, signInPage({ returnTo, formToken, error: new DekiError('LOGIN_THROTTLED').message, username: username.slice(0, 255) }));
+    }
     const user = await findUserByName(ctx.db, username);
     // Always run the hash, so timing does not tell which usernames exist.
     const ok = await verifyPassword(params.get('password') ?? '', user?.password_hash ?? null);
     const refusal = !user || !ok ? new DekiError('LOGIN_FAILED') : user.id === ANONYMOUS_ID || user.status !== 'active' ? new DekiError('USER_INVALID') : undefined;
+    if (refusal) {
+      if (refusal.code === 'LOGIN_FAILED') throttle.failed(username, request.ip);
+      await writeAudit(ctx.db, signInAudit(request, 'signin.failure', user, { username: username.slice(0, 255), method: 'oauth-page' }));
+    } else {
+      await writeAudit(ctx.db, signInAudit(request, 'signin.success', user, { method: 'oauth-page' }));
+    }
     if (refusal || !user) {
       const formToken = preSessionFormToken(ctx, request, reply);
       return sendPage(reply, signInPage({ returnTo, formToken, error: refusal?.message, username: username.slice(0, 255) }));

@@ -4,11 +4,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { type AuditEntry, auditFrom } from '../audit/entry.js';
+import { auditFrom, signInAudit } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
 import { writeAudit } from '../store/changes.js';
-import { signInThrottle } from './sign-in-throttle.js';
+import { signInThrottleFor } from './sign-in-throttle.js';
 import { verifyServerSignature } from '../auth/server-signature.js';
 import { endSession } from '../auth/session.js';
 import { startBrowserSession } from '../auth/session-cookie.js';
@@ -45,13 +45,8 @@ function checkRedirect(ctx: AppContext, redirect: string): string {
   throw new DekiError('REDIRECT_NOT_ALLOWED');
 }
 
-/** Sign-in attempts are audited whoever makes them: the actor is the account tried, if it exists. */
-function signInAudit(request: FastifyRequest, action: 'signin.success' | 'signin.failure', user: UserRow | undefined, details: Record<string, unknown>): AuditEntry {
-  return { action, actorId: user?.id ?? null, actorName: user?.username ?? null, credential: 'sign-in', ip: request.ip, targetType: 'user', targetId: user ? String(user.id) : null, details };
-}
-
 export function authenticateRoutes(ctx: AppContext, stages: Stages) {
-  const throttle = signInThrottle(ctx.config.signInFailureLimit, ctx.config.now);
+  const throttle = signInThrottleFor(ctx);
 
   async function signInUser(request: FastifyRequest<AuthQuery>): Promise<UserRow> {
     const signature = request.query['x-deki-token'];

@@ -4,6 +4,7 @@
  * the right password included, or a guesser could tell when they hit it.
  */
 import { windowCounter } from '../auth/failure-limiter.js';
+import type { AppContext } from '../context.js';
 
 export function signInThrottle(limit: number, now: () => number) {
   const counter = windowCounter(15 * 60_000, now);
@@ -17,4 +18,13 @@ export function signInThrottle(limit: number, now: () => number) {
       counter.hit(`ip:${ip}`, limit * 5);
     },
   };
+}
+
+const perSite = new WeakMap<AppContext, ReturnType<typeof signInThrottle>>();
+
+/** The site's one throttle, shared by every way to sign in with a password (API and OAuth page). */
+export function signInThrottleFor(ctx: AppContext): ReturnType<typeof signInThrottle> {
+  let t = perSite.get(ctx);
+  if (!t) perSite.set(ctx, (t = signInThrottle(ctx.config.signInFailureLimit, ctx.config.now)));
+  return t;
 }
