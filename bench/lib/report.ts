@@ -111,7 +111,8 @@ same machine at the same time. Absolute figures move with whatever else the mach
 
 - Machine: ${e.cpus} × ${e.cpuModel}, ${e.memoryGiB} GiB, shared with other work. Node ${e.node}.
 - Every server is its own process on loopback, started as an operator would: Gatehouse as
-  \`${s.gatehouse === 'dist' ? 'node dist/src/cli.js serve' : 'node --import tsx src/cli.ts serve'}\` with logging off (\`GATEHOUSE_LOG_LEVEL=silent\`) and every other
+  \`${s.gatehouse === 'dist' ? 'node dist/src/cli.js serve' : 'node --import tsx src/cli.ts serve'}\` with logging off (\`GATEHOUSE_LOG_LEVEL=silent\`), the failed-credential limit raised
+  (\`GATEHOUSE_AUTH_FAILURE_LIMIT\`, so the revocation poller's refusals stay the 403 being timed, not 429s) and every other
   setting at its default (credential cache size, change-feed polling and \`LISTEN\`: see the README), each on
   its own temporary data directory and port; the peers as \`node --import tsx bench/peers/<peer>.ts\`.
 - Load: autocannon 9 in the harness process, ${s.connections} keep-alive connections, no pipelining. With 2 cores,
