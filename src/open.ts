@@ -32,7 +32,7 @@ async function recordedSiteUrl(db: Kysely<Database>): Promise<string | undefined
   return (await db.selectFrom('settings').select('value').where('name', '=', 'site_url').executeTakeFirst())?.value;
 }
 
-async function recordSiteUrl(db: Kysely<Database>, url: string): Promise<void> {
+export async function recordSiteUrl(db: Kysely<Database>, url: string): Promise<void> {
   await db.insertInto('settings').values({ name: 'site_url', value: url }).onConflict((oc) => oc.column('name').doUpdateSet({ value: url })).execute();
 }
 
@@ -40,7 +40,7 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: opts.databaseUrl });
   let feed: ChangeFeed | undefined;
   try {
-    const keys = loadMasterKeys(config.masterKeys, config.dataDir);
+    const keys = loadMasterKeys(config.masterKeys, config.dataDir, config.now);
     const seed = await seedSite(store, config.adminPassword, config.now());
     if (opts.role === 'server') {
       await recordSiteUrl(store.db, config.siteUrl);

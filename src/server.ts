@@ -4,7 +4,7 @@
  * handler → document; errors leave through one handler (dream/error-handler.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { unescape } from 'node:querystring';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -20,7 +20,7 @@ import { parseQuery } from './dream/query.js';
 import { DekiError, statusTitle } from './errors.js';
 import { pageRoutes } from './pages/routes.js';
 import { authorizationRoutes, oauthRoutes } from './oauth/routes.js';
-import { openSite } from './open.js';
+import { openSite, recordSiteUrl } from './open.js';
 import type { Store } from './store/database.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { UsageRecorder } from './usage/recorder.js';
@@ -37,6 +37,11 @@ export interface BuiltApp {
   readonly usage: UsageRecorder;
   /** Printed once by `serve` on a site's first start without GATEHOUSE_ADMIN_PASSWORD. */
   readonly generatedAdminPassword: string | undefined;
+  /**
+   * Listens on the configured host and port, and returns the address. On port 0 a site URL that
+   * follows the port (`http://localhost:0`, the default) becomes the bound port's, before any request.
+   */
+  listen(): Promise<string>;
 }
 
 export interface BuildOptions {
@@ -139,7 +144,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
 
   await app.register(cookie);
-  app.setErrorHandler(makeErrorHandler(config.siteUrl, config.bodyLimit));
+  app.setErrorHandler(makeErrorHandler(config, config.bodyLimit));
   app.setNotFoundHandler(async () => {
     throw new DekiError('NOT_FOUND');
   });
@@ -184,6 +189,16 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     await usage.stop();
     await site.close();
   });
-  return { app, ctx, store, usage, generatedAdminPassword };
+  const listen = async (): Promise<string> => {
+    const address = await app.listen({ host: config.host, port: config.port });
+    const site = new URL(config.siteUrl);
+    if (config.port === 0 && site.port === '0') {
+      site.port = String((app.server.address() as AddressInfo).port);
+      config.siteUrl = site.origin + site.pathname.replace(/\/+$/, '');
+      await recordSiteUrl(ctx.db, config.siteUrl);
+    }
+    return address;
+  };
+  return { app, ctx, store, usage, generatedAdminPassword, listen };
 }
 

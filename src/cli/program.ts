@@ -27,8 +27,8 @@ export function buildProgram(): Command {
       };
       if (o.dataDir) env.GATEHOUSE_DATA_DIR = o.dataDir;
       const config = loadConfig(env);
-      const { app, generatedAdminPassword } = await buildApp(config, { databaseUrl: o.databaseUrl ?? process.env.GATEHOUSE_DATABASE_URL });
-      const address = await app.listen({ host: config.host, port: config.port });
+      const { app, generatedAdminPassword, listen } = await buildApp(config, { databaseUrl: o.databaseUrl ?? process.env.GATEHOUSE_DATABASE_URL });
+      const address = await listen();
       process.stdout.write(`Gatehouse listening on ${address} (site URL ${config.siteUrl}, data in ${config.dataDir})\n`);
       if (generatedAdminPassword) {
         process.stdout.write(

@@ -60,14 +60,14 @@ export function writeKeyFile(file: string, keys: string[]): void {
  * runs, an unknown key id makes the ring re-read the file, and the newest key is picked up within
  * a few seconds for new secrets.
  */
-function fileRing(file: string): MasterKeyRing {
+function fileRing(file: string, now: () => number): MasterKeyRing {
   let ring = keyRing(readKeyFile(file));
-  let checkedAt = Date.now();
+  let checkedAt = now();
   let mtime = fs.statSync(file).mtimeMs;
   const refresh = (force: boolean) => {
-    const now = Date.now();
-    if (!force && now - checkedAt < 5000) return;
-    checkedAt = now;
+    const at = now();
+    if (!force && at - checkedAt < 5000) return;
+    checkedAt = at;
     try {
       const m = fs.statSync(file).mtimeMs;
       if (force || m !== mtime) {
@@ -94,7 +94,7 @@ function fileRing(file: string): MasterKeyRing {
 }
 
 /** Loads the configured keys, or reads (creating it if needed) the key file in the data directory. */
-export function loadMasterKeys(configured: string[], dataDir: string): MasterKeyRing {
+export function loadMasterKeys(configured: string[], dataDir: string, now: () => number = Date.now): MasterKeyRing {
   if (configured.length > 0) return keyRing(configured.map((k) => toKey(k, 'GATEHOUSE_MASTER_KEY')));
   const file = keyFile(dataDir);
   if (!fs.existsSync(file)) {
@@ -107,5 +107,5 @@ export function loadMasterKeys(configured: string[], dataDir: string): MasterKey
     }
   }
   fs.chmodSync(file, 0o600);
-  return fileRing(file);
+  return fileRing(file, now);
 }

@@ -48,8 +48,10 @@ export function errorDocument(request: FastifyRequest, siteUrl: string, status: 
   ]);
 }
 
-export function makeErrorHandler(siteUrl: string, bodyLimit: number) {
+/** `site` is read per error: a server on port 0 learns its URL only once it listens. */
+export function makeErrorHandler(site: { readonly siteUrl: string }, bodyLimit: number) {
   return function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    const { siteUrl } = site;
     const deki = err instanceof DekiError ? err : fromFastify(err, bodyLimit);
     if (!deki) {
       request.log.error({ err }, 'unhandled error');

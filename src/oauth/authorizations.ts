@@ -32,7 +32,6 @@ function toAuthorizationDocument(grant: GrantListing, user: UserRow, siteUrl: st
 }
 
 export function authorizationRoutes(ctx: AppContext) {
-  const site = ctx.config.siteUrl;
 
   async function target(request: FastifyRequest<Params>): Promise<UserRow> {
     const viewer = request.principal.user;
@@ -46,7 +45,7 @@ export function authorizationRoutes(ctx: AppContext) {
     app.get<Params>('/users/:id/authorizations', async (request, reply) => {
       const user = await target(request);
       const grants = await listGrants(ctx.db, user.id);
-      const doc = el('authorizations', { count: String(grants.length), href: listHref(site, user) }, grants.map((g) => toAuthorizationDocument(g, user, site)));
+      const doc = el('authorizations', { count: String(grants.length), href: listHref(ctx.config.siteUrl, user) }, grants.map((g) => toAuthorizationDocument(g, user, ctx.config.siteUrl)));
       return sendDocument(request, reply, doc);
     });
 
@@ -55,7 +54,7 @@ export function authorizationRoutes(ctx: AppContext) {
       const grant = await findGrantListing(ctx.db, user.id, parseIntegerId(request.params.grantId ?? ''));
       if (!grant) throw new DekiError('OAUTH_AUTHORIZATION_NOT_FOUND');
       await deleteGrant(ctx.db, grant.id);
-      return sendDocument(request, reply, toAuthorizationDocument(grant, user, site));
+      return sendDocument(request, reply, toAuthorizationDocument(grant, user, ctx.config.siteUrl));
     });
   };
 }

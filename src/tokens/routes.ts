@@ -42,7 +42,6 @@ function createdDetails(t: TokenRow): Record<string, unknown> {
 }
 
 export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorder) {
-  const site = ctx.config.siteUrl;
 
   async function existing(request: FastifyRequest<IdParams>) {
     const token = await findTokenListing(ctx.db, parseIntegerId(request.params.id));
@@ -61,19 +60,19 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
         audit: (t) => [auditFrom(request, 'token.create', { type: 'token', id: t.id }, createdDetails(t))],
       });
       reply.header('Cache-Control', 'no-store');
-      return sendDocument(request, reply, toCreatedDocument(token, site, secret, jwt));
+      return sendDocument(request, reply, toCreatedDocument(token, ctx.config.siteUrl, secret, jwt));
     });
 
     app.get('/site/developer-tokens', async (request, reply) => {
       const tokens = await listTokens(ctx.db);
       const figures = await usage.figures(tokens);
-      const doc = el('developer-tokens', { count: String(tokens.length) }, tokens.map((t) => toTokenDocument(t, site, figures.get(t.id))));
+      const doc = el('developer-tokens', { count: String(tokens.length) }, tokens.map((t) => toTokenDocument(t, ctx.config.siteUrl, figures.get(t.id))));
       return sendDocument(request, reply, doc);
     });
 
     app.get<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
       const token = await existing(request);
-      return sendDocument(request, reply, toTokenDocument(token, site, (await usage.figures([token])).get(token.id)));
+      return sendDocument(request, reply, toTokenDocument(token, ctx.config.siteUrl, (await usage.figures([token])).get(token.id)));
     });
 
     app.put<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
@@ -81,7 +80,7 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
       const patch = await readUpdateInput(ctx.db, token.type, requireDocument(request.body, 'developer-token'));
       await updateToken(ctx.db, token.id, patch, auditFrom(request, 'token.update', { type: 'token', id: token.id }, { name: token.name, ...patch }));
       const updated = (await findTokenListing(ctx.db, token.id))!;
-      return sendDocument(request, reply, toTokenDocument(updated, site, (await usage.figures([updated])).get(token.id)));
+      return sendDocument(request, reply, toTokenDocument(updated, ctx.config.siteUrl, (await usage.figures([updated])).get(token.id)));
     });
 
     // A roll: a new key, secret and (if the old one had one) JWT with the same name, type, hosts and
@@ -112,7 +111,7 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
         ],
       });
       reply.header('Cache-Control', 'no-store');
-      return sendDocument(request, reply, toCreatedDocument(token, site, secret, jwt));
+      return sendDocument(request, reply, toCreatedDocument(token, ctx.config.siteUrl, secret, jwt));
     });
 
     app.delete<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
@@ -120,7 +119,7 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
       if (!(await deleteToken(ctx.db, token.id, auditFrom(request, 'token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type })))) {
         throw new DekiError('TOKEN_NOT_FOUND');
       }
-      return sendDocument(request, reply, toTokenDocument(token, site, undefined));
+      return sendDocument(request, reply, toTokenDocument(token, ctx.config.siteUrl, undefined));
     });
   };
 }

@@ -41,14 +41,13 @@ function canSeeEmail(viewer: UserRow, user: UserRow): boolean {
 
 export function userRoutes(ctx: AppContext, stages: Stages) {
   return async (app: FastifyInstance) => {
-    const site = ctx.config.siteUrl;
     const admin = { preHandler: [stages.requireAdmin] };
 
     app.get<IdParams>('/users/:id', async (request, reply) => {
       const user = await findUserByPathId(ctx, request, request.params.id);
       const viewer = request.principal.user;
       if (viewer.id === ANONYMOUS_ID && user.id !== ANONYMOUS_ID) throw new DekiError('USER_FORBIDDEN');
-      return sendDocument(request, reply, toUserDocument(user, site, canSeeEmail(viewer, user)));
+      return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, canSeeEmail(viewer, user)));
     });
 
     app.get<{ Querystring: Query }>('/users', admin, async (request, reply) => {
@@ -56,7 +55,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       const limit = queryInt(q, 'limit', 100, 1000);
       const offset = queryInt(q, 'offset', 0, 1_000_000_000);
       const { users, total } = await listUsers(ctx.db, { usernamefilter: q.usernamefilter?.slice(0, 255), limit, offset });
-      const doc = el('users', { count: String(users.length), querycount: String(total), href: `${site}/@api/deki/users` }, users.map((u) => toUserDocument(u, site, true)));
+      const doc = el('users', { count: String(users.length), querycount: String(total), href: `${ctx.config.siteUrl}/@api/deki/users` }, users.map((u) => toUserDocument(u, ctx.config.siteUrl, true)));
       return sendDocument(request, reply, doc);
     });
 
@@ -76,7 +75,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
         password_hash: password !== undefined ? await hashPassword(validPassword(password)) : null,
         created_at: ctx.config.now(),
       }, (row) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, userChanges(patch)));
-      return sendDocument(request, reply, toUserDocument(user, site, true));
+      return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, true));
     });
 
     app.put<IdParams & { Querystring: Query }>('/users/:id', admin, async (request, reply) => {
@@ -97,7 +96,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       ];
       const user = Object.keys(patch).length > 0 ? await updateUser(ctx.db, target.id, patch, audit) : target;
       if (user.status !== 'active' || password !== undefined) await endUserSessions(ctx, user.id);
-      return sendDocument(request, reply, toUserDocument(user, site, true));
+      return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, true));
     });
   };
 }

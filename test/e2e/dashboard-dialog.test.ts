@@ -66,6 +66,8 @@ test('closing with the secret uncopied asks first, whichever way; after copying 
   await page.mouse.down();
   await page.mouse.move(6, 6);
   await page.mouse.up();
+  // A click would open the guard in the render after the event; two frames later it would be there.
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
   assert.equal(await guard.count(), 0);
 
   // The Close button asks.
@@ -96,10 +98,11 @@ test('closing with the secret uncopied asks first, whichever way; after copying 
   await status.getByText('Secret copied to the clipboard.').waitFor();
   assert.equal(await readClipboard(page), secret);
   // A second copy replaces the message node, so screen readers announce the same words again.
+  // The words are already on the page, so wait for the old node to leave before looking for the new one.
   const firstMessage = await status.locator('span').elementHandle();
   await dialog.getByRole('button', { name: 'Copy secret' }).click();
+  await page.waitForFunction((el) => !el.isConnected, firstMessage);
   await status.getByText('Secret copied to the clipboard.').waitFor();
-  assert.equal(await firstMessage!.evaluate((el) => el.isConnected), false);
   assert.ok(!(await status.innerText()).includes(secret));
 
   // Everything that cannot be shown again was copied: Esc closes without asking, and so does leaving.

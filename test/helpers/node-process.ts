@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { nextLogFile } from './log-capture.js';
-import { freePort, tempDir } from './server.js';
+import { tempDir } from './server.js';
 
 export interface NodeProcess {
   readonly url: string;
@@ -16,33 +16,39 @@ export interface NodeProcess {
 }
 
 export async function startNode(env: NodeJS.ProcessEnv): Promise<NodeProcess> {
-  const port = await freePort();
   const logFile = nextLogFile('node');
+  // PORT=0: the node binds a free port itself and says which in its "listening" line.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: tempDir(), GATEHOUSE_LOG_LEVEL: logFile ? 'trace' : 'silent', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: tempDir(), GATEHOUSE_LOG_LEVEL: logFile ? 'trace' : 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = logFile ? fs.openSync(logFile, 'a') : undefined;
-  let output = '';
-  let started = false;
-  const collect = (d: Buffer) => {
-    if (log !== undefined) fs.writeSync(log, d);
-    if (!started) output += d.toString(); // only until it listens: a node logging at trace writes a lot
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
   child.once('close', () => log !== undefined && fs.closeSync(log));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`node exited (${child.exitCode}): ${output}`);
-    if (output.includes('Gatehouse listening')) {
-      started = true;
-      break;
-    }
-    if (Date.now() > deadline) throw new Error(`node did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = ''; // only until it listens: a node logging at trace writes a lot
+    let started = false;
+    const collect = (d: Buffer) => {
+      if (log !== undefined) fs.writeSync(log, d);
+      if (started) return;
+      output += d.toString();
+      const listening = /Gatehouse listening on (http:\/\/[^\s]+)/.exec(output);
+      if (listening) {
+        started = true;
+        clearTimeout(timer);
+        resolve(listening[1]!);
+      }
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node did not start within 30 s: ${output}`));
+    }, 30_000);
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!started) reject(new Error(`node exited (${code}): ${output}`));
+    });
+  });
   return {
     url,
     pid: child.pid!,

@@ -69,14 +69,16 @@ export interface StartOptions {
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
-  const port = await freePort();
+  // Port 0: the server binds a free port itself (no window where another process can take it), and
+  // its site URL follows the bound port unless the test names one.
+  const port = opts.config?.port ?? 0;
   const dataDir = opts.dataDir ?? tempDir();
   const clock: { now: number | undefined } = { now: undefined };
   const logFile = opts.logFile ?? nextLogFile('server');
   // Failure limits are off unless a test sets them: tests of other things send many bad credentials.
   const config = loadConfig(
     { GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_AUTH_FAILURE_LIMIT: '100000', GATEHOUSE_SIGNIN_FAILURE_LIMIT: '100000', GATEHOUSE_LOG_LEVEL: logFile ? 'trace' : 'silent', ...opts.env },
-    { port, dataDir, siteUrl: `http://localhost:${port}`, now: () => clock.now ?? Date.now(), ...opts.config },
+    { host: '127.0.0.1', port, dataDir, now: () => clock.now ?? Date.now(), ...opts.config },
   );
   // On the PostgreSQL run of the suite, each data directory gets a database of its own, so a
   // restart on the same directory (persistence tests) finds the same data.
@@ -84,9 +86,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   // Synchronous writes: every line is on disk before the test that caused it ends.
   const logStream = logFile ? pino.destination({ dest: logFile, sync: true, mkdir: true }) : undefined;
   const built = await buildApp(config, { databaseUrl: opts.databaseUrl ?? database?.url, logStream });
-  await built.app.listen({ host: '127.0.0.1', port });
+  await built.listen();
+  const bound = (built.app.server.address() as net.AddressInfo).port;
   return {
-    url: `http://localhost:${port}`,
+    url: `http://localhost:${bound}`,
     dataDir,
     databaseUrl: opts.databaseUrl ?? database?.url,
     built,
