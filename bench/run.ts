@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures issue 4's targets side by side in one run and writes the results
+ * `npm run bench`: measures the speed targets side by side in one run and writes the results
  * (bench/lib/report.ts). Phases, in order, each skipped with a reason rather than failing the run:
  *
  *   setup       one Gatehouse makes the tokens and sessions through the API, then stops; its data

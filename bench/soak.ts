@@ -1,5 +1,5 @@
 /**
- * `npm run soak` (issue 5, item 5): holds a mixed load against one real `gatehouse serve` process
+ * `npm run soak`: holds a mixed load against one real `gatehouse serve` process
  * for 10 minutes (`--minutes N`, `--seconds N`), checks every answer, and reports errors (target 0)
  * and the server's resident memory from /proc/<pid>/status at the start and the end (target: within
  * 10 %). "Start" is after a warm-up (a tenth of the run, at most a minute), when the JIT, the
@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       t.revoking = true;
       const res = await request(`/@api/deki/site/developer-tokens/${t.id}`, { method: 'DELETE', headers: bearer(admin) });
       if (res.status !== 200) return fail('revoke', `DELETE ${res.status} ${res.text.slice(0, 100)}`);
-      // Refused at once on this node (SPEC 4.1: "stop working at once").
+      // Refused at once on this node (a revoked token stops working at once).
       expectRefused('revoke', await me(bearer(t.jwt)), 'invalid json web token');
       expectRefused('revoke', await me({ 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret, user: `=${t.user}` }) }), 'invalid server token signature');
     },

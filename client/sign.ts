@@ -1,5 +1,5 @@
 /**
- * Signs server-token requests the way every known Expert client does (SPEC 4.3). The result goes in
+ * Signs server-token requests the way every known Expert client does. The result goes in
  * the `X-Deki-Token` header (or the `x-deki-token` query parameter of `users/authenticate`).
  *
  * @example

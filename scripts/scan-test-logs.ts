@@ -1,5 +1,5 @@
 /**
- * The last step of `npm test` (issue 5, item 4): every server log the run kept, scanned for every
+ * The last step of `npm test`: every server log the run kept, scanned for every
  * password, JWT, authtoken, secret, signature and OAuth credential any test sent or received
  * (test/helpers/log-capture.ts keeps both under GATEHOUSE_TEST_LOG_DIR). Fails if one is found, and
  * also if there was nothing to scan, since then the capture itself is broken.

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 npm run typecheck --silent
 npm run build:web --silent
 
-# Log scan, part 1 of 2 (issue 5 item 4): every test server logs at trace level into this directory,
+# Log scan, part 1 of 2: every test server logs at trace level into this directory,
 # and the tests note every credential they send or receive (test/helpers/log-capture.ts).
 # Set GATEHOUSE_TEST_LOG_DIR to keep them somewhere of your own; otherwise they are removed after a clean scan.
 if [ -z "${GATEHOUSE_TEST_LOG_DIR:-}" ]; then

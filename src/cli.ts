@@ -1,5 +1,5 @@
 /**
- * The `gatehouse` command (SPEC 6): `serve`, `token create|list|show|revoke`,
+ * The `gatehouse` command: `serve`, `token create|list|show|revoke`,
  * `user create|list|update`, `sign`. Admin commands work on the data directory (or
  * GATEHOUSE_DATABASE_URL) directly, so they need no running server and no credential.
  */

@@ -1,7 +1,7 @@
 /**
- * Gatehouse's configuration, documented once, here (STYLE 14). Every option has an environment
- * variable; `gatehouse serve` flags override them. Bad values are a `TypeError` at startup
- * (STYLE 3), never a 4xx later.
+ * Gatehouse's configuration, documented once, here. Every option has an environment
+ * variable; `gatehouse serve` flags override them. Bad values are a `TypeError` at startup,
+ * never a 4xx later.
  */
 import path from 'node:path';
 
@@ -18,7 +18,7 @@ export interface Config {
   adminPassword: string | undefined;
   /** Base64 master keys (32 bytes each), newest first, comma-separated. `GATEHOUSE_MASTER_KEY`. Unset: `<data-dir>/master.key`. */
   masterKeys: string[];
-  /** Accepted clock skew for server token signatures, seconds. `GATEHOUSE_SIGNATURE_WINDOW`. Default 300 (SPEC 4.3). */
+  /** Accepted clock skew for server token signatures, seconds. `GATEHOUSE_SIGNATURE_WINDOW`. Default 300. */
   signatureWindowSeconds: number;
   /** Whether the developer-token API is on. `GATEHOUSE_TOKEN_MANAGEMENT` = on|off. Default on. */
   tokenManagementEnabled: boolean;

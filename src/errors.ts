@@ -1,11 +1,11 @@
 /**
- * The one error registry (STYLE 1). Every failure a client can see has a stable code, a status and
+ * The one error registry. Every failure a client can see has a stable code, a status and
  * the exact message from SPEC; handlers throw `new DekiError('CODE')` and `dream/error-handler.ts`
  * renders it. `%s` in a message is filled from the arguments given to the constructor.
  */
 
 export const errors = {
-  // Wire and input (SPEC 1)
+  // Wire and input
   BAD_REQUEST_BODY: [400, 'request body is not well-formed %s'],
   BODY_DTD_FORBIDDEN: [400, 'request body must not contain a DTD or entity declaration'],
   BODY_TOO_LARGE: [413, 'request body is larger than the limit of %s bytes'],
@@ -21,7 +21,7 @@ export const errors = {
   INTERNAL: [500, 'internal error'],
   STORE_UNAVAILABLE: [503, 'authentication store unavailable'],
 
-  // Credentials (SPEC 3, 4.3, 4.4, 4.5)
+  // Credentials
   AUTH_HEADER_NOT_BEARER: [403, "Authorization header must be 'Bearer <token>'"],
   JWT_UNPARSEABLE: [403, 'Unable to parse JWT token'],
   JWT_INVALID: [403, 'invalid json web token'],
@@ -39,7 +39,7 @@ export const errors = {
   AUTH_RATE_LIMITED: [429, 'too many failed authentication attempts from this client or for this token: retry later'],
   LOGIN_THROTTLED: [429, 'too many failed sign-in attempts for this user or from this client: retry later'],
 
-  // Sign-in (SPEC 2)
+  // Sign-in
   LOGIN_FAILED: [401, 'invalid username or password'],
   LOGIN_REQUIRED: [401, 'authentication required: send HTTP Basic credentials or x-deki-token'],
   REDIRECT_NOT_ALLOWED: [400, 'redirect must be a path on this site or an absolute URL on an allowed host'],
@@ -50,7 +50,7 @@ export const errors = {
   PAGE_FORBIDDEN: [403, 'this page is private: sign in as a seated user to read it'],
   USER_FORBIDDEN: [403, "reading another user's details requires a signed-in user"],
 
-  // Users (SPEC 2)
+  // Users
   USER_NOT_FOUND: [404, 'user not found'],
   USERNAME_REQUIRED: [400, 'username is required (1 to 255 characters)'],
   USERNAME_INVALID: [400, 'username must not contain /, control characters, or start with = or #'],
@@ -59,7 +59,7 @@ export const errors = {
   ANONYMOUS_IMMUTABLE: [403, 'the Anonymous user cannot be changed or signed in'],
   BOOTSTRAP_ADMIN_LOCKOUT: [400, 'the last active seated admin cannot lose the Admin role, the seat or the active status'],
 
-  // Developer tokens (SPEC 4.1)
+  // Developer tokens
   TOKENS_DISABLED: [403, 'API token management is not enabled for this site'],
   TOKEN_ALLOWANCE_REACHED: [403, 'API token allowance reached'],
   TOKEN_NOT_FOUND: [404, 'developer token not found'],
@@ -76,12 +76,12 @@ export const errors = {
   TOKEN_ROLL_OVERLAP_INVALID: [400, 'overlap must be a whole number of seconds from 0 to 604800 (7 days)'],
   TOKEN_GENERATE_JWT_INVALID: [400, "generate-jwt must be 'true' or 'false' and is only allowed on server tokens"],
 
-  // Pages (SPEC 5)
+  // Pages
   PAGE_NOT_FOUND: [404, 'page not found'],
   PAGE_PATH_INVALID: [400, 'page path is not valid'],
   PAGE_RESTRICTION_INVALID: [400, "restriction must be 'public' or 'private'"],
 
-  // OAuth apps (SPEC 4.6, issue 6). On /@app/auth/ these render as RFC 6749 {error, error_description};
+  // OAuth apps. On /@app/auth/ these render as RFC 6749 {error, error_description};
   // the RFC `error` name of each lives in oauth/oauth-error.ts.
   OAUTH_ACCESS_TOKEN_INVALID: [403, 'invalid OAuth access token'],
   OAUTH_ACCESS_TOKEN_EXPIRED: [403, 'OAuth access token expired'],

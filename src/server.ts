@@ -1,5 +1,5 @@
 /**
- * Assembles a Gatehouse app (STYLE 10: `buildApp(config)` for tests, `cli.ts serve` for people).
+ * Assembles a Gatehouse app (`buildApp(config)` for tests, `cli.ts serve` for people).
  * The request path is straight: route → resolveCredential → refuseCrossSiteForms → requireAdmin →
  * handler → document; errors leave through one handler (dream/error-handler.ts).
  */
@@ -53,7 +53,7 @@ export interface BuildOptions {
 
 /**
  * Query parameters whose values must never reach a log: a signature in `x-deki-token`, passwords,
- * session and OAuth credentials (issue 5). Matched on the decoded, lower-cased name, because the
+ * session and OAuth credentials. Matched on the decoded, lower-cased name, because the
  * query parser decodes names: `?x%2Ddeki%2Dtoken=` is read as `x-deki-token`, so it is redacted as one.
  */
 const SECRET_PARAMS = new Set([
@@ -179,7 +179,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     },
     { prefix: '/@api/deki' },
   );
-  await app.register(oauthRoutes(ctx)); // /@app/auth/1/token/…: OAuth apps, outside /@api/deki (SPEC 4.6)
+  await app.register(oauthRoutes(ctx)); // /@app/auth/1/token/…: OAuth apps, outside /@api/deki
 
   app.get('/', async (_request, reply) => reply.redirect('/dashboard/integrations/api-tokens', 302));
   await app.register(dashboardRoutes());

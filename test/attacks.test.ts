@@ -1,5 +1,5 @@
 /**
- * Attacks (issue 5, item 3): each hostile request gets its expected 4xx, with the exact message,
+ * Attacks: each hostile request gets its expected 4xx, with the exact message,
  * changes nothing, and the server is still healthy after all of them.
  */
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ after(() => server.close());
 
 const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
-/** The claims a genuine JWT for `token` carries (SPEC 4.4), so only the forged part differs. */
+/** The claims a genuine JWT for `token` carries, so only the forged part differs. */
 function claims(): Record<string, unknown> {
   const iat = Math.floor(Date.now() / 1000) - 60;
   return { sub: token.key, aud: 'auth-service-Server', iss: `${server.url}/`, iat, nbf: iat - 1, exp: iat + 3600 };
@@ -124,7 +124,7 @@ describe('forged JWTs', () => {
       assert.equal(res.status, 403, `kid ${JSON.stringify(kid)}: ${res.text}`);
       assert.equal(res.json.message, 'invalid json web token', `kid ${JSON.stringify(kid)}`);
     }
-    // A kid that is not a string at all cannot name a token: the JWT does not parse (SPEC 4.4).
+    // A kid that is not a string at all cannot name a token: the JWT does not parse.
     for (const kid of [Number(token.id), [token.id], { $ne: null }, null]) {
       const jwt = `${b64url({ alg: 'HS512', kid, typ: 'JWT' })}.${b64url(claims())}.${token.jwt.split('.')[2]}`;
       assertRefused(await asJwt(jwt), 403, 'Unable to parse JWT token');
@@ -174,7 +174,7 @@ describe('oversized credentials', () => {
     const longName = `=${'a'.repeat(FORTY_KB)}`;
     const signedLong = signServerToken({ key: token.key, secret: token.secret, user: longName, epoch });
     const asLong = await asSignature(signedLong);
-    assert.equal(asLong.status, 200, 'an unknown user named by a valid signature is Anonymous (SPEC 4.3)');
+    assert.equal(asLong.status, 200, 'an unknown user named by a valid signature is Anonymous');
     assert.equal(asLong.json.username, 'Anonymous');
     for (const value of [
       `tkn_${token.key}_${epoch}_${longName}_${hash}`, // wrong hash over a 40 KB message

@@ -1,5 +1,5 @@
 /**
- * The audit log and the limits on failed authentication (issue 5): every change and sign-in
+ * The audit log and the limits on failed authentication: every change and sign-in
  * leaves an entry with actor, credential, IP and what changed (never a secret); failures are
  * answered 429 past the limit while valid credentials keep passing; sign-in is throttled per user.
  */

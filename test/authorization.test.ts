@@ -1,5 +1,5 @@
 /**
- * Who may manage tokens and users (issue 2, item 5; SPEC 2 "only admins manage tokens and users").
+ * Who may manage tokens and users (only admins manage tokens and users).
  * A table: every developer-token route and every user-admin route, for every kind of non-admin
  * principal, gets 403 with the exact message; an admin, the control, gets 2xx. Listed and fetched
  * tokens never carry `secret` or `authorization`, in XML or JSON.
@@ -142,7 +142,7 @@ const principals: Principal[] = [
   { name: 'seated Editor', headers: () => bearer(seatedSession), message: ADMIN_REQUIRED },
   { name: 'inactive admin, server token signature', headers: formerAdminSignature, message: USER_INVALID },
   { name: 'inactive admin, JWT bound to them', headers: () => bearer(inactive.jwt), message: USER_INVALID },
-  // Deactivation ended the session: as Bearer it is refused, as a cookie it is stale and ignored (SPEC 3).
+  // Deactivation ended the session: as Bearer it is refused, as a cookie it is stale and ignored.
   { name: 'inactive admin, their old session as Bearer', headers: () => bearer(inactive.session), message: AUTHTOKEN_INVALID },
   { name: 'inactive admin, their old session as a cookie', headers: () => cookieHeaders(inactive.session), message: ADMIN_REQUIRED },
 ];

@@ -1,5 +1,5 @@
 /**
- * Bad input never yields a 500 or a crash (issue 2, item 8; SPEC 1): malformed XML and JSON, DTDs and
+ * Bad input never yields a 500 or a crash: malformed XML and JSON, DTDs and
  * entity declarations, oversized bodies and headers, bad ids, broken percent-encoding, odd content
  * types and query strings. Each gets a 4xx error document whose message says what was wrong, and
  * the server goes on answering.
@@ -298,7 +298,7 @@ describe('oversized bodies and headers', () => {
     { name: 'Authorization: a 16 KiB JWT without Bearer', headers: { Authorization: `eyJ${'a'.repeat(kib16)}.eyJ.sig` }, status: 403, message: "Authorization header must be 'Bearer <token>'" },
     { name: 'X-Deki-Token of 16 KiB', headers: { 'X-Deki-Token': 'x'.repeat(kib16) }, status: 403, message: 'invalid server token signature' },
     { name: 'X-Deki-Token: a tkn_ signature with a 16 KiB user', headers: { 'X-Deki-Token': `tkn_${'a'.repeat(64)}_1700000000_=${'u'.repeat(kib16)}_${'0'.repeat(64)}` }, status: 403, message: 'invalid server token signature' },
-    // A stale or junk authtoken cookie is ignored (SPEC 3): the admin route then refuses Anonymous.
+    // A stale or junk authtoken cookie is ignored: the admin route then refuses Anonymous.
     { name: 'Cookie of 16 KiB', headers: { Cookie: `authtoken=${'c'.repeat(kib16)}` }, path: TOKENS, status: 403, message: 'this operation requires an active, seated user with the Admin role' },
   ];
   for (const c of headerCases) {

@@ -1,5 +1,5 @@
 /**
- * Browser tokens (SPEC 4.5): the key admits cross-origin requests from matching origins only, adds
+ * Browser tokens: the key admits cross-origin requests from matching origins only, adds
  * CORS headers, answers preflight, and leaves identity to the browser's session or Anonymous.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The `gatehouse` CLI (SPEC 6): every command has --help; token and user commands work on the data
+ * The `gatehouse` CLI: every command has --help; token and user commands work on the data
  * directory, and a running server sees what they do at once.
  */
 import assert from 'node:assert/strict';

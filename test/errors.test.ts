@@ -1,5 +1,5 @@
 /**
- * The error registry (STYLE 1; fastify's test/internals/errors.test.js): every code in
+ * The error registry (fastify's test/internals/errors.test.js): every code in
  * `src/errors.ts` is thrown somewhere in `src/`, no two codes share a message, every status has a
  * title, and `docs/errors.md` lists each code with its exact status and message, and nothing else.
  */

@@ -1,5 +1,5 @@
 /**
- * kill -9 during a burst of token creations (issue 5, item 2). A real `gatehouse serve` process is
+ * kill -9 during a burst of token creations. A real `gatehouse serve` process is
  * killed while several clients create tokens of every type as fast as they can; it is started again
  * on the same data. Every creation that got a 200 must exist and work (signature with its secret,
  * JWT if issued, browser origin, OAuth client secret); nothing may exist half-made (each row whole,

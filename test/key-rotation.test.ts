@@ -1,5 +1,5 @@
 /**
- * Master-key rotation (issue 5): `gatehouse keys rotate` re-encrypts every secret under a new key
+ * Master-key rotation: `gatehouse keys rotate` re-encrypts every secret under a new key
  * while the server runs; signatures and old JWTs keep working, before and after a restart.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Token lifecycle beyond Expert (issue 5, item 1): expiry, roll with an overlap, usage figures,
+ * Token lifecycle beyond Expert: expiry, roll with an overlap, usage figures,
  * the audit log, and limits on failed authentication and sign-in.
  */
 import assert from 'node:assert/strict';

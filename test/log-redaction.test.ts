@@ -1,5 +1,5 @@
 /**
- * No credential reaches a log (issue 5, item 4). One server logs at trace level while it is driven
+ * No credential reaches a log. One server logs at trace level while it is driven
  * through every way a credential travels — Basic, Bearer JWT and authtoken, X-Deki-Token, the cookie,
  * `x-deki-token` and `accountpassword` in the query (also with percent-encoded names), OAuth forms —
  * succeeding and failing; then its log is scanned for everything the requests and responses carried.
@@ -29,7 +29,7 @@ before(async () => {
   const url = server.url;
   const admin = await signIn(url, 'admin', ADMIN_PASSWORD);
 
-  // Users and passwords, in the query of POST and PUT (SPEC 2).
+  // Users and passwords, in the query of POST and PUT.
   const userId = await createUser(url, admin, { username: 'log-user', password: USER_PASSWORD, role: 'Author' });
   await signIn(url, 'log-user', USER_PASSWORD);
   await call(url, `/@api/deki/users/${userId}?accountpassword=${encodeURIComponent(NEW_PASSWORD)}`, {

@@ -1,5 +1,5 @@
 /**
- * A PostgreSQL outage under traffic (issue 5, item 2). Node B reaches the database through a TCP
+ * A PostgreSQL outage under traffic. Node B reaches the database through a TCP
  * proxy the test cuts (the shared PostgreSQL keeps running for every other test); node A keeps its
  * connection and revokes credentials while B is cut off. Clients keep B busy the whole time with
  * valid and revoked JWTs, signatures and sessions, anonymous page reads and token creations.

@@ -1,5 +1,5 @@
 /**
- * Two real server processes on one PostgreSQL database (issue 4, item 1): what one node does,
+ * Two real server processes on one PostgreSQL database: what one node does,
  * the other honours within the 1 s bound — with NOTIFY, without it, and with the database gone,
  * when the node must fail closed and then recover by itself.
  */

@@ -1,5 +1,5 @@
 /**
- * The authorization code flow with PKCE (issue 6, item 1), driven by a standard client library
+ * The authorization code flow with PKCE, driven by a standard client library
  * (openid-client, configured by RFC 8414 discovery) against a real server: the happy path, a wrong
  * redirect host, a wrong verifier, a reused code, an expired code, refresh rotation and refresh
  * reuse detection; plus the request shape Expert's own examples send, introspection and revocation.

@@ -1,5 +1,5 @@
 /**
- * The device flow (RFC 8628; issue 6, item 3): device code, pending polls, approval by a signed-in
+ * The device flow (RFC 8628): device code, pending polls, approval by a signed-in
  * user on the verification page, token. Polled first as Expert's own device example does (HTTP 428
  * while pending), then by openid-client with `?errors=rfc8628` (400 authorization_pending, slow_down).
  */

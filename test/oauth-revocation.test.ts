@@ -1,5 +1,5 @@
 /**
- * Revocation (issue 6, item 4): an access token is refused on the very next request when its app
+ * Revocation: an access token is refused on the very next request when its app
  * is deleted, its user deactivated (or unseated, for `seated`), or its grant revoked by the user,
  * through the API or the "Authorized apps" page. Also: what `profile` and `seated` let an app do,
  * the authorizations list, and that token values never reach the database.

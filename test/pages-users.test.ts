@@ -1,5 +1,5 @@
 /**
- * Pages (SPEC 5) and the users API (SPEC 2): what a token unlocks, and who may see what.
+ * Pages and the users API: what a token unlocks, and who may see what.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Persistence (issue 2, item 7; SPEC 6): a server is stopped and a new one started on the same data
+ * Persistence: a server is stopped and a new one started on the same data
  * directory. Users, tokens, JWTs, server signatures and sessions (cookie and Bearer) keep working;
  * revocations stay revoked; the admin password is the one from the first start.
  */

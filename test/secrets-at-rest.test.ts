@@ -1,5 +1,5 @@
 /**
- * Secrets at rest (issue 2, item 6; SPEC 4.1, 6): after tokens are created and a session begun, the
+ * Secrets at rest: after tokens are created and a session begun, the
  * bytes on disk (the SQLite file and its write-ahead log, read while the server runs, without a
  * checkpoint) hold no token secret, no JWT, no JWT signing key and no authtoken. The master key file
  * is private to its owner, and a secret's ciphertext only opens on its own token's row.

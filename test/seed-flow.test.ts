@@ -1,7 +1,7 @@
 /**
- * The seed document's flow, word for word, against a real listening server (issue 2, item 2):
+ * The seed document's flow, word for word, against a real listening server:
  * sign in as admin with Basic → POST the seed's XML body with the authtoken cookie → the seed's
- * JSON fields → the JWT decodes to SPEC 4.4 → the JWT reads pages/home/contents and users/current.
+ * JSON fields → the JWT decodes to the documented claims → the JWT reads pages/home/contents and users/current.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Sessions and sign-in (SPEC 2): Basic and x-deki-token on users/authenticate, the authtoken as
+ * Sessions and sign-in: Basic and x-deki-token on users/authenticate, the authtoken as
  * cookie and as Bearer, sign-out, deactivation and password change, stale cookies, CSRF.
  */
 import assert from 'node:assert/strict';
@@ -136,7 +136,7 @@ describe('users/authenticate with x-deki-token', () => {
   });
 });
 
-describe('CSRF (SPEC 2)', () => {
+describe('CSRF', () => {
   const create = (headers: Record<string, string>, body = '<developer-token type="server"><name>csrf</name></developer-token>') =>
     call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers, body });
 

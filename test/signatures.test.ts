@@ -1,5 +1,5 @@
 /**
- * Server token signatures (issue 2, item 4; SPEC 4.3): the official test vectors with an injected
+ * Server token signatures: the official test vectors with an injected
  * clock, the official Python example's way of signing, the LibreTexts SDK's legacy way, upper-case
  * hex, the ±300 s window, wrong secrets, restrictions, and revocation on the very next request.
  */
@@ -41,7 +41,7 @@ async function serverToken(restrictedTo?: number): Promise<{ id: string; key: st
   return { id: res.json['@id'] as string, key: res.json.key as string, secret: res.json.secret as string };
 }
 
-describe('official test vectors (research §1.3), key foo, secret bar, epoch 1413073249', () => {
+describe('official test vectors, key foo, secret bar, epoch 1413073249', () => {
   const legacy = {
     '2': 'foo_1413073249_2_8e158d680647ce83fef7c05fd189b537f9834e298734efe2c6b383540c1a67b7',
     '123': 'foo_1413073249_123_06fbb9f1900f25333d3ea92b1f0074890d349e469b38e1ed6605e475da313200',

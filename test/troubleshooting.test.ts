@@ -1,8 +1,8 @@
 /**
- * Every row of the seed's troubleshooting table (issue 2, item 3), through HTTP, with the exact
+ * Every row of the seed's troubleshooting table, through HTTP, with the exact
  * messages: revoked → `invalid json web token`; tampered → same; bound user deactivated or unseated
  * → `invalid user requesting`; reactivated → works; malformed or truncated → `Unable to parse JWT
- * token`; no `Bearer ` prefix → the clear 403 of SPEC 3.
+ * token`; no `Bearer ` prefix → a clear 403 naming the missing prefix.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -97,7 +97,7 @@ describe('403 invalid user requesting', () => {
     assert.equal((await homePage(bearer(jwt))).status, 200);
   });
 
-  test('changing the token restriction later does not move the JWT to another user (SPEC 4.2)', async () => {
+  test('changing the token restriction later does not move the JWT to another user', async () => {
     const first = await createUser(server.url, admin, { username: 'first-bound' });
     const second = await createUser(server.url, admin, { username: 'second-bound' });
     const { id, jwt } = await tokenWithJwt(first);

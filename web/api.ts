@@ -1,8 +1,8 @@
 /**
  * Every call the dashboard makes, in one file. Only the public API, in its JSON form
- * (`dream.out.format=json`), so anything the page does can be done with curl too (issue 3).
+ * (`dream.out.format=json`), so anything the page does can be done with curl too.
  *
- * Expert's JSON is derived from XML (SPEC 1): every scalar is a string, attributes are `@name`, and
+ * Expert's JSON is derived from XML: every scalar is a string, attributes are `@name`, and
  * a single child is an object where several would be an array. `many()` and `text()` absorb that.
  */
 import { ApiError } from './messages';
@@ -45,7 +45,7 @@ export interface Token {
   usage: Usage | undefined;
 }
 
-/** How a token is used (issue 5): the `usage` element and `date.lastused` of a token document. */
+/** How a token is used: the `usage` element and `date.lastused` of a token document. */
 export interface Usage {
   lastUsed: number | undefined;
   lastIp: string | undefined;
@@ -60,7 +60,7 @@ export interface Usage {
   unused: boolean;
 }
 
-/** The create response: the only document that ever carries the secret and the JWT (SPEC 4.1). */
+/** The create response: the only document that ever carries the secret and the JWT. */
 export interface CreatedToken {
   id: number;
   type: TokenType;
@@ -224,7 +224,7 @@ async function request(method: string, path: string, init: { body?: Json; header
   const url = `${API}/${path}${path.includes('?') ? '&' : '?'}dream.out.format=json`;
   const headers: Record<string, string> = {
     Accept: 'application/json',
-    // The CSRF rule (SPEC 2): a cookie-authenticated unsafe request must show it is not a form post.
+    // The CSRF rule: a cookie-authenticated unsafe request must show it is not a form post.
     'X-Deki-Requested-With': 'XMLHttpRequest',
     ...init.headers,
   };
@@ -287,7 +287,7 @@ export async function createToken(input: NewToken): Promise<CreatedToken> {
 }
 
 /**
- * A roll (issue 5): a new key, secret and (when the old token had one) JWT, answered like a create.
+ * A roll: a new key, secret and (when the old token had one) JWT, answered like a create.
  * The old token keeps working for `overlapSeconds` (0 to 7 days), then stops.
  */
 export async function rollToken(id: number, overlapSeconds: number): Promise<CreatedToken> {

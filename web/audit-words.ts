@@ -1,5 +1,5 @@
 /**
- * The audit log in words (issue 5): action names, the credential an actor used, and each entry's
+ * The audit log in words: action names, the credential an actor used, and each entry's
  * details, turned from the API's codes into what an admin reads. An action, credential or detail
  * the page has no words for is shown as the server wrote it, never hidden.
  */

@@ -1,5 +1,5 @@
 /**
- * The create form's expiry choice (issue 5's optional `<expires>`), as the instant sent to the API.
+ * The create form's expiry choice (the optional `<expires>`), as the instant sent to the API.
  * A chosen day means the start of that day in the admin's own time zone: the form says so, and
  * shows the exact time before anything is sent.
  */

@@ -1,5 +1,5 @@
 /**
- * Where a token stands in its life, from its expiry and its place in a roll (issue 5). The page
+ * Where a token stands in its life, from its expiry and its place in a roll. The page
  * computes it with the browser's clock; the server decides with its own, so the words hedge nothing
  * that matters: an "Expired" token is refused with 403 `developer token has expired`.
  */

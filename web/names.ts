@@ -1,6 +1,6 @@
 /**
  * Names for the numbers the API gives: tokens by id, and the users the token list names
- * (restricted users and creators; a JWT's user is always one of them, SPEC 4.4).
+ * (restricted users and creators; a JWT's user is always one of them).
  */
 import type { Token } from './api';
 

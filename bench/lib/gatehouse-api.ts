@@ -25,7 +25,7 @@ export async function signIn(target: Proc, username = 'admin', password = ADMIN_
   return body.trim();
 }
 
-/** Creates a server token with a JWT as the admin; the JWT acts as the admin (SPEC 4.4). */
+/** Creates a server token with a JWT as the admin; the JWT acts as the admin. */
 export async function createServerToken(target: Proc, authtoken: string, name: string): Promise<ServerToken> {
   const res = await fetch(`${target.url}${TOKENS}?dream.out.format=json`, {
     method: 'POST',

@@ -1,5 +1,5 @@
 /**
- * Revocation latency across two nodes on one PostgreSQL database (issue 4): node A deletes a token
+ * Revocation latency across two nodes on one PostgreSQL database: node A deletes a token
  * while a poller hammers node B with that token's JWT; the latency is from A's acknowledgement of
  * the DELETE to the first 403 from B. A request B answers 200 *after* it was sent later than the
  * acknowledgement is a stale accept, counted separately. Each run gets its own database, dropped after.

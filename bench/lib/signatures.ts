@@ -1,6 +1,6 @@
 /**
- * Server signatures made ahead of time. A real client signs each request with the current second
- * (SPEC 4.3), so in any one second every request of one token carries the same value; we make one
+ * Server signatures made ahead of time. A real client signs each request with the current second,
+ * so in any one second every request of one token carries the same value; we make one
  * per token per second for the whole run before it starts, so signing (client work) is never
  * measured as server time, and the server still sees a new value every second, as in production.
  */

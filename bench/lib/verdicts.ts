@@ -1,5 +1,5 @@
 /**
- * Turns a run's figures into the rows of the results table: each target of issue 4 with the value
+ * Turns a run's figures into the rows of the results table: each speed target with the value
  * measured and PASS or MISS, or "not measured" with the reason. One place, so the console table,
  * latest.json and docs/benchmarks.md can never disagree.
  */

@@ -1,6 +1,6 @@
 /**
  * The user document both peers return: the same JSON shape and size as Gatehouse's
- * `GET users/current?dream.out.format=json` (SPEC 1, 2), so no peer wins by sending less.
+ * `GET users/current?dream.out.format=json`, so no peer wins by sending less.
  */
 export interface PeerUser {
   id: number;

@@ -1,5 +1,5 @@
 /**
- * Audit entries (issue 5): who did what, with which credential, from where, to what, and what
+ * Audit entries: who did what, with which credential, from where, to what, and what
  * changed. Built from the request by `auditFrom`; written by the store in the change's own
  * transaction. Details are allow-listed by the callers: never a secret, JWT, password or authtoken.
  */

@@ -1,4 +1,4 @@
-/** `GET site/audit` (issue 5): the audit log, newest first, paged and filterable. Admins only. */
+/** `GET site/audit`: the audit log, newest first, paged and filterable. Admins only. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { el, textEl } from '../dream/document.js';

@@ -1,5 +1,5 @@
 /**
- * Browser tokens (SPEC 4.5): `X-Deki-Token: <64 hex>` equal to a browser token's key admits a
+ * Browser tokens: `X-Deki-Token: <64 hex>` equal to a browser token's key admits a
  * cross-origin request whose `Origin` matches the token's hosts. It says nothing about identity.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * The CSRF rule (SPEC 2): a request that relies on the `authtoken` cookie alone, with an unsafe
+ * The CSRF rule: a request that relies on the `authtoken` cookie alone, with an unsafe
  * method, must show it did not come from a plain HTML form.
  */
 import type { FastifyRequest } from 'fastify';

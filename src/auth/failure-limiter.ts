@@ -1,5 +1,5 @@
 /**
- * Limits on failed authentication (issue 5), per client IP and per token, in fixed one-minute
+ * Limits on failed authentication, per client IP and per token, in fixed one-minute
  * windows per node. Only failures are counted and only failures are answered 429: a valid
  * credential is always checked and always passes, so valid traffic is never slowed. (Guessing an
  * HMAC-SHA256 or HS512 key is hopeless anyway; the limit keeps floods of bad credentials cheap and

@@ -1,6 +1,6 @@
 /**
- * Long-term JWTs (SPEC 4.4): issued once with a server token, HS512, signed with a key derived per
- * token from the master key. This is the only file that imports jose's errors (STYLE 4).
+ * Long-term JWTs: issued once with a server token, HS512, signed with a key derived per
+ * token from the master key. This is the only file that imports jose's errors.
  */
 import { type KeyObject, createSecretKey } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, errors as jose, jwtVerify } from 'jose';

@@ -1,6 +1,6 @@
 /**
- * OAuth access tokens on the API (SPEC 4.6, issue 6): `Authorization: Bearer gth_at_…`, issued by
- * the token endpoint (`oauth/`). Opaque, so never taken for a JWT or an authtoken (SPEC 3). Checked
+ * OAuth access tokens on the API: `Authorization: Bearer gth_at_…`, issued by
+ * the token endpoint (`oauth/`). Opaque, so never taken for a JWT or an authtoken. Checked
  * against the database on every request, so deleting the app, deactivating the user (or taking the
  * seat a `seated` token needs) or revoking the grant refuses the very next request.
  */

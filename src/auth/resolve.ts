@@ -1,10 +1,10 @@
 /**
- * Turns a request into a principal or a DekiError (SPEC 3). Identity comes from the first credential
+ * Turns a request into a principal or a DekiError. Identity comes from the first credential
  * present, and a present-but-invalid credential never falls back to Anonymous:
  *
  *   1. Authorization: Bearer <jwt>        → auth/jwt.ts
  *   2. X-Deki-Token: <signature>          → auth/server-signature.ts
- *      Authorization: Bearer gth_at_…     → auth/oauth-access-token.ts (OAuth app, SPEC 4.6)
+ *      Authorization: Bearer gth_at_…     → auth/oauth-access-token.ts (OAuth app)
  *   3. Authorization: Bearer <authtoken>, or the authtoken cookie → auth/session.ts
  *   4. nothing                             → Anonymous
  *
@@ -42,7 +42,7 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 
 export async function resolvePrincipal(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
   const auth = readAuthorization(singleHeader(request.headers.authorization));
-  // The browser-key check is independent of identity (SPEC 3): it runs first, so its CORS headers
+  // The browser-key check is independent of identity: it runs first, so its CORS headers
   // are there whichever credential then decides who the request acts as.
   const dekiToken = singleHeader(request.headers['x-deki-token'])?.trim();
   const browserTokenId = dekiToken ? await admitBrowserToken(ctx, request, reply, dekiToken) : false;

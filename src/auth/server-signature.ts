@@ -1,5 +1,5 @@
 /**
- * Server token signatures, `X-Deki-Token` (SPEC 4.3). Four formats are in use by real clients:
+ * Server token signatures, `X-Deki-Token`. Four formats are in use by real clients:
  *
  *   tkn_{key}_{epoch}_{user}_{hash}   HMAC message `{key}_{epoch}_{user}`   (current)
  *   int_{key}_{epoch}_{user}_{hash}   HMAC message `{key}{epoch}{user}`     (martian JS SDK)

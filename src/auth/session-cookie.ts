@@ -1,4 +1,4 @@
-/** The `authtoken` cookie (SPEC 2), set the same way wherever a browser signs in: `users/authenticate` and the OAuth sign-in page. */
+/** The `authtoken` cookie, set the same way wherever a browser signs in: `users/authenticate` and the OAuth sign-in page. */
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { AUTHTOKEN_COOKIE } from './resolve.js';

@@ -1,5 +1,5 @@
 /**
- * Sessions (SPEC 2): an `authtoken` names one. Only its SHA-256 is stored. It works as the `authtoken`
+ * Sessions: an `authtoken` names one. Only its SHA-256 is stored. It works as the `authtoken`
  * cookie or as `Authorization: Bearer`, and ends on sign-out, deactivation or password change.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ function hashAuthtoken(authtoken: string): string {
 
 /**
  * Authtokens are `<user id>_<64 hex>`: never three dot-separated parts and never starting with
- * `eyJ`, so they can't be mistaken for a JWT (SPEC 3 rule 1).
+ * `eyJ`, so they can't be mistaken for a JWT (a Bearer value starting `eyJ` is always read as one).
  */
 export function looksLikeAuthtoken(value: string): boolean {
   return /^\d+_[0-9a-f]{64}$/.test(value);

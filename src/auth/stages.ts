@@ -1,5 +1,5 @@
 /**
- * Named route stages (STYLE 6), in the order a request meets them:
+ * Named route stages, in the order a request meets them:
  *   onRequest:  resolveCredential → refuseCrossSiteForms
  *   preHandler: requireAdmin (admin routes) → route's own checks → handler
  * See docs/request-path.md.

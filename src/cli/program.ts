@@ -1,4 +1,4 @@
-/** The `gatehouse` command tree (SPEC 6). `cli.ts` runs it; tests build it to check its help. */
+/** The `gatehouse` command tree. `cli.ts` runs it; tests build it to check its help. */
 import { Command, Option } from 'commander';
 import { signServerToken, type SignatureFormat } from '../../client/sign.js';
 import { loadConfig } from '../config.js';

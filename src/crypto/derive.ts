@@ -1,5 +1,5 @@
 /**
- * Per-token JWT signing keys (SPEC 4.4): 64 bytes derived from the master key with HKDF-SHA512.
+ * Per-token JWT signing keys: 64 bytes derived from the master key with HKDF-SHA512.
  * Nothing derived is ever stored; the token row only names which master key was used.
  */
 import { hkdfSync } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest (SPEC 6): AES-256-GCM under a master key. The stored form names the key it was
+ * Encryption at rest: AES-256-GCM under a master key. The stored form names the key it was
  * written with, so several keys can be live during a rotation. `context` is authenticated but not
  * stored (e.g. the token's key), so a ciphertext copied to another row does not decrypt.
  */

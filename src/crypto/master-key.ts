@@ -1,5 +1,5 @@
 /**
- * The master keys (SPEC 6): from `GATEHOUSE_MASTER_KEY` (base64 of 32 bytes each, comma-separated,
+ * The master keys: from `GATEHOUSE_MASTER_KEY` (base64 of 32 bytes each, comma-separated,
  * newest first), else `<data-dir>/master.key` (one base64 key per line, newest first), created on
  * first start with mode 0600. The newest key encrypts; every key listed can still decrypt what it
  * wrote and derive the JWT keys of tokens issued under it, so rotation never breaks a JWT.

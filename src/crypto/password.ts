@@ -1,4 +1,4 @@
-/** Password hashing with scrypt (SPEC 2: "stored with a slow hash"), compared in constant time. */
+/** Password hashing with scrypt (passwords are stored with a slow hash), compared in constant time. */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 const N = 16384, r = 8, p = 1, LEN = 32;

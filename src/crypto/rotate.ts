@@ -1,5 +1,5 @@
 /**
- * Master-key rotation (issue 5): every token secret is re-encrypted under the newest key, in
+ * Master-key rotation: every token secret is re-encrypted under the newest key, in
  * batches, while servers keep running. A row changed meanwhile is left for the next run rather
  * than overwritten. JWT keys are derived from the key named on each token, which stays in the
  * ring, so every JWT keeps verifying.

@@ -1,5 +1,5 @@
 /**
- * Request bodies (SPEC 1): XML or JSON in the shape of the JSON output. Both become a `BodyDocument`
+ * Request bodies: XML or JSON in the shape of the JSON output. Both become a `BodyDocument`
  * whose `value` is what `toJson` would have produced, so handlers read one shape whatever was sent.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';

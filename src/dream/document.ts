@@ -1,5 +1,5 @@
 /**
- * DReAM documents: one tree, two wire forms (SPEC 1). Handlers build an `Element`; `toXml` and
+ * DReAM documents: one tree, two wire forms. Handlers build an `Element`; `toXml` and
  * `toJson` render it, so the JSON is always derived from the XML exactly as Expert derives it.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The one place errors become HTTP (STYLE 2). A DekiError is rendered with its status and message;
+ * The one place errors become HTTP. A DekiError is rendered with its status and message;
  * Fastify's own client errors are translated to registry codes; anything else is a generic 500 whose
  * detail goes only to the log.
  */

@@ -1,4 +1,4 @@
-/** Chooses XML or JSON for a response (SPEC 1): `dream.out.format` first, then `Accept`. */
+/** Chooses XML or JSON for a response: `dream.out.format` first, then `Accept`. */
 
 export type WireFormat = 'xml' | 'json';
 

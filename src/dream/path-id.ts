@@ -1,5 +1,5 @@
 /**
- * Path ids (SPEC 1): an integer, a keyword (`home`, `current`), or `=` and a name that was URI-encoded
+ * Path ids: an integer, a keyword (`home`, `current`), or `=` and a name that was URI-encoded
  * twice. The router has decoded once; the name is decoded here a second time.
  */
 import { DekiError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Query strings (SPEC 1). A parameter given twice (`?limit=1&limit=2`) keeps its first value, as
+ * Query strings. A parameter given twice (`?limit=1&limit=2`) keeps its first value, as
  * DReAM's `XUri.GetParam` reads it, so every handler sees one string per name and never an array.
  */
 import { parse } from 'node:querystring';

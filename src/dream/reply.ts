@@ -1,4 +1,4 @@
-/** Sends a DReAM document in the format the request asked for (SPEC 1). */
+/** Sends a DReAM document in the format the request asked for. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Element, toJson, toXml } from './document.js';
 import { chooseFormat } from './negotiate.js';
@@ -10,7 +10,7 @@ export function sendDocument(request: FastifyRequest, reply: FastifyReply, doc: 
   return reply.type('application/xml; charset=utf-8').send(toXml(doc));
 }
 
-/** RFC 1123 date, as in every document (SPEC 1). */
+/** RFC 1123 date, as in every document. */
 export function rfc1123(ms: number): string {
   return new Date(ms).toUTCString();
 }

@@ -1,5 +1,5 @@
 /**
- * `users/{id}/authorizations` (research §3): the apps a user has authorized, and revoking one.
+ * `users/{id}/authorizations`: the apps a user has authorized, and revoking one.
  * `current` is the caller; another user's list is for admins. Revoking deletes the grant with every
  * code and token issued under it, so the app's tokens fail from the next request on.
  */
@@ -20,7 +20,7 @@ function listHref(siteUrl: string, user: UserRow): string {
   return `${siteUrl}/@api/deki/users/${user.id}/authorizations`;
 }
 
-/** One authorization, from an allow-list of fields (STYLE 9). */
+/** One authorization, from an allow-list of fields. */
 function toAuthorizationDocument(grant: GrantListing, user: UserRow, siteUrl: string) {
   return el('authorization', { id: String(grant.id), href: `${listHref(siteUrl, user)}/${grant.id}` }, [
     el('app', { id: String(grant.token_id) }, [textEl('client-id', grant.app_key), textEl('name', grant.app_name)]),

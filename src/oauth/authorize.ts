@@ -1,5 +1,5 @@
 /**
- * The authorization endpoint (RFC 6749 §4.1, SPEC 4.6): `GET .../token/authorize` signs the user
+ * The authorization endpoint (RFC 6749 §4.1): `GET .../token/authorize` signs the user
  * in if needed, shows the consent page when consent is due, and sends the browser back to the
  * app's `redirect_uri` with a one-use code and `state`; `POST` carries the user's decision.
  *

@@ -1,5 +1,5 @@
 /**
- * Who is signed in on an OAuth page: the `authtoken` cookie's session (SPEC 2), and nothing else.
+ * Who is signed in on an OAuth page: the `authtoken` cookie's session, and nothing else.
  * Pages never take Bearer or X-Deki-Token credentials: an app must not be able to approve itself.
  * Signing in sets the cookie through `auth/session-cookie.ts`, as `users/authenticate` does.
  */

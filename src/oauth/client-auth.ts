@@ -1,7 +1,7 @@
 /**
  * Client authentication at the token, device, introspection and revocation endpoints (RFC 6749
  * §2.3.1): HTTP Basic with `client_id:client_secret`, or both as form fields. The client is a
- * `type="oauth"` developer token: key = client_id, secret = client_secret (SPEC 4.6).
+ * `type="oauth"` developer token: key = client_id, secret = client_secret.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';

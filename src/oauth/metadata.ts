@@ -1,5 +1,5 @@
 /**
- * Where the OAuth endpoints live (SPEC 4.6: under `/@app/auth/{authId}/token/`, authId 1 being
+ * Where the OAuth endpoints live (under `/@app/auth/{authId}/token/`, authId 1 being
  * Gatehouse's own sign-in), and the RFC 8414 metadata document that lists them, so a standard
  * client library can discover them. The advertised token endpoint carries `?errors=rfc8628`: a
  * client that discovers is a standard client, and gets RFC 8628's device-flow errors.

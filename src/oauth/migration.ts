@@ -1,5 +1,5 @@
 /**
- * The OAuth tables (issue 6), as migration `0100_oauth` in `store/migrations.ts`. Numbered apart
+ * The OAuth tables, as migration `0100_oauth` in `store/migrations.ts`. Numbered apart
  * from the core's migrations so the two lists never collide; the Migrator allows them unordered.
  *
  * No foreign key points at `developer_tokens`: deleting an app must stay a plain delete, and every

@@ -1,7 +1,7 @@
 /**
  * The opaque values the OAuth server hands out. Each has a prefix of its own, so a value says what
  * it is and where it came from, and none can be mistaken for the API's other Bearer credentials
- * (a JWT has dots or starts `eyJ`; an authtoken is `<digits>_<64 hex>`; SPEC 3). Only SHA-256 of
+ * (a JWT has dots or starts `eyJ`; an authtoken is `<digits>_<64 hex>`). Only SHA-256 of
  * each value is stored.
  *
  *   gth_at_<64 hex>  access token       gth_rt_<64 hex>  refresh token

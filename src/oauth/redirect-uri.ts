@@ -1,5 +1,5 @@
 /**
- * `redirect_uri` (SPEC 4.6): an absolute http(s) URL whose hostname matches the app's host
+ * `redirect_uri`: an absolute http(s) URL whose hostname matches the app's host
  * patterns (`tokens/host-pattern.ts`; scheme and port are not part of a pattern). No fragment
  * (RFC 6749 §3.1.2) and no user-info, which only serves to disguise a host.
  */

@@ -1,5 +1,5 @@
 /**
- * Registers the OAuth server (SPEC 4.6, issue 6). Outside `/@api/deki`, under
+ * Registers the OAuth server. Outside `/@api/deki`, under
  * `/@app/auth/{authId}/token/` (authId 1, Gatehouse's own sign-in):
  *
  *   JSON, RFC 6749 errors     POST access.json · device.json · introspect.json · revoke.json

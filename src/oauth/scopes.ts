@@ -1,5 +1,5 @@
 /**
- * OAuth scopes (research §3): `profile` acts as the user with a community member's powers;
+ * OAuth scopes: `profile` acts as the user with a community member's powers;
  * `seated` adds the user's licence seat (and so, for an admin, admin powers). Powers that reach
  * further live shorter, as in Expert: the TTLs below are the only place they are set.
  */

@@ -1,4 +1,4 @@
-/** `pages/{id}/contents` and `pages/{id}/info` (SPEC 5): the resource that tokens unlock. */
+/** `pages/{id}/contents` and `pages/{id}/info`: the resource that tokens unlock. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { bodyText } from '../dream/body.js';

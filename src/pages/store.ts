@@ -1,4 +1,4 @@
-/** Pages in the database (SPEC 5). */
+/** Pages in the database. */
 import type { Kysely } from 'kysely';
 import type { Database, PageRow } from '../store/schema.js';
 

@@ -1,5 +1,5 @@
 /**
- * Reading the change feed (issue 4): how a node knows its cache is current.
+ * Reading the change feed: how a node knows its cache is current.
  *
  * A node applies feed rows in `seq` order. It polls at least every 250 ms and, on PostgreSQL, also
  * LISTENs so a change usually arrives within milliseconds. `confirmedAt` is when a poll that saw

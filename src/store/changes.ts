@@ -1,5 +1,5 @@
 /**
- * Writing to the change feed (issue 4). Every write that can revoke a credential goes through
+ * Writing to the change feed. Every write that can revoke a credential goes through
  * `writeWithChange`: the change and its feed row commit together, PostgreSQL is told with NOTIFY,
  * and this process's own cache catches up before the call returns — so the very next request on
  * this node already sees it, and other nodes see it within the feed's bound.

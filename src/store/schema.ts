@@ -4,7 +4,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 export interface UsersTable {
   id: Generated<number>;
   username: string;
-  /** Lower-cased username, unique: usernames are case-insensitive (SPEC 2). */
+  /** Lower-cased username, unique: usernames are case-insensitive. */
   username_key: string;
   email: string;
   fullname: string;
@@ -37,7 +37,7 @@ export interface DeveloperTokensTable {
   secret_enc: string | null;
   host: string | null;
   restricted_user_id: number | null;
-  /** The user the long-term JWT acts as, fixed when it was issued (SPEC 4.2); null when none was issued. */
+  /** The user the long-term JWT acts as, fixed when it was issued; null when none was issued. */
   jwt_user_id: number | null;
   /** The master key the JWT signing key was derived from. */
   jwt_key_id: string | null;
@@ -50,7 +50,7 @@ export interface DeveloperTokensTable {
   rolled_from: number | null;
 }
 
-/** One entry per security-relevant change (issue 5), written in the change's transaction; never a secret. */
+/** One entry per security-relevant change, written in the change's transaction; never a secret. */
 export interface AuditLogTable {
   id: Generated<number>;
   at: number;
@@ -66,7 +66,7 @@ export interface AuditLogTable {
   details: string;
 }
 
-/** Token usage (issue 5), flushed in batches from each node's memory. */
+/** Token usage, flushed in batches from each node's memory. */
 export interface TokenUsageTable {
   token_id: number;
   last_used_at: number;
@@ -109,7 +109,7 @@ export interface SettingsTable {
 }
 
 /**
- * The change feed (issue 4): one row per revocation, user change or ended session, written in the
+ * The change feed: one row per revocation, user change or ended session, written in the
  * same transaction as the change. `seq` only grows, and rows become visible in `seq` order.
  */
 export interface ChangesTable {
@@ -123,7 +123,7 @@ export interface ChangesTable {
 /** `token`: updated or deleted; `user`: updated; `session`: ended; `user-sessions`: all of a user's ended. */
 export type ChangeKind = 'token' | 'user' | 'session' | 'user-sessions';
 
-/** OAuth (issue 6): one row per user and app, what the user consented to ("authorized apps"). */
+/** OAuth: one row per user and app, what the user consented to ("authorized apps"). */
 export interface OAuthGrantsTable {
   id: Generated<number>;
   /** The `type="oauth"` developer token: the app. */

@@ -1,5 +1,5 @@
 /**
- * What every new site has (SPEC 2, 5): the bootstrap admin (id 1), Anonymous (id 2) and a public
+ * What every new site has: the bootstrap admin (id 1), Anonymous (id 2) and a public
  * home page. Runs at every start; does nothing when they exist.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * What credential checks read, kept in memory per node (issue 4): tokens by key and by id with
+ * What credential checks read, kept in memory per node: tokens by key and by id with
  * what is derived from them (the decrypted secret, the JWT key), users, and sessions. Warm, an
  * authenticated request does no database I/O.
  *

@@ -1,5 +1,5 @@
 /**
- * Creating a developer token (SPEC 4.1, 4.4): used by the API and the CLI alike. Returns the only
+ * Creating a developer token: used by the API and the CLI alike. Returns the only
  * copy of the secret and the JWT the server will ever hand out.
  */
 import type { AppContext } from '../context.js';
@@ -48,7 +48,7 @@ export async function createToken(ctx: AppContext, input: TokenInput, creatorId:
     secret_enc: secret === undefined ? null : sealSecret(ctx.keys, key, secret),
     host: input.host,
     restricted_user_id: input.restrictedUserId,
-    // Bound at issue, to the restricted user or else the creating admin; later edits don't move it (SPEC 4.2).
+    // Bound at issue, to the restricted user or else the creating admin; later edits don't move it.
     jwt_user_id: input.generateJwt ? (opts.jwtUserId ?? input.restrictedUserId ?? creatorId) : null,
     jwt_key_id: input.generateJwt ? ctx.keys.current.id : null,
     jwt_issued_at: input.generateJwt ? now : null,

@@ -1,5 +1,5 @@
 /**
- * The developer-token document (SPEC 4.1), built from an allow-list (STYLE 9). `secret` and
+ * The developer-token document, built from an allow-list. `secret` and
  * `authorization` exist only in `toCreatedDocument`, used once, by the create response.
  */
 import { el, textEl } from '../dream/document.js';
@@ -43,7 +43,7 @@ function usageElement(u: UsageFigures) {
 
 /**
  * A token as listed and fetched: no secret, no JWT. Gatehouse's own extras say who made it,
- * whether a JWT exists, when it expires, what it replaced, and how it is used (issue 5).
+ * whether a JWT exists, when it expires, what it replaced, and how it is used.
  */
 export function toTokenDocument(token: TokenListing, siteUrl: string, usage: UsageFigures | undefined) {
   return el('developer-token', attrs(token, siteUrl), [

@@ -1,5 +1,5 @@
 /**
- * Host patterns of browser and OAuth tokens (SPEC 4.5): comma-separated hostnames, where a leading
+ * Host patterns of browser and OAuth tokens: comma-separated hostnames, where a leading
  * `*` label matches one or more labels (`*.example.com` matches `a.example.com` and
  * `a.b.example.com`, not `example.com`). Matching is by hostname; scheme and port are ignored.
  */

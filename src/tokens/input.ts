@@ -1,4 +1,4 @@
-/** Reads and validates developer-token documents from request bodies (SPEC 4.1 rules). */
+/** Reads and validates developer-token documents from request bodies (type, name, hosts, restricted user and expiry rules). */
 import type { Kysely } from 'kysely';
 import { readText } from '../dream/body.js';
 import { DekiError } from '../errors.js';

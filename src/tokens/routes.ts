@@ -1,4 +1,4 @@
-/** `site/developer-tokens`: create, list, fetch, change, roll and revoke tokens (SPEC 4.1, issue 5). Admins only. */
+/** `site/developer-tokens`: create, list, fetch, change, roll and revoke tokens. Admins only. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { auditFrom } from '../audit/entry.js';

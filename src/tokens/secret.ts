@@ -1,4 +1,4 @@
-/** Token keys and secrets: 32 random bytes as 64 lowercase hex (SPEC 4.1); secrets encrypted at rest. */
+/** Token keys and secrets: 32 random bytes as 64 lowercase hex; secrets encrypted at rest. */
 import { randomBytes } from 'node:crypto';
 import type { MasterKeyRing } from '../crypto/master-key.js';
 import { decrypt, encrypt } from '../crypto/envelope.js';

@@ -1,4 +1,4 @@
-/** Developer tokens in the database (SPEC 4.1). Secrets stay encrypted here; see `tokens/secret.ts`. */
+/** Developer tokens in the database. Secrets stay encrypted here; see `tokens/secret.ts`. */
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
 import { writeWithChange } from '../store/changes.js';

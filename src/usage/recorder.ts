@@ -1,5 +1,5 @@
 /**
- * Token usage (issue 5): last use (time, IP, user agent, acting user), requests in the last 24 h
+ * Token usage: last use (time, IP, user agent, acting user), requests in the last 24 h
  * and 30 days, failed attempts, distinct client IPs. Requests only touch memory; a node writes
  * what it gathered every `flushMs` (default 10 s) in one transaction, so a crash loses at most that
  * much usage data — never a token, a revocation or an audit entry.

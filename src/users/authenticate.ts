@@ -1,5 +1,5 @@
 /**
- * Sign-in and sign-out (SPEC 2): `users/authenticate` with HTTP Basic, or with a server signature in
+ * Sign-in and sign-out: `users/authenticate` with HTTP Basic, or with a server signature in
  * `x-deki-token` (creating the named user on first sight); `users/logout` ends the session.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -57,7 +57,7 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
       });
       if (result.user) return result.user;
       if (result.requestedName === undefined) throw new DekiError('USER_INVALID');
-      // First sight of this username: create it, active and unseated with role None (SPEC 2).
+      // First sight of this username: create it, active and unseated with role None.
       const username = validUsername(result.requestedName);
       const provisioned = (row: UserRow) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, { username: row.username, via: 'x-deki-token', tokenId: result.token.id });
       return insertUser(ctx.db, {

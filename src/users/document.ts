@@ -1,4 +1,4 @@
-/** The user document (SPEC 2), through an allow-list: no password hash can leave by accident (STYLE 9). */
+/** The user document, through an allow-list: no password hash can leave by accident. */
 import { el, textEl, textElWithAttrs } from '../dream/document.js';
 import { rfc1123 } from '../dream/reply.js';
 import type { UserRow } from '../store/schema.js';

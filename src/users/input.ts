@@ -1,4 +1,4 @@
-/** Reads and validates a `user` document from a request body (SPEC 2). */
+/** Reads and validates a `user` document from a request body. */
 import { readObject, readText } from '../dream/body.js';
 import { DekiError } from '../errors.js';
 import { ROLES, type Role, type UserUpdate } from '../store/schema.js';

@@ -1,4 +1,4 @@
-/** `users`, `users/{id}`: read, list, create and change users (SPEC 2). */
+/** `users`, `users/{id}`: read, list, create and change users. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { bodyText, requireDocument } from '../dream/body.js';

@@ -1,5 +1,5 @@
 /**
- * Sign-in throttling (issue 5): after `limit` failed passwords for one username in 15 minutes, or
+ * Sign-in throttling: after `limit` failed passwords for one username in 15 minutes, or
  * five times that from one IP, further attempts get 429 with Retry-After until the window ends —
  * the right password included, or a guesser could tell when they hit it.
  */

@@ -1,4 +1,4 @@
-/** Users in the database (SPEC 2). Rules about who may do what live in the routes, not here. */
+/** Users in the database. Rules about who may do what live in the routes, not here. */
 import { type Kysely, sql } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
 import { writeWithChange } from '../store/changes.js';
@@ -7,7 +7,7 @@ import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/sche
 export const ADMIN_ID = 1;
 export const ANONYMOUS_ID = 2;
 
-/** An admin is active, seated and has role Admin (SPEC 2). */
+/** An admin is active, seated and has role Admin. */
 export function isAdmin(user: UserRow): boolean {
   return user.status === 'active' && user.seat === 1 && user.role === 'Admin' && user.id !== ANONYMOUS_ID;
 }

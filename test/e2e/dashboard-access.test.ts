@@ -1,5 +1,5 @@
 /**
- * Issue 3, item 3 and the rest of items 4–5: a signed-out visitor is sent to sign in (and `/` leads
+ * Who may see the dashboard: a signed-out visitor is sent to sign in (and `/` leads
  * there too); a signed-in non-admin sees that the page needs the Admin role and no token data; when
  * token management is off the page says so; the sign-in page passes axe and is photographed.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 5's audit log in the dashboard: the admin's own actions in the page (sign-in, create,
+ * The audit log in the dashboard: the admin's own actions in the page (sign-in, create,
  * rotate, delete) appear in the "Audit log" view in words, with who, how and from where; the
  * action and actor filters and the page number live in the address; entries about one token are a
  * click away; paging works; a non-admin and a signed-out visitor get no audit data; axe finds

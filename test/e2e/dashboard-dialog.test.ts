@@ -1,5 +1,5 @@
 /**
- * Issue 3, item 4: the "API Token created" dialog's guard. While the secret (or the JWT) is
+ * The "API Token created" dialog's guard. While the secret (or the JWT) is
  * uncopied, Esc, the backdrop, the Close button and leaving the page all ask first; once everything
  * was copied it closes without asking; afterwards, and after a reload, the page holds neither.
  * Copy failures select the value and say which keys to press.

@@ -1,5 +1,5 @@
 /**
- * Issue 3, item 2 and the quality bar: a Browser token with host `*.example.com` is created from the
+ * The create form and the quality bar: a Browser token with host `*.example.com` is created from the
  * page and listed with its host; an invalid host pattern is refused in words before any request;
  * the list filters and sorts; everything works from the keyboard with a visible focus; the page is
  * usable at 390 px.

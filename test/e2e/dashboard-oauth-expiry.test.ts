@@ -1,7 +1,7 @@
 /**
- * Two create-form choices beyond the seed's: an OAuth app (issue 6), whose key and secret then work
+ * Two create-form choices beyond the seed's: an OAuth app, whose key and secret then work
  * as client_id and client_secret, with the header's link to the apps a user authorized; and an
- * expiry (issue 5), in 30 days or on a chosen day, checked in the page, sent as `<expires>`, and
+ * expiry, in 30 days or on a chosen day, checked in the page, sent as `<expires>`, and
  * shown in the list with "Expires soon" when it is near.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Issue 5's roll in the dashboard: "Rotate" asks how long the old credentials keep working (none,
+ * Rolling a token in the dashboard: "Rotate" asks how long the old credentials keep working (none,
  * 1 h, 24 h, 7 days) and says until when; the new key, secret and JWT then appear once in the
  * "API Token created" dialog with its usual guard; during the overlap the old and the new JWT both
  * work; the list keeps the old token with the moment it stops. With no overlap the old credentials

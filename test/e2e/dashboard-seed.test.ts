@@ -1,5 +1,5 @@
 /**
- * Issue 3, item 1: the seed's dashboard flow in Chromium. Sign in as admin → create the server
+ * The seed's dashboard flow in Chromium. Sign in as admin → create the server
  * token "Zendesk-Integration-ServiceAccount" with a JWT, restricted to a user picked by typing part
  * of their name → the dialog shows key, secret and JWT → the JWT reads users/current as that user →
  * close → the list shows the user and "JWT: yes" → delete through the confirmation → the JWT is dead.

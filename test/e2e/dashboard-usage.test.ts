@@ -1,5 +1,5 @@
 /**
- * Issue 5's usage figures in the dashboard list: after the test uses a token, the list shows when
+ * Usage figures in the dashboard list: after the test uses a token, the list shows when
  * it was last used (relative, with the local time and, on demand, IP, client and acting user),
  * requests in 24 h and 30 days, failed attempts, and "Shared by N clients"; a token unused for
  * the site's period carries an "Unused" badge; the list sorts by last use; axe finds nothing at

@@ -1,5 +1,5 @@
 /**
- * The authorization code flow in a real browser (issue 6, item 2): Chromium opens the app's
+ * The authorization code flow in a real browser: Chromium opens the app's
  * authorize URL, signs in on Gatehouse's page, approves on the consent page and lands on the app's
  * redirect with a code, which the test (as the app) exchanges with openid-client and uses. The pages
  * must pass axe with their CSP on, and log no CSP violation.

@@ -80,7 +80,7 @@ export async function setUser(base: string, adminAuthtoken: string, id: number, 
   });
 }
 
-/** Creates a developer token through the API as the given admin; returns the create response (all strings, SPEC 4.1). */
+/** Creates a developer token through the API as the given admin; returns the create response (all strings). */
 export async function createToken(base: string, adminAuthtoken: string, doc: Record<string, unknown>): Promise<Record<string, string>> {
   const res = await call(base, '/@api/deki/site/developer-tokens', {
     method: 'POST',

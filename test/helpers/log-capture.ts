@@ -1,6 +1,5 @@
 /**
- * Server logs of a test run and the credentials the tests handled, kept for the log scan (issue 5,
- * item 4). With `GATEHOUSE_TEST_LOG_DIR` set (`npm test` sets it), every test server logs at trace
+ * Server logs of a test run and the credentials the tests handled, kept for the log scan. With `GATEHOUSE_TEST_LOG_DIR` set (`npm test` sets it), every test server logs at trace
  * level to `<dir>/logs/`, and every credential this process sends or receives through `fetch` is
  * written to `<dir>/seen/<pid>.jsonl`; `scripts/scan-test-logs.ts` then looks for each credential
  * in each log. Files are per process, so node:test's parallel test files never share one.
@@ -31,7 +30,7 @@ const AUTHTOKEN = /^\d+_([0-9a-f]{64})$/;
 const SIGNATURE_HASH = /_([0-9a-fA-F]{64})$/;
 const BROWSER_KEY = /^[0-9a-f]{64}$/;
 
-/** Query and form parameters that carry credentials (SPEC 2, 4.3; OAuth, RFC 6749 and 8628). */
+/** Query and form parameters that carry credentials (sign-in, signatures; OAuth, RFC 6749 and 8628). */
 const CREDENTIAL_PARAMS: Record<string, string> = {
   'x-deki-token': 'signature',
   authtoken: 'authtoken',
@@ -47,7 +46,7 @@ const CREDENTIAL_PARAMS: Record<string, string> = {
   token: 'OAuth token',
 };
 
-/** Response fields that carry credentials: a token's create response (SPEC 4.1) and OAuth token responses. */
+/** Response fields that carry credentials: a token's create response and OAuth token responses. */
 const CREDENTIAL_FIELDS: Record<string, string> = {
   secret: 'secret',
   authorization: 'JWT',

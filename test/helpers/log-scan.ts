@@ -1,5 +1,5 @@
 /**
- * Looks for credentials in server logs (issue 5, item 4). Random material (`window` credentials) is
+ * Looks for credentials in server logs. Random material (`window` credentials) is
  * found by any 16 characters of it in a row, through one hash lookup per 16-character window of the
  * log's word-like runs, so a whole test run's logs scan in seconds; phrases (`exact`) by substring.
  */

@@ -18,7 +18,7 @@ import { TokensPage } from './TokensPage';
 
 type Session = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; user: User };
 
-/** SPEC 2: an admin is active, seated and has the Admin role. The API checks again on every call. */
+/** An admin is active, seated and has the Admin role. The API checks again on every call. */
 function isAdmin(user: User): boolean {
   return user.active && user.seated && user.role === 'Admin';
 }

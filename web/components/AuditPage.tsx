@@ -1,5 +1,5 @@
 /**
- * The audit log view (issue 5): every token, user, sign-in and key change, newest first, with who
+ * The audit log view: every token, user, sign-in and key change, newest first, with who
  * did it, with which credential, from where, and what changed. Filters and the page number live in
  * the address, so a reload, Back to a shared link, or a link from elsewhere shows the same entries.
  */

@@ -63,7 +63,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
   const formError = useRef<HTMLDivElement>(null);
 
   const server = type === 'server';
-  // The API issues a JWT whenever a server token names a restricted user (SPEC 4.4, the seed's example).
+  // The API issues a JWT whenever a server token names a restricted user (as in the seed's example).
   const jwtForced = server && restricted !== null;
 
   function focusFirst(found: Errors) {

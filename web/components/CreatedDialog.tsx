@@ -1,5 +1,5 @@
 /**
- * "API Token created": the one time the secret and the JWT are shown (SPEC 4.1, 4.4).
+ * "API Token created": the one time the secret and the JWT are shown.
  *
  * Closing (the Close button, Esc, the backdrop, leaving the page) asks first while the secret or the
  * JWT is still uncopied, and only then: once everything that cannot be shown again was copied, it

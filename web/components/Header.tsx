@@ -1,5 +1,5 @@
 /**
- * The top bar: a skip link, the product, who is signed in, the apps they authorized (OAuth, issue 6:
+ * The top bar: a skip link, the product, who is signed in, the apps they authorized (OAuth:
  * a page of its own, outside the dashboard), and sign-out.
  */
 import { useState } from 'preact/hooks';

@@ -1,6 +1,6 @@
 /**
  * The Last used cell: when (relative, with the local time under it and UTC on hover), and on
- * demand where from, with which client and as whom (issue 5's usage figures).
+ * demand where from, with which client and as whom.
  */
 import type { Token } from '../api';
 import { Moment } from './Moment';

@@ -1,5 +1,5 @@
 /**
- * Rotating a token (issue 5's roll): the admin picks how long the old credentials keep working
+ * Rotating a token (a roll): the admin picks how long the old credentials keep working
  * beside the new ones, sees until when, and confirms. The new credentials then appear once, in the
  * "API Token created" dialog, with its usual guard.
  */

@@ -66,7 +66,7 @@ export function TokenRow({ token, jwtUser, names, life, now, replacedBy, replace
       </td>
       <td data-label={token.type === 'server' ? 'Restricted to' : token.type === 'oauth' ? 'Redirect hosts' : 'Hosts'}>
         <Scope token={token} />
-        {/* The JWT acts as the restricted user, or as the creator (SPEC 4.4): it belongs beside them. */}
+        {/* The JWT acts as the restricted user, or as the creator: it belongs beside them. */}
         {token.type === 'server' ? (
           <span class="block jwt">
             {token.jwtIssued ? (

@@ -1,6 +1,6 @@
 /**
  * The Status cell: expiry, the end of a roll's overlap, and disuse, each in words with what to do
- * about it (dashboard research §1: badges whose text carries the action).
+ * about it (badges whose text carries the action).
  */
 import type { Token } from '../api';
 import { keyPrefix, wholeDays } from '../format';

@@ -2,7 +2,7 @@
  * The tokens view of API Token Management: the create form, the list, and the one-time
  * "API Token created" dialog.
  * The dialog's data lives here, apart from the list's, so a list refresh or a list error can never
- * unmount it (dashboard research §3.2).
+ * unmount it.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type CreatedToken, listTokens, type Token, type User } from '../api';

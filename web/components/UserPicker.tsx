@@ -18,7 +18,7 @@ interface Props {
 const ID = 'token-user';
 const DEBOUNCE_MS = 150;
 
-/** Why a JWT for this user would be refused with `invalid user requesting` (SPEC 4.4). */
+/** Why a JWT for this user would be refused with `invalid user requesting`. */
 function unusable(user: User): string | undefined {
   if (!user.active) return `${user.username} is inactive: requests acting as them are refused until they are reactivated.`;
   if (!user.seated) return `${user.username} has no licence seat: a JWT acting as them is refused until they get one.`;
