@@ -25,10 +25,46 @@ export interface UsageFigures {
   unused: boolean;
 }
 
-interface Pending {
-  last?: { at: number; ip: string; userAgent: string | undefined; userId: number | undefined };
-  hours: Map<number, { requests: number; failures: number }>;
-  ips: Map<string, number>;
+/**
+ * What one token gathered since the last flush. Requests land in the current hour's counters and
+ * the last-use fields, set in place: a request allocates nothing once its token has an entry.
+ */
+class Pending {
+  used = false;
+  lastAt = 0;
+  lastIp = '';
+  lastUserAgent: string | undefined = undefined;
+  lastUserId: number | undefined = undefined;
+  hour = -1;
+  requests = 0;
+  failures = 0;
+  /** Earlier hours' counts, moved out of the counters above when the hour turns. */
+  readonly hours = new Map<number, { requests: number; failures: number }>();
+  readonly ips = new Map<string, number>();
+
+  /** Moves the counters to `hour`, keeping the previous hour's in `hours`. */
+  turnTo(hour: number): void {
+    if (this.hour === hour) return;
+    this.settle();
+    this.hour = hour;
+  }
+
+  /** Every hour's counts, the current one included. */
+  allHours(): Map<number, { requests: number; failures: number }> {
+    this.settle();
+    return this.hours;
+  }
+
+  private settle(): void {
+    if (this.requests === 0 && this.failures === 0) return;
+    const h = this.hours.get(this.hour);
+    if (h) {
+      h.requests += this.requests;
+      h.failures += this.failures;
+    } else this.hours.set(this.hour, { requests: this.requests, failures: this.failures });
+    this.requests = 0;
+    this.failures = 0;
+  }
 }
 
 export interface UsageOptions {
@@ -59,31 +95,34 @@ export class UsageRecorder {
 
   private entry(tokenId: number): Pending {
     let p = this.pending.get(tokenId);
-    if (!p) this.pending.set(tokenId, (p = { hours: new Map(), ips: new Map() }));
+    if (!p) this.pending.set(tokenId, (p = new Pending()));
     return p;
   }
 
-  private count(tokenId: number, ip: string, failed: boolean): Pending {
-    const now = this.opts.now();
+  private count(tokenId: number, ip: string, failed: boolean, now: number): Pending {
     const p = this.entry(tokenId);
-    const hour = Math.floor(now / HOUR);
-    const h = p.hours.get(hour) ?? { requests: 0, failures: 0 };
-    if (failed) h.failures++;
-    else h.requests++;
-    p.hours.set(hour, h);
+    p.turnTo(Math.floor(now / HOUR));
+    if (failed) p.failures++;
+    else p.requests++;
+    // Re-setting a known IP replaces the value in place; only a new IP adds an entry.
     if (p.ips.size < MAX_IPS || p.ips.has(ip)) p.ips.set(ip, now);
     return p;
   }
 
   /** A request this token authenticated. */
   success(tokenId: number, ip: string, userAgent: string | undefined, userId: number | undefined): void {
-    const p = this.count(tokenId, ip, false);
-    p.last = { at: this.opts.now(), ip, userAgent: userAgent?.slice(0, 256), userId };
+    const now = this.opts.now();
+    const p = this.count(tokenId, ip, false, now);
+    p.used = true;
+    p.lastAt = now;
+    p.lastIp = ip;
+    p.lastUserAgent = userAgent?.slice(0, 256);
+    p.lastUserId = userId;
   }
 
   /** A request that named this token and failed. */
   failure(tokenId: number, ip: string): void {
-    this.count(tokenId, ip, true);
+    this.count(tokenId, ip, true, this.opts.now());
   }
 
   /** Writes what was gathered. Concurrent calls share one write. */
@@ -104,10 +143,17 @@ export class UsageRecorder {
 
   private merge(id: number, from: Pending): void {
     const into = this.entry(id);
-    if (from.last && (!into.last || into.last.at < from.last.at)) into.last = from.last;
-    for (const [hour, h] of from.hours) {
-      const x = into.hours.get(hour) ?? { requests: 0, failures: 0 };
-      into.hours.set(hour, { requests: x.requests + h.requests, failures: x.failures + h.failures });
+    if (from.used && (!into.used || into.lastAt < from.lastAt)) {
+      into.used = true;
+      into.lastAt = from.lastAt;
+      into.lastIp = from.lastIp;
+      into.lastUserAgent = from.lastUserAgent;
+      into.lastUserId = from.lastUserId;
+    }
+    const hours = into.allHours();
+    for (const [hour, h] of from.allHours()) {
+      const x = hours.get(hour) ?? { requests: 0, failures: 0 };
+      hours.set(hour, { requests: x.requests + h.requests, failures: x.failures + h.failures });
     }
     for (const [ip, at] of from.ips) into.ips.set(ip, Math.max(at, into.ips.get(ip) ?? 0));
   }
@@ -116,15 +162,15 @@ export class UsageRecorder {
     const now = this.opts.now();
     await this.db.transaction().execute(async (trx) => {
       for (const [tokenId, p] of batch) {
-        if (p.last) {
-          const row = { token_id: tokenId, last_used_at: p.last.at, last_ip: p.last.ip, last_user_agent: p.last.userAgent ?? null, last_user_id: p.last.userId ?? null };
+        if (p.used) {
+          const row = { token_id: tokenId, last_used_at: p.lastAt, last_ip: p.lastIp, last_user_agent: p.lastUserAgent ?? null, last_user_id: p.lastUserId ?? null };
           await trx
             .insertInto('token_usage')
             .values(row)
             .onConflict((oc) => oc.column('token_id').doUpdateSet(row).where('token_usage.last_used_at', '<', row.last_used_at))
             .execute();
         }
-        for (const [hour, h] of p.hours) {
+        for (const [hour, h] of p.allHours()) {
           await trx
             .insertInto('token_usage_hourly')
             .values({ token_id: tokenId, hour, requests: h.requests, failures: h.failures })
@@ -187,12 +233,12 @@ export class UsageRecorder {
     for (const t of tokens) {
       const p = this.pending.get(t.id);
       const stored = lastBy.get(t.id);
-      const mine = p?.last;
-      const useLocal = mine !== undefined && (!stored || stored.last_used_at < mine.at);
+      const mine = p?.used ? p : undefined;
+      const useLocal = mine !== undefined && (!stored || stored.last_used_at < mine.lastAt);
       let r24 = Number(hourlyBy.get(t.id)?.r24 ?? 0);
       let r30 = Number(hourlyBy.get(t.id)?.r30 ?? 0);
       let f30 = Number(hourlyBy.get(t.id)?.f30 ?? 0);
-      for (const [hour, h] of p?.hours ?? []) {
+      for (const [hour, h] of p?.allHours() ?? []) {
         if (hour >= hour24) r24 += h.requests;
         if (hour >= hour30) {
           r30 += h.requests;
@@ -201,12 +247,12 @@ export class UsageRecorder {
       }
       // Unwritten IPs may already be among the stored ones; the count is a hint, not an audit.
       const clients30d = Math.max(clientsBy.get(t.id) ?? 0, p?.ips.size ?? 0);
-      const lastUsedAt = useLocal ? mine.at : (stored?.last_used_at ?? undefined);
+      const lastUsedAt = useLocal ? mine.lastAt : (stored?.last_used_at ?? undefined);
       out.set(t.id, {
         lastUsedAt,
-        lastIp: useLocal ? mine.ip : (stored?.last_ip ?? undefined),
-        lastUserAgent: useLocal ? mine.userAgent : (stored?.last_user_agent ?? undefined),
-        lastUserId: useLocal ? mine.userId : (stored?.last_user_id ?? undefined),
+        lastIp: useLocal ? mine.lastIp : (stored?.last_ip ?? undefined),
+        lastUserAgent: useLocal ? mine.lastUserAgent : (stored?.last_user_agent ?? undefined),
+        lastUserId: useLocal ? mine.lastUserId : (stored?.last_user_id ?? undefined),
         requests24h: r24,
         requests30d: r30,
         failures30d: f30,
