@@ -67,7 +67,7 @@ export const errors = {
   TOKEN_NAME_INVALID: [400, 'name is required and must be 1 to 255 characters'],
   TOKEN_HOST_ON_SERVER: [400, 'host is only allowed on browser and oauth tokens'],
   TOKEN_HOST_REQUIRED: [400, 'host is required for a browser token: give one or more hostname patterns'],
-  TOKEN_HOST_INVALID: [400, "host pattern '%s' is not valid: use hostnames such as crm.example.com or *.example.com"],
+  TOKEN_HOST_INVALID: [400, "host pattern '%s' is not valid: use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443)"],
   TOKEN_RESTRICTION_NOT_SERVER: [400, 'restricted-by-user-id is only allowed on server tokens'],
   TOKEN_RESTRICTION_INVALID: [400, 'restricted-by-user-id must name an existing user who is not Anonymous'],
   TOKEN_EXPIRES_INVALID: [400, 'expires must be a date in the future, such as 2027-01-31T00:00:00Z'],

@@ -322,6 +322,16 @@ describe('users/authenticate redirect to a foreign host', () => {
     'javascript:alert(document.cookie)',
     'data:text/html,<script>alert(1)</script>',
     'ftp://app.partner.example/',
+    // The URL parser drops tabs and newlines anywhere and reads `\` as `/`: each of these is `//evil.test`.
+    '/\t/evil.test',
+    '/\n/evil.test',
+    '/\r/evil.test',
+    '/\t\\evil.test',
+    '\t//evil.test',
+    ' //evil.test',
+    '/\r\n/evil.test',
+    'https://app.partner.example@evil.test/',
+    'https://user@app.partner.example/',
   ];
 
   test("with a signature or with Basic: 400 'redirect must be …' and no session is started", async () => {
@@ -346,6 +356,10 @@ describe('users/authenticate redirect to a foreign host', () => {
     const partner = await call(server.url, `/@api/deki/users/authenticate?x-deki-token=${sign()}&redirect=${encodeURIComponent('https://app.partner.example/x')}`);
     assert.equal(partner.status, 302);
     assert.equal(partner.headers.get('location'), 'https://app.partner.example/x');
+    // A tab inside a path is dropped, as a browser would: the target stays on the site.
+    const tabbed = await call(server.url, `/@api/deki/users/authenticate?x-deki-token=${sign()}&redirect=${encodeURIComponent('/a\t/b')}`);
+    assert.equal(tabbed.status, 302);
+    assert.equal(tabbed.headers.get('location'), `${server.url}/a/b`);
   });
 });
 

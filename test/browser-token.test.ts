@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hostMatches, parseHostPatterns } from '../src/tokens/host-pattern.js';
+import { originMatches, parseHostPatterns } from '../src/tokens/host-pattern.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
 import { bearer, call, signIn } from './helpers/http.js';
 
@@ -28,17 +28,39 @@ before(async () => {
 after(() => server.close());
 
 describe('host patterns', () => {
+  const matches = (patterns: string[], origin: string) => originMatches(patterns, new URL(origin));
+
   test('* matches one or more labels, never the bare domain', () => {
     const patterns = ['*.example.com', 'crm.example.org'];
-    for (const host of ['a.example.com', 'a.b.example.com', 'CRM.example.org']) assert.ok(hostMatches(patterns, host), host);
-    for (const host of ['example.com', 'badexample.com', 'example.com.evil.net', 'x.crm.example.org']) assert.ok(!hostMatches(patterns, host), host);
+    for (const host of ['a.example.com', 'a.b.example.com', 'CRM.example.org']) assert.ok(matches(patterns, `https://${host}`), host);
+    for (const host of ['example.com', 'badexample.com', 'example.com.evil.net', 'x.crm.example.org']) assert.ok(!matches(patterns, `https://${host}`), host);
+  });
+
+  test('a pattern without scheme or port matches the hostname on any scheme and port', () => {
+    for (const origin of ['http://app.example.com', 'https://app.example.com', 'https://app.example.com:8443', 'http://app.example.com:3000']) {
+      assert.ok(matches(['app.example.com'], origin), origin);
+    }
+  });
+
+  test('a scheme or a port in a pattern must match too; a scheme alone means its default port', () => {
+    const exact = ['https://app.example.com:8443'];
+    assert.ok(matches(exact, 'https://app.example.com:8443'));
+    for (const origin of ['http://app.example.com:8443', 'https://app.example.com', 'https://app.example.com:9999', 'https://other.example.com:8443']) {
+      assert.ok(!matches(exact, origin), origin);
+    }
+    assert.ok(matches(['https://*.example.com'], 'https://a.b.example.com'));
+    assert.ok(!matches(['https://*.example.com'], 'http://a.example.com'));
+    assert.ok(!matches(['https://*.example.com'], 'https://a.example.com:8443'));
+    assert.ok(matches(['app.example.com:8443'], 'http://app.example.com:8443'));
+    assert.ok(!matches(['app.example.com:8443'], 'https://app.example.com'));
   });
 
   test('invalid patterns are named', () => {
-    for (const bad of ['https://a.example.com', 'a.example.com:8080', '*', '*.com', 'a..b', 'foo/bar', '-a.example.com', 'a.*.example.com']) {
+    for (const bad of ['ftp://a.example.com', 'https://a.example.com/', 'https://a.example.com/app', 'a.example.com:0', 'a.example.com:65536', 'a.example.com:', '*', '*.com', 'https://*.com', 'a..b', 'foo/bar', '-a.example.com', 'a.*.example.com', 'https://user@a.example.com']) {
       assert.deepEqual(parseHostPatterns(bad), { invalid: bad }, bad);
     }
     assert.deepEqual(parseHostPatterns(' A.example.com ,, localhost,127.0.0.1'), { patterns: ['a.example.com', 'localhost', '127.0.0.1'] });
+    assert.deepEqual(parseHostPatterns('HTTPS://App.Example.com:443, https://app.example.com, localhost:8080'), { patterns: ['https://app.example.com', 'localhost:8080'] });
   });
 });
 
@@ -120,9 +142,9 @@ describe('creating browser tokens', () => {
     const noHost = await create({ '@type': 'browser', name: 'x' });
     assert.equal(noHost.status, 400);
     assert.match(noHost.json.message as string, /^host is required/);
-    const badHost = await create({ '@type': 'browser', name: 'x', host: 'https://x.example.com' });
+    const badHost = await create({ '@type': 'browser', name: 'x', host: 'https://x.example.com/app' });
     assert.equal(badHost.status, 400);
-    assert.equal(badHost.json.message, "host pattern 'https://x.example.com' is not valid: use hostnames such as crm.example.com or *.example.com");
+    assert.equal(badHost.json.message, "host pattern 'https://x.example.com/app' is not valid: use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443)");
     const restricted = await create({ '@type': 'browser', name: 'x', host: 'a.example.com', 'restricted-by-user-id': '1' });
     assert.equal(restricted.status, 400);
     assert.equal(restricted.json.message, 'restricted-by-user-id is only allowed on server tokens');

@@ -110,6 +110,35 @@ describe('users/authenticate with x-deki-token', () => {
     assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(again.text) })).json['@id'], me.json['@id']);
   });
 
+  test('a signed name with white space around it is the trimmed user: =admin%20, =%20admin and =ADMIN%09 sign in as admin, never a 500', async () => {
+    const adminId = (await call(server.url, '/@api/deki/users/current', { headers: bearer(admin) })).json['@id'];
+    for (const user of ['=admin%20', '=%20admin', '=ADMIN%09', '=%0Aadmin%0D']) {
+      const signature = signServerToken({ key, secret, user, encodeUser: false });
+      const res = await authenticate(`?x-deki-token=${encodeURIComponent(signature)}`);
+      assert.equal(res.status, 200, `${user}: ${res.text}`);
+      assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(res.text) })).json['@id'], adminId, user);
+      const asHeader = await call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key, secret, user, encodeUser: false }) } });
+      assert.equal(asHeader.json.username, 'admin', `${user} in X-Deki-Token`);
+    }
+    // A new name with padding is created once, trimmed, and found again padded otherwise.
+    const first = await authenticate(`?x-deki-token=${encodeURIComponent(signServerToken({ key, secret, user: '=%20padded_user%20', encodeUser: false }))}`);
+    assert.equal(first.status, 200, first.text);
+    const created = await call(server.url, '/@api/deki/users/current', { headers: bearer(first.text) });
+    assert.equal(created.json.username, 'padded_user');
+    const again = await authenticate(`?x-deki-token=${encodeURIComponent(signServerToken({ key, secret, user: '=PADDED_USER%09', encodeUser: false }))}`);
+    assert.equal(again.status, 200, again.text);
+    assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(again.text) })).json['@id'], created.json['@id']);
+  });
+
+  test('first sign-ins of one new name at once create it once; none is a 500', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => authenticate(`?x-deki-token=${encodeURIComponent(signServerToken({ key, secret, user: i % 2 ? '=racer%20' : '=RACER', encodeUser: false }))}`)),
+    );
+    for (const r of results) assert.equal(r.status, 200, r.text);
+    const ids = await Promise.all(results.map(async (r) => (await call(server.url, '/@api/deki/users/current', { headers: bearer(r.text) })).json['@id']));
+    assert.equal(new Set(ids).size, 1, `one user: ${ids.join(', ')}`);
+  });
+
   test('redirect: 302 to a path on the site or an allowed host; 400 for any other host', async () => {
     const sig = () => encodeURIComponent(signServerToken({ key, secret, user: '=admin' }));
     const local = await authenticate(`?x-deki-token=${sig()}&redirect=${encodeURIComponent('/files/report.pdf')}`);

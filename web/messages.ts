@@ -44,7 +44,7 @@ const words: Partial<Record<ErrorCode, Words>> = {
 
 /** Words for a host pattern refused by the page's own check or by the server. */
 export function hostPatternWords(pattern: string): string {
-  return `“${pattern}” is not a valid host pattern. Use hostnames such as crm.example.com or *.example.com, separated by commas.`;
+  return `“${pattern}” is not a valid host pattern. Use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443), separated by commas.`;
 }
 
 /** The registry code whose message template produced `message`, and what filled its `%s` (the first one). */

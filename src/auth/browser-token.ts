@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
-import { hostMatches, originHostname } from '../tokens/host-pattern.js';
+import { originMatches, parseOrigin, storedPatterns } from '../tokens/host-pattern.js';
 
 const KEY = /^[0-9a-fA-F]{64}$/;
 
@@ -32,9 +32,8 @@ export async function admitBrowserToken(ctx: AppContext, request: FastifyRequest
   if (!token || token.type !== 'browser') return false;
   if (token.expires_at !== null && token.expires_at <= ctx.config.now()) throw new DekiError('TOKEN_EXPIRED').about(token.id);
   const origin = request.headers.origin;
-  const hostname = originHostname(origin);
-  const patterns = (token.host ?? '').split(',').filter(Boolean);
-  if (!origin || !hostname || !(isSameSite(ctx, origin) || hostMatches(patterns, hostname))) throw new DekiError('BROWSER_ORIGIN_REFUSED').about(token.id);
+  const url = parseOrigin(origin);
+  if (!origin || !url || !(isSameSite(ctx, origin) || originMatches(storedPatterns(token.host), url))) throw new DekiError('BROWSER_ORIGIN_REFUSED').about(token.id);
   allowOrigin(reply, origin);
   return token.id;
 }
@@ -45,12 +44,12 @@ export async function admitBrowserToken(ctx: AppContext, request: FastifyRequest
  */
 export async function answerPreflight(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const origin = request.headers.origin;
-  const hostname = originHostname(origin);
+  const url = parseOrigin(origin);
   const asked = String(request.headers['access-control-request-headers'] ?? '').toLowerCase();
-  if (!origin || !hostname || !asked.split(',').some((h) => h.trim() === 'x-deki-token')) throw new DekiError('BROWSER_ORIGIN_REFUSED');
+  if (!origin || !url || !asked.split(',').some((h) => h.trim() === 'x-deki-token')) throw new DekiError('BROWSER_ORIGIN_REFUSED');
   if (!isSameSite(ctx, origin)) {
     const rows = await ctx.db.selectFrom('developer_tokens').select('host').where('type', '=', 'browser').execute();
-    if (!rows.some((r) => hostMatches((r.host ?? '').split(',').filter(Boolean), hostname))) throw new DekiError('BROWSER_ORIGIN_REFUSED');
+    if (!rows.some((r) => originMatches(storedPatterns(r.host), url))) throw new DekiError('BROWSER_ORIGIN_REFUSED');
   }
   allowOrigin(reply, origin);
   reply.header('Access-Control-Allow-Methods', CORS_ALLOW_METHODS);

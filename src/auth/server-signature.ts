@@ -14,6 +14,7 @@ import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
 import { openSecret } from '../tokens/secret.js';
+import { normalUsername } from '../users/input.js';
 
 export interface ParsedSignature {
   readonly key: string;
@@ -51,7 +52,7 @@ export interface SignatureResult {
   readonly token: TokenRow;
   /** The signed user, or undefined when the named user does not exist (the request runs as Anonymous). */
   readonly user: UserRow | undefined;
-  /** The username the signature named with `=`, decoded; lets `users/authenticate` create that user. */
+  /** The username the signature named with `=`, decoded and normalised; lets `users/authenticate` create that user. */
   readonly requestedName: string | undefined;
 }
 
@@ -61,7 +62,7 @@ async function findSignedUser(ctx: AppContext, user: string | undefined): Promis
   if (!user.startsWith('=')) throw new DekiError('SIGNATURE_INVALID');
   let name: string;
   try {
-    name = decodeURIComponent(user.slice(1));
+    name = normalUsername(decodeURIComponent(user.slice(1)));
   } catch {
     throw new DekiError('SIGNATURE_INVALID');
   }

@@ -5,7 +5,7 @@
  */
 import { DekiError } from '../errors.js';
 import type { TokenRow } from '../store/schema.js';
-import { hostMatches } from '../tokens/host-pattern.js';
+import { originMatches, storedPatterns } from '../tokens/host-pattern.js';
 
 /** Returns the URL to redirect to, or throws OAUTH_REDIRECT_URI_INVALID. */
 export function checkRedirectUri(app: TokenRow, raw: string): URL {
@@ -15,14 +15,13 @@ export function checkRedirectUri(app: TokenRow, raw: string): URL {
   } catch {
     throw new DekiError('OAUTH_REDIRECT_URI_INVALID');
   }
-  const patterns = (app.host ?? '').split(',').filter(Boolean);
   const ok =
     (url.protocol === 'https:' || url.protocol === 'http:') &&
     url.hash === '' &&
     !raw.includes('#') &&
     url.username === '' &&
     url.password === '' &&
-    hostMatches(patterns, url.hostname.replace(/^\[|\]$/g, ''));
+    originMatches(storedPatterns(app.host), url);
   if (!ok) throw new DekiError('OAUTH_REDIRECT_URI_INVALID');
   return url;
 }

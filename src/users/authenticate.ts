@@ -15,9 +15,9 @@ import { startBrowserSession } from '../auth/session-cookie.js';
 import { AUTHTOKEN_COOKIE } from '../auth/resolve.js';
 import { verifyPassword } from '../crypto/password.js';
 import type { UserRow } from '../store/schema.js';
-import { hostMatches } from '../tokens/host-pattern.js';
+import { originMatches } from '../tokens/host-pattern.js';
 import { validUsername } from './input.js';
-import { ANONYMOUS_ID, findUserByName, insertUser } from './store.js';
+import { ANONYMOUS_ID, findUserByName, insertUserOnce } from './store.js';
 
 type AuthQuery = { Querystring: Record<string, string | undefined> };
 
@@ -29,19 +29,23 @@ function readBasic(header: string | undefined): { username: string; password: st
   return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** The absolute URL to redirect to, or a 400 when it leaves the site for a host the admin did not allow. */
+/**
+ * The absolute URL to redirect to, or a 400 when it leaves the site for a host the admin did not
+ * allow. Decided on the URL a browser will follow, never on the raw string: the URL parser drops
+ * tabs and newlines and reads `\\` as `/`, so `/\t/evil.example` is `//evil.example`.
+ */
 function checkRedirect(ctx: AppContext, redirect: string): string {
   const site = new URL(ctx.config.siteUrl);
-  // `//evil.example` and `/\evil.example` are protocol-relative in browsers: not paths on this site.
-  if (redirect.startsWith('/') && !/^\/[\/\\]/.test(redirect)) return new URL(redirect, site).toString();
   let target: URL;
   try {
-    target = new URL(redirect);
+    target = new URL(redirect, site);
   } catch {
     throw new DekiError('REDIRECT_NOT_ALLOWED');
   }
   const httpish = target.protocol === 'http:' || target.protocol === 'https:';
-  if (httpish && (target.host === site.host || hostMatches(ctx.config.redirectHosts, target.hostname))) return target.toString();
+  // User-info only serves to disguise a host (`https://site@evil.example`).
+  const plain = target.username === '' && target.password === '';
+  if (httpish && plain && (target.origin === site.origin || originMatches(ctx.config.redirectHosts, target))) return target.href;
   throw new DekiError('REDIRECT_NOT_ALLOWED');
 }
 
@@ -60,7 +64,7 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
       // First sight of this username: create it, active and unseated with role None.
       const username = validUsername(result.requestedName);
       const provisioned = (row: UserRow) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, { username: row.username, via: 'x-deki-token', tokenId: result.token.id });
-      return insertUser(ctx.db, {
+      return insertUserOnce(ctx.db, {
         username,
         username_key: username.toLowerCase(),
         email: '',

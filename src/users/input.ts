@@ -3,8 +3,16 @@ import { readObject, readText } from '../dream/body.js';
 import { DekiError } from '../errors.js';
 import { ROLES, type Role, type UserUpdate } from '../store/schema.js';
 
+/**
+ * A username as it is looked up and stored: without surrounding white space. Applied once, before
+ * both, so `=admin%20` names the user `admin` rather than a new one that collides with it.
+ */
+export function normalUsername(raw: string): string {
+  return raw.trim();
+}
+
 export function validUsername(raw: string): string {
-  const name = raw.trim();
+  const name = normalUsername(raw);
   if (name.length < 1 || name.length > 255) throw new DekiError('USERNAME_REQUIRED');
   // `=` and `#` open path ids and restricted names; `/` would break `users/=name`.
   if (/[\/\u0000-\u001f\u007f]/.test(name) || /^[=#]/.test(name)) throw new DekiError('USERNAME_INVALID');

@@ -50,6 +50,17 @@ export async function insertUser(db: Kysely<Database>, user: NewUser, audit?: (r
   return writeWithChange(db, { audit: (row) => [audit?.(row)] }, (trx) => trx.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow());
 }
 
+/**
+ * Inserts the user unless its name is taken by then (two first sign-ins at once), and returns the
+ * row either way: the loser of the race gets the winner's user, never a constraint error.
+ */
+export async function insertUserOnce(db: Kysely<Database>, user: NewUser, audit?: (row: UserRow) => AuditEntry | undefined): Promise<UserRow> {
+  const inserted = await writeWithChange<UserRow | undefined>(db, { audit: (row) => [row ? audit?.(row) : undefined] }, (trx) =>
+    trx.insertInto('users').values(user).onConflict((oc) => oc.column('username_key').doNothing()).returningAll().executeTakeFirst(),
+  );
+  return inserted ?? (await db.selectFrom('users').selectAll().where('username_key', '=', user.username_key).executeTakeFirstOrThrow());
+}
+
 export async function updateUser(db: Kysely<Database>, id: number, patch: UserUpdate, audit: (AuditEntry | undefined)[] = []): Promise<UserRow> {
   return writeWithChange(db, { changes: [{ kind: 'user', ref: id }], audit }, (trx) =>
     trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),

@@ -44,7 +44,7 @@ test('a Browser token: an invalid host pattern is refused before any request, th
 
   await form.getByLabel('Name', { exact: true }).fill('Help-Center-Widget');
   const host = form.getByLabel('Host');
-  for (const bad of ['https://help.example.com', '*.com', 'help .example.com']) {
+  for (const bad of ['https://help.example.com/help', '*.com', 'help .example.com']) {
     await host.fill(`${bad}, crm.example.org`);
     await form.getByRole('button', { name: 'Generate API token' }).click();
     const error = form.getByText(`“${bad}” is not a valid host pattern.`);
