@@ -42,8 +42,8 @@ export interface WriteRecords<T> {
 }
 
 /**
- * Runs `write` and records its feed rows and audit entries in one transaction, then lets this
- * process's cache catch up.
+ * Runs `write` and records its feed rows and audit entries in one transaction, then (when it
+ * wrote feed rows) lets this process's cache catch up.
  */
 export async function writeWithChange<T>(db: Kysely<Database>, records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const changes = records.changes ?? [];
@@ -65,7 +65,8 @@ export async function writeWithChange<T>(db: Kysely<Database>, records: WriteRec
     return value;
   });
   // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
-  await h?.catchUp?.().catch(() => undefined);
+  // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on.
+  if (changes.length > 0) await h?.catchUp?.().catch(() => undefined);
   return result;
 }
 

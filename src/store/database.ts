@@ -5,13 +5,37 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { registerDatabase } from './changes.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/** Distinct SQL texts kept compiled; queries built with a varying number of values make more. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 behind a statement cache. Kysely's SQLite driver prepares every query's SQL again,
+ * and compiling is a large share of a small write (a token creation). One connection runs one
+ * query at a time (Kysely's driver holds a lock), so a statement is never in use twice at once.
+ */
+function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = statements.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        statements.set(sql, stmt);
+        if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      return stmt;
+    },
+  };
+}
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -47,7 +71,7 @@ export async function openStore(opts: { dataDir: string; databaseUrl?: string | 
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   registerDatabase(db, 'sqlite');
   await migrate(db as Kysely<unknown>, 'sqlite');
   return { db, dialect: 'sqlite', file, close: () => db.destroy() };
