@@ -24,6 +24,7 @@ import { openSite, recordSiteUrl } from './open.js';
 import type { Store } from './store/database.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { UsageRecorder } from './usage/recorder.js';
+import { usageRoutes } from './usage/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticateRoutes } from './users/authenticate.js';
 import { userRoutes } from './users/routes.js';
@@ -172,6 +173,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         await authed.register(authenticateRoutes(ctx, stages));
         await authed.register(userRoutes(ctx, stages));
         await authed.register(tokenRoutes(ctx, stages, usage));
+        await authed.register(usageRoutes(ctx, stages, usage));
         await authed.register(auditRoutes(ctx, stages));
         await authed.register(pageRoutes(ctx));
         await authed.register(authorizationRoutes(ctx));

@@ -174,6 +174,7 @@ describe('usage', () => {
         'last.ip': '127.0.0.1',
         'last.user-agent': 'usage-test/1.0',
         'last.user-id': String(user),
+        'refusals.24h': { '@bad-signature': '1' },
         'requests.24h': '4',
         'requests.30d': '4',
       });

@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import { isAdmin } from '../users/store.js';
 import { refuseCrossSiteForm } from './csrf.js';
+import { reasonOf } from '../usage/failure-reason.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { failureLimiter } from './failure-limiter.js';
 import type { Principal } from './principal.js';
@@ -27,8 +28,8 @@ export function stages(ctx: AppContext, usage: UsageRecorder) {
   /** Counts a refused credential for its token's usage and the failure limits; past them, a 429. */
   function countFailure(request: FastifyRequest, err: unknown): unknown {
     if (!(err instanceof DekiError) || err.status !== 403) return err;
-    if (err.tokenId !== undefined) usage.failure(err.tokenId, request.ip);
     const wait = limiter.failed(request.ip, err.tokenId);
+    if (err.tokenId !== undefined) usage.failure(err.tokenId, request.ip, reasonOf(wait === undefined ? err.code : 'AUTH_RATE_LIMITED'));
     return wait === undefined ? err : new DekiError('AUTH_RATE_LIMITED').retryIn(wait);
   }
 

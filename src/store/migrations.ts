@@ -5,6 +5,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Dialect } from './database.js';
 import { oauthMigration } from '../oauth/migration.js';
+import { usageReasonsMigration } from '../usage/migration.js';
+import { tokenUserIndexesMigration } from '../users/migration.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
   // SQLite's AUTOINCREMENT never reuses an id, so a deleted token's id can't name a new token.
@@ -12,6 +14,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     // The OAuth tables, defined beside the code that uses them; numbered apart from the core's.
     '0100_oauth': oauthMigration(idType),
+    '0160_usage_reasons': usageReasonsMigration,
+    '0161_token_user_indexes': tokenUserIndexesMigration,
     '0001_initial': {
       async up(db: Kysely<unknown>) {
         await db.schema

@@ -1,5 +1,5 @@
 /** Table types for Kysely. Times are milliseconds since the epoch; booleans are 0/1 for portability. */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -81,6 +81,14 @@ export interface TokenUsageHourlyTable {
   hour: number;
   requests: number;
   failures: number;
+  /** Failures by reason (`src/usage/failure-reason.ts`); they add up to `failures`. */
+  f_bad_signature: ColumnType<number, number | undefined>;
+  f_expired_signature: ColumnType<number, number | undefined>;
+  f_wrong_user: ColumnType<number, number | undefined>;
+  f_origin_refused: ColumnType<number, number | undefined>;
+  f_expired_token: ColumnType<number, number | undefined>;
+  f_inactive_user: ColumnType<number, number | undefined>;
+  f_rate_limited: ColumnType<number, number | undefined>;
 }
 
 export interface TokenUsageIpsTable {

@@ -5,6 +5,7 @@
 import { el, textEl } from '../dream/document.js';
 import { rfc1123 } from '../dream/reply.js';
 import type { TokenRow } from '../store/schema.js';
+import { FAILURE_REASONS } from '../usage/failure-reason.js';
 import type { UsageFigures } from '../usage/recorder.js';
 import type { TokenListing } from './store.js';
 
@@ -36,6 +37,10 @@ function usageElement(u: UsageFigures) {
     textEl('last.ip', u.lastIp),
     textEl('last.user-agent', u.lastUserAgent),
     textEl('last.user-id', u.lastUserId),
+    // Only the reasons that happened: `<refusals.24h origin-refused="3"/>`.
+    u.refusals24h.some((n) => n > 0)
+      ? el('refusals.24h', Object.fromEntries(FAILURE_REASONS.map((r, i) => [r, u.refusals24h[i] ? String(u.refusals24h[i]) : undefined])))
+      : undefined,
     textEl('requests.24h', u.requests24h),
     textEl('requests.30d', u.requests30d),
   ]);
@@ -52,10 +57,17 @@ export function toTokenDocument(token: TokenListing, siteUrl: string, usage: Usa
     textEl('date.expires', token.expires_at === null ? undefined : rfc1123(token.expires_at)),
     textEl('date.lastused', usage?.lastUsedAt === undefined ? undefined : rfc1123(usage.lastUsedAt)),
     textEl('host', token.host),
-    el('jwt', { issued: String(token.jwt_user_id !== null), 'user-id': token.jwt_user_id === null ? undefined : String(token.jwt_user_id) }),
+    el('jwt', {
+      issued: String(token.jwt_user_id !== null),
+      'user-id': token.jwt_user_id === null ? undefined : String(token.jwt_user_id),
+      'user-status': token.jwt_user_status ?? undefined,
+      'user-seat': token.jwt_user_seat === null ? undefined : String(token.jwt_user_seat === 1),
+    }),
     textEl('key', token.key),
     textEl('name', token.name),
     textEl('restricted-by-user-id', token.restricted_user_id),
+    textEl('restricted-by-user-seat', token.restricted_seat === null ? undefined : String(token.restricted_seat === 1)),
+    textEl('restricted-by-user-status', token.restricted_status),
     textEl('restricted-by-username', token.restricted_username),
     textEl('rolled-from', token.rolled_from),
     usage ? usageElement(usage) : undefined,

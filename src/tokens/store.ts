@@ -8,6 +8,11 @@ import type { Database, NewToken, TokenRow } from '../store/schema.js';
 export interface TokenListing extends TokenRow {
   restricted_username: string | null;
   created_by_username: string | null;
+  /** The state of the restricted user and of the JWT's user: what decides whether their credentials are refused. */
+  restricted_status: string | null;
+  restricted_seat: number | null;
+  jwt_user_status: string | null;
+  jwt_user_seat: number | null;
 }
 
 export function findTokenByKey(db: Kysely<Database>, key: string): Promise<TokenRow | undefined> {
@@ -23,8 +28,10 @@ function listingQuery(db: Kysely<Database>) {
     .selectFrom('developer_tokens as t')
     .leftJoin('users as r', 'r.id', 't.restricted_user_id')
     .leftJoin('users as c', 'c.id', 't.created_by')
+    .leftJoin('users as j', 'j.id', 't.jwt_user_id')
     .selectAll('t')
-    .select(['r.username as restricted_username', 'c.username as created_by_username']);
+    .select(['r.username as restricted_username', 'c.username as created_by_username'])
+    .select(['r.status as restricted_status', 'r.seat as restricted_seat', 'j.status as jwt_user_status', 'j.seat as jwt_user_seat']);
 }
 
 export function listTokens(db: Kysely<Database>): Promise<TokenListing[]> {

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, TokenRow } from '../store/schema.js';
+import { FAILURE_REASONS, REASON_COLUMNS, type ReasonIndex } from './failure-reason.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,6 +24,15 @@ export interface UsageFigures {
   clients30d: number;
   /** No use for `unusedDays` (counted from creation when never used). */
   unused: boolean;
+  /** Failures in the last 24 h by reason, in `FAILURE_REASONS` order. */
+  refusals24h: number[];
+}
+
+/** One hour's counts; `reasons` (in `FAILURE_REASONS` order) exists once the hour saw a failure. */
+interface HourCounts {
+  requests: number;
+  failures: number;
+  reasons?: number[];
 }
 
 /**
@@ -38,8 +48,10 @@ class Pending {
   hour = -1;
   requests = 0;
   failures = 0;
+  /** The current hour's failures by reason, zeroed in place when the hour turns. */
+  readonly reasons = FAILURE_REASONS.map(() => 0);
   /** Earlier hours' counts, moved out of the counters above when the hour turns. */
-  readonly hours = new Map<number, { requests: number; failures: number }>();
+  readonly hours = new Map<number, HourCounts>();
   readonly ips = new Map<string, number>();
 
   /** Moves the counters to `hour`, keeping the previous hour's in `hours`. */
@@ -50,20 +62,19 @@ class Pending {
   }
 
   /** Every hour's counts, the current one included. */
-  allHours(): Map<number, { requests: number; failures: number }> {
+  allHours(): Map<number, HourCounts> {
     this.settle();
     return this.hours;
   }
 
   private settle(): void {
     if (this.requests === 0 && this.failures === 0) return;
-    const h = this.hours.get(this.hour);
-    if (h) {
-      h.requests += this.requests;
-      h.failures += this.failures;
-    } else this.hours.set(this.hour, { requests: this.requests, failures: this.failures });
+    const now: HourCounts = { requests: this.requests, failures: this.failures };
+    if (this.failures > 0) now.reasons = [...this.reasons];
+    this.hours.set(this.hour, addHours(this.hours.get(this.hour), now));
     this.requests = 0;
     this.failures = 0;
+    this.reasons.fill(0);
   }
 }
 
@@ -99,11 +110,13 @@ export class UsageRecorder {
     return p;
   }
 
-  private count(tokenId: number, ip: string, failed: boolean, now: number): Pending {
+  private count(tokenId: number, ip: string, reason: ReasonIndex | undefined, now: number): Pending {
     const p = this.entry(tokenId);
     p.turnTo(Math.floor(now / HOUR));
-    if (failed) p.failures++;
-    else p.requests++;
+    if (reason !== undefined) {
+      p.failures++;
+      p.reasons[reason]!++;
+    } else p.requests++;
     // Re-setting a known IP replaces the value in place; only a new IP adds an entry.
     if (p.ips.size < MAX_IPS || p.ips.has(ip)) p.ips.set(ip, now);
     return p;
@@ -112,7 +125,7 @@ export class UsageRecorder {
   /** A request this token authenticated. */
   success(tokenId: number, ip: string, userAgent: string | undefined, userId: number | undefined): void {
     const now = this.opts.now();
-    const p = this.count(tokenId, ip, false, now);
+    const p = this.count(tokenId, ip, undefined, now);
     p.used = true;
     p.lastAt = now;
     p.lastIp = ip;
@@ -120,9 +133,9 @@ export class UsageRecorder {
     p.lastUserId = userId;
   }
 
-  /** A request that named this token and failed. */
-  failure(tokenId: number, ip: string): void {
-    this.count(tokenId, ip, true, this.opts.now());
+  /** A request that named this token and failed, for this reason (`reasonOf`). */
+  failure(tokenId: number, ip: string, reason: ReasonIndex): void {
+    this.count(tokenId, ip, reason, this.opts.now());
   }
 
   /** Writes what was gathered. Concurrent calls share one write. */
@@ -151,10 +164,7 @@ export class UsageRecorder {
       into.lastUserId = from.lastUserId;
     }
     const hours = into.allHours();
-    for (const [hour, h] of from.allHours()) {
-      const x = hours.get(hour) ?? { requests: 0, failures: 0 };
-      hours.set(hour, { requests: x.requests + h.requests, failures: x.failures + h.failures });
-    }
+    for (const [hour, h] of from.allHours()) hours.set(hour, addHours(hours.get(hour), h));
     for (const [ip, at] of from.ips) into.ips.set(ip, Math.max(at, into.ips.get(ip) ?? 0));
   }
 
@@ -171,13 +181,15 @@ export class UsageRecorder {
             .execute();
         }
         for (const [hour, h] of p.allHours()) {
+          const reasons = Object.fromEntries(REASON_COLUMNS.map((c, i) => [c, h.reasons?.[i] ?? 0]));
           await trx
             .insertInto('token_usage_hourly')
-            .values({ token_id: tokenId, hour, requests: h.requests, failures: h.failures })
+            .values({ token_id: tokenId, hour, requests: h.requests, failures: h.failures, ...reasons })
             .onConflict((oc) =>
               oc.columns(['token_id', 'hour']).doUpdateSet((eb) => ({
                 requests: eb('token_usage_hourly.requests', '+', eb.ref('excluded.requests')),
                 failures: eb('token_usage_hourly.failures', '+', eb.ref('excluded.failures')),
+                ...Object.fromEntries(REASON_COLUMNS.map((c) => [c, eb(`token_usage_hourly.${c}`, '+', eb.ref(`excluded.${c}`))])),
               })),
             )
             .execute();
@@ -213,6 +225,7 @@ export class UsageRecorder {
           eb.fn.sum<number>(eb.case().when('hour', '>=', hour24).then(eb.ref('requests')).else(0).end()).as('r24'),
           eb.fn.sum<number>('requests').as('r30'),
           eb.fn.sum<number>('failures').as('f30'),
+          ...REASON_COLUMNS.map((c) => eb.fn.sum<number>(eb.case().when('hour', '>=', hour24).then(eb.ref(c)).else(0).end()).as(c)),
         ])
         .where('hour', '>=', hour30)
         .$if(few, (q) => q.where('token_id', 'in', ids))
@@ -238,8 +251,13 @@ export class UsageRecorder {
       let r24 = Number(hourlyBy.get(t.id)?.r24 ?? 0);
       let r30 = Number(hourlyBy.get(t.id)?.r30 ?? 0);
       let f30 = Number(hourlyBy.get(t.id)?.f30 ?? 0);
+      const stored24 = hourlyBy.get(t.id);
+      const refusals24h = REASON_COLUMNS.map((c) => Number(stored24?.[c] ?? 0));
       for (const [hour, h] of p?.allHours() ?? []) {
-        if (hour >= hour24) r24 += h.requests;
+        if (hour >= hour24) {
+          r24 += h.requests;
+          h.reasons?.forEach((n, i) => (refusals24h[i]! += n));
+        }
         if (hour >= hour30) {
           r30 += h.requests;
           f30 += h.failures;
@@ -258,8 +276,29 @@ export class UsageRecorder {
         failures30d: f30,
         clients30d,
         unused: now - (lastUsedAt ?? t.created_at) > this.opts.unusedDays * DAY,
+        refusals24h,
       });
     }
     return out;
   }
+
+  /**
+   * A token's hourly counts over the last 30 days (hours since the epoch): what the database holds
+   * plus what this node has not written yet.
+   */
+  async hours(tokenId: number): Promise<Map<number, Required<HourCounts>>> {
+    const from = Math.floor((this.opts.now() - 30 * DAY) / HOUR) + 1;
+    const rows = await this.db.selectFrom('token_usage_hourly').selectAll().where('token_id', '=', tokenId).where('hour', '>=', from).execute();
+    const out = new Map<number, Required<HourCounts>>();
+    for (const r of rows) {
+      out.set(Number(r.hour), { requests: Number(r.requests), failures: Number(r.failures), reasons: REASON_COLUMNS.map((c) => Number(r[c])) });
+    }
+    for (const [hour, h] of this.pending.get(tokenId)?.allHours() ?? []) if (hour >= from) out.set(hour, addHours(out.get(hour), h));
+    return out;
+  }
+}
+
+function addHours(a: HourCounts | undefined, b: HourCounts): Required<HourCounts> {
+  const reasons = FAILURE_REASONS.map((_, i) => (a?.reasons?.[i] ?? 0) + (b.reasons?.[i] ?? 0));
+  return { requests: (a?.requests ?? 0) + b.requests, failures: (a?.failures ?? 0) + b.failures, reasons };
 }

@@ -12,6 +12,7 @@ import type { Stages } from '../auth/stages.js';
 import { hashPassword } from '../crypto/password.js';
 import type { UserRow, UserUpdate } from '../store/schema.js';
 import { toUserDocument } from './document.js';
+import { userExtras } from './extras.js';
 import { readUserPatch, userChanges, validPassword } from './input.js';
 import { ANONYMOUS_ID, countAdmins, findUserById, findUserByName, insertUser, isAdmin, listUsers, updateUser } from './store.js';
 
@@ -39,6 +40,12 @@ function canSeeEmail(viewer: UserRow, user: UserRow): boolean {
   return isAdmin(viewer) || (viewer.id === user.id && viewer.id !== ANONYMOUS_ID);
 }
 
+/** The user document as an admin sees it: with email, open sessions and the tokens that depend on the user. */
+async function adminUserDocument(ctx: AppContext, user: UserRow) {
+  const extras = (await userExtras(ctx.db, [user.id], ctx.config.now())).get(user.id);
+  return toUserDocument(user, ctx.config.siteUrl, true, extras);
+}
+
 export function userRoutes(ctx: AppContext, stages: Stages) {
   return async (app: FastifyInstance) => {
     const admin = { preHandler: [stages.requireAdmin] };
@@ -47,6 +54,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       const user = await findUserByPathId(ctx, request, request.params.id);
       const viewer = request.principal.user;
       if (viewer.id === ANONYMOUS_ID && user.id !== ANONYMOUS_ID) throw new DekiError('USER_FORBIDDEN');
+      if (isAdmin(viewer) && user.id !== ANONYMOUS_ID) return sendDocument(request, reply, await adminUserDocument(ctx, user));
       return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, canSeeEmail(viewer, user)));
     });
 
@@ -54,8 +62,11 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       const q = request.query;
       const limit = queryInt(q, 'limit', 100, 1000);
       const offset = queryInt(q, 'offset', 0, 1_000_000_000);
-      const { users, total } = await listUsers(ctx.db, { usernamefilter: q.usernamefilter?.slice(0, 255), limit, offset });
-      const doc = el('users', { count: String(users.length), querycount: String(total), href: `${ctx.config.siteUrl}/@api/deki/users` }, users.map((u) => toUserDocument(u, ctx.config.siteUrl, true)));
+      const [{ users, total }, admins] = await Promise.all([listUsers(ctx.db, { usernamefilter: q.usernamefilter?.slice(0, 255), limit, offset }), countAdmins(ctx.db)]);
+      const extras = await userExtras(ctx.db, users.map((u) => u.id), ctx.config.now());
+      // `admins`: active seated admins on the site, so a client can say before asking that the last one cannot be demoted.
+      const attrs = { count: String(users.length), querycount: String(total), admins: String(admins), href: `${ctx.config.siteUrl}/@api/deki/users` };
+      const doc = el('users', attrs, users.map((u) => toUserDocument(u, ctx.config.siteUrl, true, extras.get(u.id))));
       return sendDocument(request, reply, doc);
     });
 
@@ -96,7 +107,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       ];
       const user = Object.keys(patch).length > 0 ? await updateUser(ctx.db, target.id, patch, audit) : target;
       if (user.status !== 'active' || password !== undefined) await endUserSessions(ctx, user.id);
-      return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, true));
+      return sendDocument(request, reply, await adminUserDocument(ctx, user));
     });
   };
 }

@@ -116,6 +116,7 @@ test('after the token is used, the list shows last use, requests, failures and s
     'last.ip': '10.1.0.2',
     'last.user-agent': 'usage-e2e/1.0',
     'last.user-id': '1',
+    'refusals.24h': { '@bad-signature': '1' },
     'requests.24h': '3',
     'requests.30d': '3',
   });
