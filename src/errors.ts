@@ -46,6 +46,7 @@ export const errors = {
 
   // Permissions
   ADMIN_REQUIRED: [403, 'this operation requires an active, seated user with the Admin role'],
+  BROWSER_TOKEN_NOT_ADMIN: [403, 'a request made with a browser token cannot manage tokens, users, keys or the audit log'],
   ROLE_REQUIRED: [403, 'this operation requires an active, seated user with the Author, Editor or Admin role'],
   PAGE_FORBIDDEN: [403, 'this page is private: sign in as a seated user to read it'],
   USER_FORBIDDEN: [403, "reading another user's details requires a signed-in user"],

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { originMatches, parseHostPatterns } from '../src/tokens/host-pattern.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { bearer, call, signIn } from './helpers/http.js';
+import { bearer, call, cookieHeaders, createUser, setUser, signIn } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
@@ -65,8 +65,12 @@ describe('host patterns', () => {
 });
 
 describe('requests with a browser key', () => {
-  const withKey = (origin: string | undefined, headers: Record<string, string> = {}) =>
-    call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': browserKey, ...(origin ? { Origin: origin } : {}), ...headers } });
+  const withKey = (origin: string | undefined, headers: Record<string, string> = {}, opts: { method?: string; body?: string; path?: string } = {}) =>
+    call(server.url, opts.path ?? '/@api/deki/users/current', {
+      method: opts.method,
+      body: opts.body,
+      headers: { 'X-Deki-Token': browserKey, ...(origin ? { Origin: origin } : {}), ...headers },
+    });
 
   test('a matching origin gets CORS headers and acts as Anonymous without a session', async () => {
     const res = await withKey('https://app.example.com');
@@ -81,6 +85,41 @@ describe('requests with a browser key', () => {
     const res = await withKey('http://crm.example.org:3000', { Cookie: `authtoken=${admin}` });
     assert.equal(res.status, 200);
     assert.equal(res.json.username, 'admin');
+  });
+
+  test("with an admin's cookie, a browser key reaches no admin route; what a widget needs keeps working", async () => {
+    const BROWSER_NOT_ADMIN = 'a request made with a browser token cannot manage tokens, users, keys or the audit log';
+    const json = { 'Content-Type': 'application/json' };
+    const before = (await call(server.url, '/@api/deki/site/developer-tokens', { headers: bearer(admin) })).json['@count'];
+    const attempts: [string, string, string | undefined][] = [
+      ['POST', '/@api/deki/site/developer-tokens', JSON.stringify({ '@type': 'server', name: 'stolen', 'generate-jwt': 'true' })],
+      ['GET', '/@api/deki/site/developer-tokens', undefined],
+      ['GET', '/@api/deki/site/developer-tokens/1', undefined],
+      ['DELETE', '/@api/deki/site/developer-tokens/1', undefined],
+      ['GET', '/@api/deki/users', undefined],
+      ['POST', '/@api/deki/users', JSON.stringify({ username: 'planted', 'license.seat': 'true', 'permissions.user': { role: 'Admin' } })],
+      ['PUT', '/@api/deki/users/1', JSON.stringify({ email: 'attacker@evil.net' })],
+      ['GET', '/@api/deki/site/audit', undefined],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await withKey('https://docs.example.com', { Cookie: `authtoken=${admin}`, ...json }, { method, body, path });
+      assert.equal(res.status, 403, `${method} ${path}: ${res.text}`);
+      assert.equal(res.json.message, BROWSER_NOT_ADMIN, `${method} ${path}`);
+    }
+    assert.equal((await call(server.url, '/@api/deki/site/developer-tokens', { headers: bearer(admin) })).json['@count'], before, 'no token was made');
+    assert.equal((await call(server.url, '/@api/deki/users/=planted', { headers: bearer(admin) })).status, 404);
+    // The widget still acts as the visitor, but not with their admin powers: no other user's email.
+    const me = await withKey('https://docs.example.com', { Cookie: `authtoken=${admin}` });
+    assert.equal(me.json.username, 'admin');
+    const readerId = await createUser(server.url, admin, { username: 'widget-reader' });
+    assert.equal((await setUser(server.url, admin, readerId, { email: 'reader@example.com' })).status, 200);
+    assert.equal((await call(server.url, `/@api/deki/users/${readerId}`, { headers: bearer(admin) })).json.email, 'reader@example.com');
+    const other = await withKey('https://docs.example.com', { Cookie: `authtoken=${admin}` }, { path: `/@api/deki/users/${readerId}` });
+    assert.equal(other.status, 200, other.text);
+    assert.equal(other.json.username, 'widget-reader');
+    assert.equal(other.json.email, undefined);
+    // Without the browser key, the same admin session manages the site as before.
+    assert.equal((await call(server.url, '/@api/deki/site/audit', { headers: cookieHeaders(admin) })).status, 200);
   });
 
   test('a foreign or missing Origin is refused', async () => {

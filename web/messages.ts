@@ -20,6 +20,7 @@ const words: Partial<Record<ErrorCode, Words>> = {
   USER_INVALID: { text: () => 'This account is not active. Ask an admin to reactivate it.' },
   ANONYMOUS_IMMUTABLE: { text: () => 'The Anonymous account cannot sign in. Use your own username.' },
   ADMIN_REQUIRED: { text: () => 'This needs an active, seated user with the Admin role.' },
+  BROWSER_TOKEN_NOT_ADMIN: { text: () => 'A browser token cannot be used to manage the site.' },
   TOKENS_DISABLED: {
     text: () =>
       'API token management is not enabled for this site. Ask the operator of this Gatehouse to enable it (on CXone Expert, contact your Customer Success Manager).',

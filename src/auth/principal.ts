@@ -1,5 +1,6 @@
 /** Who a request acts as, and by which credential. Set once per request by `resolve.ts`. */
 import type { UserRow } from '../store/schema.js';
+import { isAdmin } from '../users/store.js';
 
 export type Credential =
   | { kind: 'anonymous' }
@@ -21,4 +22,13 @@ declare module 'fastify' {
     /** Set by the `resolveCredential` stage on every API request. */
     principal: Principal;
   }
+}
+
+/**
+ * Whether the request may use an admin's powers. Never when a browser token admitted it: a page on
+ * an allowed host that is same-site with Gatehouse gets the visitor's cookie sent along, and must
+ * not manage tokens, users, keys or the audit log with an admin's session (or read others' emails).
+ */
+export function actsAsAdmin(principal: Principal): boolean {
+  return principal.browserTokenId === undefined && isAdmin(principal.user);
 }

@@ -52,6 +52,7 @@ export function stages(ctx: AppContext, usage: UsageRecorder) {
       refuseCrossSiteForm(ctx, request);
     },
     async requireAdmin(request: FastifyRequest): Promise<void> {
+      if (request.principal.browserTokenId !== undefined) throw new DekiError('BROWSER_TOKEN_NOT_ADMIN');
       if (!isAdmin(request.principal.user)) throw new DekiError('ADMIN_REQUIRED');
     },
   };

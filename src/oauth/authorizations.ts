@@ -11,7 +11,8 @@ import { rfc1123, sendDocument } from '../dream/reply.js';
 import { DekiError } from '../errors.js';
 import type { UserRow } from '../store/schema.js';
 import { findUserByPathId } from '../users/routes.js';
-import { ANONYMOUS_ID, isAdmin } from '../users/store.js';
+import { actsAsAdmin } from '../auth/principal.js';
+import { ANONYMOUS_ID } from '../users/store.js';
 import { type GrantListing, deleteGrant, findGrantListing, listGrants } from './grant-store.js';
 
 type Params = { Params: { id: string; grantId?: string } };
@@ -37,7 +38,7 @@ export function authorizationRoutes(ctx: AppContext) {
     const viewer = request.principal.user;
     if (viewer.id === ANONYMOUS_ID) throw new DekiError('OAUTH_AUTHORIZATIONS_ANONYMOUS');
     const user = await findUserByPathId(ctx, request, request.params.id);
-    if (user.id !== viewer.id && !isAdmin(viewer)) throw new DekiError('ADMIN_REQUIRED');
+    if (user.id !== viewer.id && !actsAsAdmin(request.principal)) throw new DekiError('ADMIN_REQUIRED');
     return user;
   }
 

@@ -8,6 +8,7 @@ import { sendDocument } from '../dream/reply.js';
 import { DekiError } from '../errors.js';
 import { auditFrom } from '../audit/entry.js';
 import { endUserSessions } from '../auth/session.js';
+import { type Principal, actsAsAdmin } from '../auth/principal.js';
 import type { Stages } from '../auth/stages.js';
 import { hashPassword } from '../crypto/password.js';
 import type { UserRow, UserUpdate } from '../store/schema.js';
@@ -36,8 +37,9 @@ export async function findUserByPathId(ctx: AppContext, request: FastifyRequest,
   return user;
 }
 
-function canSeeEmail(viewer: UserRow, user: UserRow): boolean {
-  return isAdmin(viewer) || (viewer.id === user.id && viewer.id !== ANONYMOUS_ID);
+function canSeeEmail(principal: Principal, user: UserRow): boolean {
+  const viewer = principal.user;
+  return actsAsAdmin(principal) || (viewer.id === user.id && viewer.id !== ANONYMOUS_ID);
 }
 
 /** The user document as an admin sees it: with email, open sessions and the tokens that depend on the user. */
@@ -54,8 +56,8 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       const user = await findUserByPathId(ctx, request, request.params.id);
       const viewer = request.principal.user;
       if (viewer.id === ANONYMOUS_ID && user.id !== ANONYMOUS_ID) throw new DekiError('USER_FORBIDDEN');
-      if (isAdmin(viewer) && user.id !== ANONYMOUS_ID) return sendDocument(request, reply, await adminUserDocument(ctx, user));
-      return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, canSeeEmail(viewer, user)));
+      if (actsAsAdmin(request.principal) && user.id !== ANONYMOUS_ID) return sendDocument(request, reply, await adminUserDocument(ctx, user));
+      return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, canSeeEmail(request.principal, user)));
     });
 
     app.get<{ Querystring: Query }>('/users', admin, async (request, reply) => {
