@@ -4,7 +4,8 @@
  *
  *   setup       one Gatehouse makes the tokens and sessions through the API, then stops; its data
  *               directory is copied and the copy filled to a million tokens (bench/lib/bulk-tokens.ts)
- *   throughput  users/current as Anonymous, session, JWT, signature; the two peers (bench/peers/)
+ *   throughput  users/current as Anonymous, session, JWT, signature, OAuth access token; the two peers (bench/peers/)
+ *   wrk         the same credentials with wrk as the load generator (bench/lib/wrk.ts)
  *   scale       JWT and signature latency and RSS, small store vs the million-token copy
  *   create      token creations per second through the API
  *   revocation  two nodes on PostgreSQL (bench/lib/revocation.ts)
@@ -24,10 +25,12 @@ import { mintPeerJwts } from './lib/peer-tokens.js';
 import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir, useSnapshot } from './lib/processes.js';
 import { consoleTable, type RunRecord, type RunSettings, writeResults } from './lib/report.js';
 import { measureRevocation } from './lib/revocation.js';
+import { obtainAccessTokens } from './lib/oauth-tokens.js';
 import { makeSignaturePool } from './lib/signatures.js';
 import { type Figures, rows, type Scale, type StoreFigures, type Throughput } from './lib/verdicts.js';
+import { compareWithWrk, wrkMissing } from './lib/wrk.js';
 
-const PHASES = ['throughput', 'scale', 'create', 'revocation'] as const;
+const PHASES = ['throughput', 'wrk', 'scale', 'create', 'revocation'] as const;
 type Phase = (typeof PHASES)[number];
 
 function flag(name: string): string | undefined {
@@ -95,10 +98,11 @@ async function main(): Promise<void> {
   };
 
   try {
-    const needSite = wants('throughput') || wants('scale') || wants('create');
+    const needSite = wants('throughput') || wants('wrk') || wants('scale') || wants('create');
     let small: Proc | undefined;
     let tokens: ServerToken[] = [];
     let sessions: string[] = [];
+    let accessTokens: string[] = [];
     // The peers start now, beside the setup: they have nothing to wait for.
     const peerSecret = randomBytes(64).toString('hex');
     const peerDir = tempDir('gatehouse-bench-peer-');
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
     let large: Promise<Proc> | undefined;
     if (needSite) {
       try {
-        log(`setup: ${settings.poolSize} tokens and ${settings.sessions} sessions through the API`);
+        log(`setup: ${settings.poolSize} tokens, ${settings.sessions} sessions and ${settings.sessions} OAuth access tokens through the API`);
         const smallDir = tempDir('gatehouse-bench-small-');
         dirs.push(smallDir);
         const setup = await start(startGatehouse({ label: 'gatehouse-setup', dataDir: smallDir, masterKey, dist: settings.gatehouse === 'dist' }));
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
         tokens = await createServerTokens(setup, admin, settings.poolSize, 'bench');
         sessions = [];
         for (let i = 0; i < settings.sessions; i++) sessions.push(await signIn(setup));
+        accessTokens = await obtainAccessTokens(setup, admin, settings.sessions);
         await stop(setup);
         // The rest of the small store is filler, like the large one's: only the pool is ever used.
         bulkInsertTokens(smallDir, settings.smallStore - settings.poolSize);
@@ -172,6 +177,7 @@ async function main(): Promise<void> {
           { name: 'session', proc: small, headers: rotating(sessions, (s) => ({ Authorization: `Bearer ${s}` })) },
           g.jwt,
           g.signature,
+          { name: 'OAuth access token', proc: small, headers: rotating(accessTokens, (t) => ({ Authorization: `Bearer ${t}` })) },
           { name: 'Express peer', proc: express, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
           { name: 'Fastify peer', proc: fastify, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
         ], settings.rounds);
@@ -180,6 +186,7 @@ async function main(): Promise<void> {
           session: m.get('session')!,
           jwt: m.get('Gatehouse JWT')!,
           signature: m.get('Gatehouse signature')!,
+          oauth: m.get('OAuth access token')!,
           expressPeer: m.get('Express peer')!,
           fastifyPeer: m.get('Fastify peer')!,
         };
@@ -190,6 +197,29 @@ async function main(): Promise<void> {
         log(`  not measured: ${(err as Error).message}`);
       }
     } else if (!wants('throughput')) figures.skipped.throughput = 'not selected (--only)';
+
+    if (small && wants('wrk')) {
+      const missing = wrkMissing();
+      log(`wrk: users/current by credential, wrk as the load generator${missing ? ` (${missing})` : ''}`);
+      try {
+        if (missing) throw new Error(missing);
+        const bearer = (values: string[]) => values.map((v) => ({ Authorization: `Bearer ${v}` }));
+        const m = await compareWithWrk(
+          [
+            { name: 'Anonymous', proc: small, headers: [{}] },
+            { name: 'session', proc: small, headers: bearer(sessions) },
+            { name: 'JWT', proc: small, headers: bearer(pool.map((t) => t.jwt)) },
+            { name: 'signature', proc: small, headers: (epoch) => signatures.forSecond(epoch).map((v) => ({ 'X-Deki-Token': v })) },
+            { name: 'OAuth access token', proc: small, headers: bearer(accessTokens) },
+          ],
+          { rounds: settings.rounds, connections: settings.connections, warmupSeconds: 1, secondsPerRound: Math.ceil(settings.secondsPerRound), log, keep: allRounds },
+        );
+        figures.wrk = { anonymous: m.get('Anonymous')!, session: m.get('session')!, jwt: m.get('JWT')!, signature: m.get('signature')!, oauth: m.get('OAuth access token')! };
+      } catch (err) {
+        figures.skipped.wrk = (err as Error).message;
+        log(`  not measured: ${(err as Error).message}`);
+      }
+    } else if (!wants('wrk')) figures.skipped.wrk = 'not selected (--only)';
 
     if (small && large && wants('scale')) {
       log(`scale: ${settings.smallStore.toLocaleString('en-US')} vs ${settings.largeStore.toLocaleString('en-US')} tokens`);

@@ -58,7 +58,13 @@ function detailRows(f: Figures): [string, LoadResult][] {
   const t = f.throughput;
   if (t) {
     out.push(['Gatehouse, Anonymous', t.anonymous], ['Gatehouse, session', t.session], ['Gatehouse, JWT', t.jwt], ['Gatehouse, server signature', t.signature]);
+    if (t.oauth) out.push(['Gatehouse, OAuth access token', t.oauth]);
     out.push(['Express + jsonwebtoken + SQLite, JWT', t.expressPeer], ['Fastify + @fastify/jwt, JWT', t.fastifyPeer]);
+  }
+  const w = f.wrk;
+  if (w) {
+    out.push(['wrk: Gatehouse, Anonymous', w.anonymous], ['wrk: Gatehouse, session', w.session], ['wrk: Gatehouse, JWT', w.jwt], ['wrk: Gatehouse, server signature', w.signature]);
+    out.push(['wrk: Gatehouse, OAuth access token', w.oauth]);
   }
   const s = f.scale;
   if (s) {
@@ -85,7 +91,7 @@ export function markdown(run: RunRecord): string {
     '|---|---|---|---|---|---|---|---|---|',
     ...detailRows(f).map(
       ([name, r]) =>
-        `| ${name} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(2)} ms | ${r.p99Ms.toFixed(2)} ms | ${r.maxMs.toFixed(1)} ms | ${Math.round(r.serverCpuUsPerReq)} µs | ${Math.round(r.clientCpu * 100)}% | ${r.otherCpu.toFixed(2)} | ${r.requests.toLocaleString('en-US')} |`,
+        `| ${name} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(2)} ms | ${r.p99Ms.toFixed(2)} ms | ${r.maxMs.toFixed(1)} ms | ${Math.round(r.serverCpuUsPerReq)} µs | ${Number.isFinite(r.clientCpu) ? `${Math.round(r.clientCpu * 100)}%` : 'n/a'} | ${r.otherCpu.toFixed(2)} | ${r.requests.toLocaleString('en-US')} |`,
     ),
   ];
   const snap = (x: Snapshot) => [`load average ${x.loadavg}`, ...(x.busiest.length ? x.busiest.map((b) => `  - ${b}`) : ['  - no other process above 2% of a core'])].join('\n');
@@ -123,6 +129,12 @@ same machine at the same time. Absolute figures move with whatever else the mach
   machine other work only ever slows a round down, and every target is treated alike; all rounds are in
   \`latest.json\`. Latency percentiles are computed from every response time (autocannon's own histogram rounds to
   whole milliseconds).
+- The \`wrk\` phase repeats the \`users/current\` comparison with Debian's \`wrk\` (a C load generator in its own
+  process, \`apt-get install wrk\`; \`bench/lib/wrk.ts\`), one thread, ${s.connections} connections, ${s.rounds} interleaved
+  round(s) of ${Math.ceil(s.secondsPerRound)} s (wrk counts whole seconds), best round each. Every request takes the next header set from a pool file
+  (\`bench/lib/wrk-pool.lua\`); server signatures are time-based, so their pool has one set per second of the
+  round's window, signed before the round, and wrk sends the current second's. Its "load generator CPU" is not
+  measured apart: wrk's CPU is in "other work".
 - "server CPU per request" is the server process's CPU time (all threads, from \`/proc/<pid>/stat\`) divided
   by the requests it answered: the figure least disturbed by other work on the machine. "load generator CPU"
   near 100% would mean autocannon, not the server, was the limit.
@@ -135,11 +147,12 @@ same machine at the same time. Absolute figures move with whatever else the mach
 
 ## What each figure is
 
-- **\`GET /@api/deki/users/current?dream.out.format=json\`**, the same request with four credentials. All
+- **\`GET /@api/deki/users/current?dream.out.format=json\`**, the same request with five credentials. All
   authenticated requests act as the bootstrap admin and get its user document (~300 bytes of JSON).
   Credentials rotate per request over pools made through the public API before the run:
   ${s.poolSize} server tokens (each with its long-term JWT; the other tokens in the store are filler, see below), and
-  ${s.sessions} sessions from \`GET users/authenticate\`. Server signatures (\`tkn_…\`, acting as \`=admin\`) are
+  ${s.sessions} sessions from \`GET users/authenticate\`, and ${s.sessions} OAuth access tokens (scope \`profile\`, so the
+  admin without a seat) from one OAuth app through the authorization code flow with PKCE (\`bench/lib/oauth-tokens.ts\`). Server signatures (\`tkn_…\`, acting as \`=admin\`) are
   made before the run, one per token per second of the run, and the one for the current second is sent, as a
   client signing each request would: signing is client work and is not measured.
 - **Express peer** (\`bench/peers/express-jsonwebtoken-sqlite.ts\`): Express 5 with its defaults,
@@ -161,7 +174,8 @@ same machine at the same time. Absolute figures move with whatever else the mach
   JWT and signature runs alternate between them. RSS is \`VmRSS\` from \`/proc/<pid>/status\` after the runs;
   "peak" is \`VmHWM\`.
 - **Token creation**: \`POST /@api/deki/site/developer-tokens\` (a server token, no JWT) as the admin with a
-  Bearer authtoken, for ${s.createSeconds} s, against the SQLite server, after the other runs.
+  Bearer authtoken, for ${s.createSeconds} s, against the SQLite server, after the other runs. Its server CPU
+  per creation is also compared with an Anonymous \`users/current\`'s from the throughput phase.
 
 ## Details
 
@@ -171,7 +185,7 @@ ${details.join('\n')}
 
 \`npm run bench\` (about 3 minutes), \`npm run bench -- --quick\` (about 45 s, 100,000-token store, fewer
 revocations: a smoke test, not figures to quote). Flags: \`--ref=<commit>\` (run Gatehouse from a clean
-snapshot of that commit instead of the work tree), \`--only=throughput,scale,create,revocation\`,
+snapshot of that commit instead of the work tree), \`--only=throughput,wrk,scale,create,revocation\`,
 \`--connections=N\`, \`--dist\` (run the compiled \`dist/\`, after \`npm run build\`), \`--profile\` (V8 CPU profiles
 of every Gatehouse process into \`bench/results/profiles/\`; summarise one with
 \`node --import tsx bench/profile-summary.ts <file>\`), \`--report\` (rewrite this page from the last

@@ -13,6 +13,8 @@ export const SIGNED_USER = '=admin';
 export interface SignaturePool {
   /** The signature of token `i` (modulo the pool) for the current second. */
   at(i: number): string;
+  /** Every token's signature for the given second (made now; for wrk's pool file). */
+  forSecond(epoch: number): string[];
 }
 
 export function makeSignaturePool(tokens: ServerToken[], seconds: number): SignaturePool {
@@ -28,5 +30,6 @@ export function makeSignaturePool(tokens: ServerToken[], seconds: number): Signa
       const row = bySecond[s]!;
       return row[i % row.length]!;
     },
+    forSecond: (epoch) => tokens.map((t) => signServerToken({ key: t.key, secret: t.secret, user: SIGNED_USER, epoch })),
   };
 }
