@@ -4,6 +4,8 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { loadMasterKeys } from './crypto/master-key.js';
 import { ChangeFeed } from './store/change-feed.js';
+import { registerFollower } from './store/changes.js';
+import { FeedPeers, type PeerWait } from './store/feed-peers.js';
 import { openStore, type Store } from './store/database.js';
 import type { Database } from './store/schema.js';
 import { seedSite } from './store/seed.js';
@@ -49,8 +51,13 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
       if (recorded) config = { ...config, siteUrl: recorded };
     }
     let cache: VerificationCache;
+    const peers = new FeedPeers(store.db, { dialect: store.dialect, boundMs: config.stalenessBoundMs, notified: () => feed?.isListening() ?? false });
+    const onWait = (wait: PeerWait) => {
+      if (wait.unconfirmed.length === 0) return;
+      opts.onFeedError?.(new Error(`a revoking write returned after ${Math.round(wait.ms)} ms, the bound, without confirmation from ${wait.unconfirmed.length} node(s)`), 'revocation');
+    };
     if (opts.role === 'server') {
-      feed = new ChangeFeed(store.db, {
+      feed = new ChangeFeed(store.db, peers, {
         boundMs: config.stalenessBoundMs,
         pollMs: config.feedPollMs,
         retentionMs: 3_600_000,
@@ -60,9 +67,12 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
         onError: opts.onFeedError,
       });
       cache = new VerificationCache(store.db, feed, config.cacheEntries);
+      registerFollower(store.db, { peers, onWait });
       await feed.start();
     } else {
       cache = new VerificationCache(store.db, undefined, 0);
+      // The CLI serves nothing, but what it revokes is final on the servers too.
+      registerFollower(store.db, { peers, onWait });
     }
     const ctx: AppContext = { config, db: store.db, keys, anonymous: seed.anonymous, cache };
     return {

@@ -1,7 +1,8 @@
 /**
- * Two real server processes on one PostgreSQL database: what one node does,
- * the other honours within the 1 s bound — with NOTIFY, without it, and with the database gone,
- * when the node must fail closed and then recover by itself.
+ * Real server processes on one PostgreSQL database: what one node revokes, every other node refuses
+ * from the moment the revoking answer returns — with NOTIFY, without it (a node that only polls),
+ * with a node's LISTEN connection killed; with a node cut off from the database, the revoking answer
+ * waits at most the bound, and the cut-off node fails closed and then recovers by itself.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -56,6 +57,12 @@ describe('two nodes on one PostgreSQL database', { skip }, () => {
     return { id: res.json['@id'] as string, jwt: (res.json.authorization as string).slice(7) };
   }
 
+  /** The answer `node` gives the JWT now. */
+  async function answer(node: NodeProcess, jwt: string): Promise<{ status: number; message: unknown }> {
+    const res = await call(node.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+    return { status: res.status, message: res.json.message };
+  }
+
   /** Milliseconds until `node` stops answering 200 to the JWT; fails past `limitMs`. */
   async function msUntilRefused(node: NodeProcess, jwt: string, since: number, limitMs: number): Promise<{ ms: number; status: number; message: unknown }> {
     for (;;) {
@@ -73,33 +80,31 @@ describe('two nodes on one PostgreSQL database', { skip }, () => {
     assert.equal(res.json['@id'], String(userId));
   }
 
-  test('a token created on A works on B; deleted on A, B refuses it within the bound', async () => {
+  const refusedJwt = { status: 403, message: 'invalid json web token' };
+
+  test('a token created on A works on B; deleted on A, every node refuses it once the DELETE has answered', async () => {
     const userId = await createUser(a.url, admin, { username: 'multi-node-bot' });
     const { id, jwt } = await jwtFor(userId, 'created on A');
     await warm(b, jwt, userId);
     await warm(quiet, jwt, userId);
-    const start = performance.now();
     const del = await call(a.url, `/@api/deki/site/developer-tokens/${id}`, { method: 'DELETE', headers: bearer(admin) });
     assert.equal(del.status, 200);
-    const onA = await call(a.url, '/@api/deki/users/current', { headers: bearer(jwt) });
-    assert.equal(onA.json.message, 'invalid json web token', 'the writing node refuses on the very next request');
-    const onB = await msUntilRefused(b, jwt, start, BOUND_MS);
-    assert.equal(onB.message, 'invalid json web token');
-    const onQuiet = await msUntilRefused(quiet, jwt, start, BOUND_MS);
-    assert.equal(onQuiet.message, 'invalid json web token');
+    assert.deepEqual(await answer(b, jwt), refusedJwt);
+    assert.deepEqual(await answer(quiet, jwt), refusedJwt, 'a node without LISTEN too');
+    assert.deepEqual(await answer(a, jwt), refusedJwt);
   });
 
-  test('a user deactivated on A is refused on B within the bound', async () => {
+  test('a user deactivated on A is refused on B once the change has answered', async () => {
     const userId = await createUser(a.url, admin, { username: 'deactivated-on-a' });
     const { jwt } = await jwtFor(userId, 'user change');
     await warm(b, jwt, userId);
-    const start = performance.now();
+    await warm(quiet, jwt, userId);
     assert.equal((await setUser(a.url, admin, userId, { status: 'inactive' })).status, 200);
-    const onB = await msUntilRefused(b, jwt, start, BOUND_MS);
-    assert.equal(onB.message, 'invalid user requesting');
+    assert.deepEqual(await answer(b, jwt), { status: 403, message: 'invalid user requesting' });
+    assert.deepEqual(await answer(quiet, jwt), { status: 403, message: 'invalid user requesting' });
   });
 
-  test("with B's LISTEN connection killed, B still refuses within the bound", async () => {
+  test("with B's LISTEN connection killed, B still refuses once the DELETE has answered", async () => {
     const userId = await createUser(a.url, admin, { username: 'listen-killed' });
     const { id, jwt } = await jwtFor(userId, 'listen killed');
     await warm(b, jwt, userId);
@@ -108,10 +113,38 @@ describe('two nodes on one PostgreSQL database', { skip }, () => {
     const killed = await killer.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [`gatehouse-listen ${b.pid}`]);
     await killer.end();
     assert.equal(killed.rowCount, 1, "B's LISTEN connection was found and killed");
-    const start = performance.now();
     await call(a.url, `/@api/deki/site/developer-tokens/${id}`, { method: 'DELETE', headers: bearer(admin) });
-    const onB = await msUntilRefused(b, jwt, start, BOUND_MS);
-    assert.equal(onB.message, 'invalid json web token');
+    assert.deepEqual(await answer(b, jwt), refusedJwt);
+  });
+
+  test('with B cut off from PostgreSQL, a DELETE on A returns within the bound and B never accepts the token', async () => {
+    const userId = await createUser(a.url, admin, { username: 'cut-off-bot' });
+    const { id, jwt } = await jwtFor(userId, 'cut off');
+    await warm(b, jwt, userId);
+    proxy.cut();
+    try {
+      const start = performance.now();
+      const del = await call(a.url, `/@api/deki/site/developer-tokens/${id}`, { method: 'DELETE', headers: bearer(admin) });
+      assert.equal(del.status, 200);
+      // The one timing assertion here is the guarantee itself: it waits for B at most the bound.
+      assert.ok(performance.now() - start < BOUND_MS + 2000, `the DELETE took ${(performance.now() - start).toFixed(0)} ms`);
+      const onB = await answer(b, jwt);
+      assert.equal(onB.status, 503, `B answered ${onB.status} after the DELETE returned`);
+      assert.equal(onB.message, 'authentication store unavailable');
+    } finally {
+      proxy.restore();
+    }
+    const back = performance.now();
+    for (;;) {
+      const res = await answer(b, jwt);
+      if (res.status === 403) {
+        assert.deepEqual(res, refusedJwt);
+        break;
+      }
+      assert.equal(res.status, 503, 'never a 200 for the deleted token');
+      assert.ok(performance.now() - back < 10_000, 'B did not recover within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   test('with PostgreSQL gone, B fails closed within the bound and recovers by itself', async () => {
@@ -158,7 +191,7 @@ describe('two server processes on one SQLite data directory', () => {
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  test('a token created through A works on B; deleted through A, B refuses it within the bound', async () => {
+  test('a token created through A works on B; deleted through A, B refuses it once the DELETE has answered', async () => {
     const res = await call(a.url, '/@api/deki/site/developer-tokens', {
       method: 'POST',
       headers: { ...bearer(admin), 'Content-Type': 'application/json' },
@@ -166,16 +199,9 @@ describe('two server processes on one SQLite data directory', () => {
     });
     const jwt = (res.json.authorization as string).slice(7);
     assert.equal((await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) })).json.username, 'admin');
-    const start = performance.now();
     await call(a.url, `/@api/deki/site/developer-tokens/${res.json['@id']}`, { method: 'DELETE', headers: bearer(admin) });
-    for (;;) {
-      const r = await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) });
-      if (r.status === 403) {
-        assert.equal(r.json.message, 'invalid json web token');
-        break;
-      }
-      assert.ok(performance.now() - start <= BOUND_MS, 'B still accepts the deleted token past the bound');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const r = await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) });
+    assert.equal(r.status, 403);
+    assert.equal(r.json.message, 'invalid json web token');
   });
 });

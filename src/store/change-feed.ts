@@ -5,11 +5,14 @@
  * LISTENs so a change usually arrives within milliseconds. `confirmedAt` is when a poll that saw
  * everything was *sent*; if that is more than `boundMs` ago (LISTEN dead and polls failing, or the
  * database gone), the cache is not trusted (`isFresh()` is false) until a poll succeeds again.
+ * After each poll the node writes its heartbeat (feed-peers.ts), which writers wait on; a poll
+ * whose heartbeat finds the node was counted out does not renew the trust.
  */
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { NOTIFY_CHANNEL, registerCatchUp } from './changes.js';
+import { NOTIFY_CHANNEL, registerFollower } from './changes.js';
+import { APPLIED_CHANNEL, type FeedPeers } from './feed-peers.js';
 import type { ChangesTable, Database } from './schema.js';
 
 export interface FeedOptions {
@@ -37,18 +40,25 @@ export class ChangeFeed {
   private listener: pg.Client | undefined;
   private stopped = false;
   private lastPrune = 0;
+  private announcedSeq = -1;
+  private listening = false;
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly peers: FeedPeers,
     private readonly opts: FeedOptions,
   ) {}
 
   /** Reads the current position (the cache starts empty, so nothing before it matters) and starts polling. */
   async start(): Promise<void> {
+    // Registered before the position is read: a writer that did not see this node committed before it.
+    await this.peers.register(0);
+    const sentAt = performance.now();
     const row = await this.db.selectFrom('changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
     this.appliedSeq = Number(row?.seq ?? 0);
-    this.confirmedAt = performance.now();
-    registerCatchUp(this.db, () => this.catchUp());
+    this.confirmedAt = sentAt;
+    registerFollower(this.db, { catchUp: () => this.catchUp(), peers: this.peers });
+    await this.catchUp(); // the first heartbeat: writers wait for this node from now on
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.opts.pollMs);
     this.timer.unref();
     if (this.opts.listenUrl) void this.listen();
@@ -62,6 +72,11 @@ export class ChangeFeed {
   /** Milliseconds since the feed was last confirmed current (for metrics and health). */
   staleness(): number {
     return performance.now() - this.confirmedAt;
+  }
+
+  /** Whether notifications of other nodes' applied positions are arriving (LISTEN is up). */
+  isListening(): boolean {
+    return this.listening;
   }
 
   /** The highest sequence number applied: lets a cache tell whether a read raced a change. */
@@ -100,7 +115,18 @@ export class ChangeFeed {
       } while (rows.length === BATCH);
       // After a lapse, rows we needed may have been pruned: start again from an empty cache.
       if (!wasFresh) this.opts.onReset();
-      this.confirmedAt = sentAt;
+      const changed = this.appliedSeq !== this.announcedSeq;
+      if (await this.peers.heartbeat(this.appliedSeq, changed)) {
+        this.announcedSeq = this.appliedSeq;
+        this.confirmedAt = sentAt;
+      } else {
+        // Writers may have stopped waiting for this node: be seen again, then confirm with a poll
+        // sent after that (so it sees every change they did not wait for), starting from empty.
+        await this.peers.register(this.appliedSeq);
+        this.announcedSeq = this.appliedSeq;
+        this.confirmedAt = -Infinity;
+        this.again = true;
+      }
       await this.prune();
     } catch (err) {
       this.opts.onError?.(err, 'poll');
@@ -113,6 +139,7 @@ export class ChangeFeed {
     if (now - this.lastPrune < 60_000) return;
     this.lastPrune = now;
     await this.db.deleteFrom('changes').where('at', '<', now - this.opts.retentionMs).execute();
+    await this.peers.forgetDead();
   }
 
   private async listen(): Promise<void> {
@@ -122,6 +149,7 @@ export class ChangeFeed {
     const retry = () => {
       if (this.listener !== client || this.stopped) return;
       this.listener = undefined;
+      this.listening = false;
       client.removeAllListeners();
       client.on('error', () => undefined); // the dying socket may still report an error: not fatal
       void client.end().catch(() => undefined);
@@ -132,10 +160,14 @@ export class ChangeFeed {
       retry();
     });
     client.on('end', retry);
-    client.on('notification', () => void this.catchUp().catch(() => undefined));
+    client.on('notification', (n) => {
+      if (n.channel === APPLIED_CHANNEL) this.peers.noteApplied(n.payload ?? '');
+      else void this.catchUp().catch(() => undefined);
+    });
     try {
       await client.connect();
-      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}; LISTEN ${APPLIED_CHANNEL}`);
+      this.listening = true;
       // Anything committed while we were not listening is picked up now.
       await this.catchUp().catch(() => undefined);
     } catch (err) {
@@ -149,11 +181,13 @@ export class ChangeFeed {
     if (this.timer) clearInterval(this.timer);
     const client = this.listener;
     this.listener = undefined;
+    this.listening = false;
     if (client) {
       client.removeAllListeners();
       client.on('error', () => undefined);
       await client.end().catch(() => undefined);
     }
     await this.running?.catch(() => undefined);
+    await this.peers.leave().catch(() => undefined);
   }
 }

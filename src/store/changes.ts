@@ -1,19 +1,25 @@
 /**
  * Writing to the change feed. Every write that can revoke a credential goes through
  * `writeWithChange`: the change and its feed row commit together, PostgreSQL is told with NOTIFY,
- * and this process's own cache catches up before the call returns — so the very next request on
- * this node already sees it, and other nodes see it within the feed's bound.
+ * this process's own cache catches up, and then the call waits until every other live node has
+ * applied the change (or the staleness bound has passed, after which a node that did not confirm
+ * trusts nothing cached): when it returns, no node accepts what it revoked
+ * (docs/security.md#final-revocation).
  */
+import { performance } from 'node:perf_hooks';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
+import type { FeedPeers, PeerWait } from './feed-peers.js';
 import type { ChangeKind, Database, NewAuditRow } from './schema.js';
 
 export const NOTIFY_CHANNEL = 'gatehouse_changes';
 
-/** Per database handle: its dialect, and (in a serving process) the feed to catch up after a write. */
+/** Per database handle: its dialect, the feed to catch up after a write (a serving process), and the nodes to wait for. */
 interface FeedHooks {
   dialect: 'sqlite' | 'postgres';
   catchUp?: () => Promise<void>;
+  peers?: FeedPeers;
+  onWait?: (wait: PeerWait) => void;
 }
 
 const hooks = new WeakMap<object, FeedHooks>();
@@ -22,9 +28,13 @@ export function registerDatabase(db: Kysely<Database>, dialect: 'sqlite' | 'post
   hooks.set(db, { dialect });
 }
 
-export function registerCatchUp(db: Kysely<Database>, catchUp: () => Promise<void>): void {
+/** What a revoking write on `db` waits for: this process's feed (if it serves) and the other nodes. */
+export function registerFollower(db: Kysely<Database>, follower: { catchUp?: () => Promise<void>; peers: FeedPeers; onWait?: (wait: PeerWait) => void }): void {
   const h = hooks.get(db);
-  if (h) h.catchUp = catchUp;
+  if (!h) return;
+  h.catchUp = follower.catchUp ?? h.catchUp;
+  h.peers = follower.peers;
+  h.onWait = follower.onWait ?? h.onWait;
 }
 
 export interface Change {
@@ -48,6 +58,7 @@ export interface WriteRecords<T> {
 export async function writeWithChange<T>(db: Kysely<Database>, records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const changes = records.changes ?? [];
   const h = hooks.get(db);
+  let lastSeq = 0;
   const result = await db.transaction().execute(async (trx) => {
     if (h?.dialect === 'postgres') {
       // One writer at a time, until commit: sequence numbers then become visible in order, so a
@@ -59,15 +70,30 @@ export async function writeWithChange<T>(db: Kysely<Database>, records: WriteRec
     if (audit.length > 0) await trx.insertInto('audit_log').values(audit.map(toAuditRow)).execute();
     if (changes.length > 0) {
       const at = Date.now();
-      await trx.insertInto('changes').values(changes.map((c) => ({ kind: c.kind, ref: String(c.ref), at }))).execute();
+      const rows = await trx.insertInto('changes').values(changes.map((c) => ({ kind: c.kind, ref: String(c.ref), at }))).returning('seq').execute();
+      lastSeq = Math.max(...rows.map((r) => Number(r.seq)));
       if (h?.dialect === 'postgres') await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
     }
     return value;
   });
+  const committedAt = performance.now();
   // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
-  // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on.
+  // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
   if (changes.length > 0) await h?.catchUp?.().catch(() => undefined);
+  if (lastSeq > 0 && h?.peers) await awaitPeers(h, lastSeq, committedAt);
   return result;
+}
+
+/** Waits for the other nodes; when their heartbeats cannot even be read, waits out the bound instead. */
+async function awaitPeers(h: FeedHooks, seq: number, committedAt: number): Promise<void> {
+  const peers = h.peers!;
+  let wait: PeerWait;
+  try {
+    wait = await peers.awaitApplied(seq, committedAt);
+  } catch {
+    wait = await peers.waitOutBound(committedAt);
+  }
+  h.onWait?.(wait);
 }
 
 function toAuditRow(e: AuditEntry): NewAuditRow {

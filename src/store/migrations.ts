@@ -131,6 +131,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0011_feed_nodes': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('feed_nodes')
+          .addColumn('node_id', 'text', (c) => c.primaryKey())
+          .addColumn('label', 'text', (c) => c.notNull())
+          .addColumn('applied_seq', 'bigint', (c) => c.notNull())
+          .addColumn('seen_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

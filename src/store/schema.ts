@@ -128,6 +128,19 @@ export interface ChangesTable {
   at: number;
 }
 
+/**
+ * One row per serving process (store/feed-peers.ts): how far it has applied the change feed, and
+ * when it last said so, on the heartbeat clock (the database's on PostgreSQL, the machine's
+ * monotonic clock on SQLite), in milliseconds.
+ */
+export interface FeedNodesTable {
+  node_id: string;
+  /** Host and pid, for operators. */
+  label: string;
+  applied_seq: number;
+  seen_at: number;
+}
+
 /** `token`: updated or deleted; `user`: updated; `session`: ended; `user-sessions`: all of a user's ended. */
 export type ChangeKind = 'token' | 'user' | 'session' | 'user-sessions';
 
@@ -195,6 +208,7 @@ export interface Database {
   token_usage_hourly: TokenUsageHourlyTable;
   token_usage_ips: TokenUsageIpsTable;
   changes: ChangesTable;
+  feed_nodes: FeedNodesTable;
   settings: SettingsTable;
   users: UsersTable;
   sessions: SessionsTable;
