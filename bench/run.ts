@@ -9,6 +9,7 @@
  *   scale       JWT and signature latency and RSS, small store vs the million-token copy
  *   create      token creations per second through the API
  *   revocation  two nodes on PostgreSQL (bench/lib/revocation.ts)
+ *   final-revocation  three nodes on PostgreSQL, two processes on SQLite (bench/lib/final-revocation.ts)
  *
  * Flags: --quick, --only=<phases>, --connections=N, --dist, --profile, --ref=<commit>; --report rewrites
  * the doc from the last latest.json without measuring.
@@ -24,13 +25,14 @@ import { type LoadResult, runLoad } from './lib/load.js';
 import { mintPeerJwts } from './lib/peer-tokens.js';
 import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir, useSnapshot } from './lib/processes.js';
 import { consoleTable, type RunRecord, type RunSettings, writeResults } from './lib/report.js';
+import { measureFinalRevocation } from './lib/final-revocation.js';
 import { measureRevocation } from './lib/revocation.js';
 import { obtainAccessTokens } from './lib/oauth-tokens.js';
 import { makeSignaturePool } from './lib/signatures.js';
 import { type Figures, rows, type Scale, type StoreFigures, type Throughput } from './lib/verdicts.js';
 import { compareWithWrk, wrkMissing } from './lib/wrk.js';
 
-const PHASES = ['throughput', 'wrk', 'scale', 'create', 'revocation'] as const;
+const PHASES = ['throughput', 'wrk', 'scale', 'create', 'revocation', 'final-revocation'] as const;
 type Phase = (typeof PHASES)[number];
 
 function flag(name: string): string | undefined {
@@ -279,6 +281,11 @@ async function main(): Promise<void> {
       }
       if (!figures.revocation.measured) log(`  not measured: ${figures.revocation.reason}`);
     } else figures.skipped.revocation = 'not selected (--only)';
+    if (wants('final-revocation')) {
+      log('final-revocation: three nodes on PostgreSQL, two processes on SQLite');
+      const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+      figures.finalRevocation = await measureFinalRevocation({ adminUrl, quick, masterKey, dist: settings.gatehouse === 'dist', log });
+    }
   } finally {
     for (const p of [...procs]) await p.stop();
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

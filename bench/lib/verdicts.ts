@@ -4,6 +4,7 @@
  * latest.json and docs/benchmarks.md can never disagree.
  */
 import type { LoadResult } from './load.js';
+import { type FinalRevocationOutcome, finalRevocationRows } from './final-revocation.js';
 import type { RevocationOutcome } from './revocation.js';
 
 export interface Throughput {
@@ -46,6 +47,7 @@ export interface Figures {
   scale?: Scale | undefined;
   creation?: LoadResult | undefined;
   revocation?: RevocationOutcome | undefined;
+  finalRevocation?: FinalRevocationOutcome | undefined;
   /** Why a phase was not run at all (`--only`, or it failed). */
   skipped: Record<string, string>;
 }
@@ -193,5 +195,6 @@ export function rows(f: Figures): Row[] {
   } else {
     out.push(notMeasured('Token creations through the API (SQLite)', '≥ 2,000/s', f.skipped.create ?? 'skipped'));
   }
+  out.push(...finalRevocationRows(f.finalRevocation));
   return out;
 }

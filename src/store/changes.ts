@@ -79,8 +79,7 @@ export async function writeWithChange<T>(db: Kysely<Database>, records: WriteRec
   const committedAt = performance.now();
   // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
   // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
-  if (changes.length > 0) await h?.catchUp?.().catch(() => undefined);
-  if (lastSeq > 0 && h?.peers) await awaitPeers(h, lastSeq, committedAt);
+  if (changes.length > 0) await Promise.all([h?.catchUp?.().catch(() => undefined), h?.peers ? awaitPeers(h, lastSeq, committedAt) : undefined]);
   return result;
 }
 
