@@ -1,6 +1,6 @@
 /**
  * A small typed client for Gatehouse (and any Expert site): one credential per client, JSON
- * responses, DReAM errors thrown as `GatehouseError` with the server's message.
+ * responses, DReAM errors thrown as `GatehouseError` with the server's message and registry code.
  *
  * @example
  *   const api = new GatehouseClient({ siteUrl, credential: { jwt } });
@@ -21,12 +21,17 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/** An error document from the server. */
+/**
+ * An error document from the server. `code` is Gatehouse's registry code (`JWT_INVALID`,
+ * `STORE_UNAVAILABLE`; see docs/errors.md), from the `X-Gatehouse-Error` header: match on it, not on
+ * the message. Undefined when the answer did not come from Gatehouse (a proxy, or Expert itself).
+ */
 export class GatehouseError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly body: unknown,
+    readonly code: string | undefined = undefined,
   ) {
     super(message);
     this.name = 'GatehouseError';
@@ -78,7 +83,7 @@ export class GatehouseClient {
     } catch {
       doc = { '#text': text };
     }
-    if (!res.ok) throw new GatehouseError(res.status, typeof doc.message === 'string' ? doc.message : res.statusText, doc);
+    if (!res.ok) throw new GatehouseError(res.status, typeof doc.message === 'string' ? doc.message : res.statusText, doc, res.headers.get('X-Gatehouse-Error') ?? undefined);
     return doc;
   }
 

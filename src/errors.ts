@@ -126,6 +126,37 @@ export const errors = {
 
 export type ErrorCode = keyof typeof errors;
 
+/**
+ * The response header that carries an error's registry code on every error answer, so the
+ * dashboard and SDKs recognise errors by code, never by message text. A header, because the error
+ * document keeps Expert's exact shape (status, title, message, uri) that existing clients parse.
+ */
+export const ERROR_CODE_HEADER = 'X-Gatehouse-Error';
+
+/** Whether `value` (a header a server sent) is a code of this registry. */
+export function isErrorCode(value: string | null | undefined): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errors, value);
+}
+
+/**
+ * The codes that mean "this credential was refused": each is counted for the token it names (its
+ * usage figures) and toward the failure limits. A store outage or a missing permission is not.
+ */
+export const CREDENTIAL_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'AUTH_HEADER_NOT_BEARER',
+  'JWT_UNPARSEABLE',
+  'JWT_INVALID',
+  'USER_INVALID',
+  'SIGNATURE_INVALID',
+  'SIGNATURE_EXPIRED',
+  'SIGNATURE_RESTRICTED',
+  'AUTHTOKEN_INVALID',
+  'BROWSER_ORIGIN_REFUSED',
+  'TOKEN_EXPIRED',
+  'OAUTH_ACCESS_TOKEN_INVALID',
+  'OAUTH_ACCESS_TOKEN_EXPIRED',
+]);
+
 const titles: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

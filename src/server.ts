@@ -14,10 +14,9 @@ import type { AppContext } from './context.js';
 import { answerPreflight } from './auth/browser-token.js';
 import { stages as makeStages } from './auth/stages.js';
 import type { RawBody } from './dream/body.js';
-import { toXml } from './dream/document.js';
-import { errorDocument, makeErrorHandler } from './dream/error-handler.js';
+import { answerClientError, makeErrorHandler, sendError } from './dream/error-handler.js';
 import { parseQuery } from './dream/query.js';
-import { DekiError, statusTitle } from './errors.js';
+import { DekiError } from './errors.js';
 import { pageRoutes } from './pages/routes.js';
 import { authorizationRoutes, oauthRoutes } from './oauth/routes.js';
 import { openSite, recordSiteUrl } from './open.js';
@@ -92,21 +91,6 @@ const REDACT = [
   ...['secret', 'authorization', 'authtoken', 'password', 'jwt', 'cookie'].flatMap((f) => [f, `*.${f}`]),
 ];
 
-function rawError(socket: Socket, err: DekiError): void {
-  const { status, message } = err;
-  const body = toXml({
-    name: 'error',
-    children: [
-      { name: 'status', text: String(status) },
-      { name: 'title', text: statusTitle(status) },
-      { name: 'message', text: message },
-    ],
-  });
-  socket.end(
-    `HTTP/1.1 ${status} ${statusTitle(status)}\r\nContent-Type: application/xml; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<BuiltApp> {
   // The feed may fail before the app (and its logger) exists; report through whichever is there.
   let logFeedError = (_err: unknown, _where: string): void => undefined;
@@ -132,16 +116,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Header values of 16 KiB (long JWTs, cookies) must reach us so we can answer with a document.
     http: { maxHeaderSize: 64 * 1024 },
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true, querystringParser: parseQuery },
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
-      if (!socket.writable) return socket.destroy();
-      if (err.code === 'HPE_HEADER_OVERFLOW') return rawError(socket, new DekiError('HEADERS_TOO_LARGE'));
-      return rawError(socket, new DekiError('HTTP_INVALID'));
-    },
-    frameworkErrors: (err, request, reply) => {
-      const deki = err.code === 'FST_ERR_BAD_URL' ? new DekiError('BAD_URL') : new DekiError('NOT_FOUND');
-      const body = toXml(errorDocument(request as FastifyRequest, config.siteUrl, deki.status, deki.message));
-      void (reply as FastifyReply).code(deki.status).type('application/xml; charset=utf-8').send(body);
-    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, config.bodyLimit),
+    frameworkErrors: (err, request, reply) => sendError(request as FastifyRequest, reply as FastifyReply, err, config),
   });
 
   await app.register(cookie);

@@ -230,6 +230,20 @@ describe('ids and paths', () => {
     });
   }
 
+  test('a bad URL answers in the format asked for, with its registry code', async () => {
+    const message = 'request URL is not valid: check its percent-encoding';
+    const asked = await call(server.url, '/@api/deki/users/=%E0%A4%A?dream.out.format=json', { json: false, headers: bearer(admin) });
+    assert.equal(asked.status, 400, asked.text);
+    assert.match(asked.headers.get('content-type') ?? '', /^application\/json; charset=utf-8/);
+    assert.deepEqual(asked.json, { status: '400', title: 'Bad Request', message, uri: `${server.url}/@api/deki/users/=%E0%A4%A` });
+    assert.equal(asked.headers.get('x-gatehouse-error'), 'BAD_URL');
+    const accepted = await call(server.url, `${TOKENS}/%`, { json: false, headers: { ...bearer(admin), Accept: 'application/json' } });
+    assert.match(accepted.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(accepted.json.message, message);
+    const plain = await call(server.url, `${TOKENS}/%`, { json: false, headers: bearer(admin) });
+    assert.match(plain.text, /^<error><status>400<\/status><title>Bad Request<\/title><message>request URL is not valid/);
+  });
+
   test('an id of 3,000 characters: 4xx with a document', async () => {
     const res = await call(server.url, `/@api/deki/users/=${'x'.repeat(3000)}`, { headers: bearer(admin) });
     assertError(res, 404, 'resource not found');
@@ -322,6 +336,13 @@ describe('oversized bodies and headers', () => {
   test('headers of more than 64 KiB in all: 431 with a document', async () => {
     const res = await rawSocket(`GET /@api/deki/users/current HTTP/1.1\r\nHost: localhost\r\nX-A: ${'a'.repeat(40 * 1024)}\r\nX-B: ${'b'.repeat(40 * 1024)}\r\n\r\n`);
     assertError(res, 431, 'request headers are too large');
+  });
+
+  test('a request the HTTP parser refuses, asking for JSON, gets its error in JSON', async () => {
+    const res = await rawSocket('GET /@api/deki/users/current?dream.out.format=json HTTP/1.1\r\nHost: localhost\r\nBad Header: x\r\n\r\n');
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(res.headers.get('x-gatehouse-error'), 'HTTP_INVALID');
+    assertError(res, 400, 'request is not valid HTTP');
   });
 
   test('bytes that are not HTTP: 400 with a document', async () => {

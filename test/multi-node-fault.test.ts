@@ -16,7 +16,7 @@ import { ADMIN_PASSWORD } from './helpers/server.js';
 import { bearer, call, createToken, createUser, signIn } from './helpers/http.js';
 import { type NodeProcess, startNode } from './helpers/node-process.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from './helpers/postgres.js';
-import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
+import { proxyDatabase, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const skip = await postgresSkipReason();
 const USER = 'outage-user';
@@ -54,11 +54,8 @@ const at = { cut: 0, first503: 0, revoked: Infinity, restored: 0, recovered: 0, 
 before(async () => {
   if (skip) return;
   database = await createTestDatabase();
-  const target = new URL(database.url);
-  proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-  const viaProxy = new URL(database.url);
-  viaProxy.hostname = '127.0.0.1';
-  viaProxy.port = String(proxy.port);
+  let viaProxy: string;
+  ({ proxy, url: viaProxy } = await proxyDatabase(database.url));
   const shared = {
     GATEHOUSE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
     GATEHOUSE_SITE_URL: 'http://gatehouse.test',
@@ -68,7 +65,7 @@ before(async () => {
     GATEHOUSE_AUTH_FAILURE_LIMIT: '1000000',
   };
   a = await startNode({ ...shared, GATEHOUSE_DATABASE_URL: database.url });
-  b = await startNode({ ...shared, GATEHOUSE_DATABASE_URL: viaProxy.toString() });
+  b = await startNode({ ...shared, GATEHOUSE_DATABASE_URL: viaProxy });
   bPid = b.pid;
 
   const admin = await signIn(a.url, 'admin', ADMIN_PASSWORD);

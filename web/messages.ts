@@ -1,11 +1,11 @@
 /**
- * The one place where API failures become words (STYLE: errors turned into words by their code).
+ * The one place where API failures become words, by their registry code.
  *
- * The API's error document carries a status and the exact SPEC message, not a code. The messages
- * come from the server's own registry (`src/errors.ts`), so the code is recovered by matching the
- * message against that registry: a new message there is at worst shown as the server wrote it.
+ * Every error answer names its code in the `X-Gatehouse-Error` header (`src/errors.ts`); the
+ * message is read only for what fills a `%s` (the host pattern that was refused). A code the page
+ * has no words for is shown as the server wrote it.
  */
-import { type ErrorCode, errors } from '../src/errors';
+import { ERROR_CODE_HEADER, type ErrorCode, errors, isErrorCode } from '../src/errors.js';
 
 /** A form field an error belongs next to. */
 export type Field = 'name' | 'host' | 'user' | 'expires';
@@ -48,24 +48,18 @@ export function hostPatternWords(pattern: string): string {
   return `“${pattern}” is not a valid host pattern. Use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443), separated by commas.`;
 }
 
-/** The registry code whose message template produced `message`, and what filled its `%s` (the first one). */
-function identify(message: string): { code: ErrorCode; detail: string } | undefined {
-  for (const [code, [, template]] of Object.entries(errors) as [ErrorCode, readonly [number, string]][]) {
-    if (!template.includes('%s')) {
-      if (template === message) return { code, detail: '' };
-      continue;
-    }
-    const pattern = template
-      .split('%s')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('([\\s\\S]*?)');
-    const m = new RegExp(`^${pattern}$`).exec(message);
-    if (m) return { code, detail: m[1] ?? '' };
-  }
-  return undefined;
+/** What filled the first `%s` of `code`'s message template in `message`, or '' when nothing did. */
+function detailOf(code: ErrorCode, message: string): string {
+  const template: string = errors[code][1];
+  if (!template.includes('%s')) return '';
+  const pattern = template
+    .split('%s')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('([\\s\\S]*?)');
+  return new RegExp(`^${pattern}$`).exec(message)?.[1] ?? '';
 }
 
-/** A failed API call, already in words. `code` is the registry code when the message is known. */
+/** A failed API call, already in words. `code` is the registry code the server named. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode | 'NETWORK' | undefined;
@@ -91,16 +85,17 @@ export class ApiError extends Error {
     } catch {
       // No JSON body (a proxy's error page): the status alone decides the words below.
     }
-    const known = identify(message);
-    const entry = known ? words[known.code] : undefined;
-    if (known && entry) return new ApiError(res.status, known.code, entry.text(known.detail), entry.field);
+    const header = res.headers.get(ERROR_CODE_HEADER);
+    const code = isErrorCode(header) ? header : undefined;
+    const entry = code ? words[code] : undefined;
+    if (code && entry) return new ApiError(res.status, code, entry.text(detailOf(code, message)), entry.field);
     if (res.status >= 500) {
       const id = res.headers.get('X-Request-Id');
-      return new ApiError(res.status, known?.code, `Gatehouse had an internal problem and did not finish. Try again; if it persists, give the operator this request id: ${id ?? 'unknown'}.`);
+      return new ApiError(res.status, code, `Gatehouse had an internal problem and did not finish. Try again; if it persists, give the operator this request id: ${id ?? 'unknown'}.`);
     }
     // A message the dashboard has no words of its own for: the server's words, with a capital.
     const fallback = message ? `${message.charAt(0).toUpperCase()}${message.slice(1)}.` : `The request failed (HTTP ${res.status}).`;
-    return new ApiError(res.status, known?.code, fallback);
+    return new ApiError(res.status, code, fallback);
   }
 }
 

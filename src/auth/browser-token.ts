@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { DekiError } from '../errors.js';
+import { DekiError, ERROR_CODE_HEADER } from '../errors.js';
 import { originMatches, parseOrigin, storedPatterns } from '../tokens/host-pattern.js';
 
 const KEY = /^[0-9a-fA-F]{64}$/;
@@ -20,6 +20,8 @@ function allowOrigin(reply: FastifyReply, origin: string): void {
   reply.header('Access-Control-Allow-Origin', origin);
   reply.header('Access-Control-Allow-Credentials', 'true');
   reply.header('Vary', 'Origin');
+  // A cross-origin script may read the error's code and the request id of any answer.
+  reply.header('Access-Control-Expose-Headers', `${ERROR_CODE_HEADER}, X-Request-Id`);
 }
 
 /**

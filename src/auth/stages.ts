@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { DekiError } from '../errors.js';
+import { CREDENTIAL_REFUSALS, DekiError } from '../errors.js';
 import { isAdmin } from '../users/store.js';
 import { refuseCrossSiteForm } from './csrf.js';
 import { reasonOf } from '../usage/failure-reason.js';
@@ -27,7 +27,7 @@ export function stages(ctx: AppContext, usage: UsageRecorder) {
 
   /** Counts a refused credential for its token's usage and the failure limits; past them, a 429. */
   function countFailure(request: FastifyRequest, err: unknown): unknown {
-    if (!(err instanceof DekiError) || err.status !== 403) return err;
+    if (!(err instanceof DekiError) || !CREDENTIAL_REFUSALS.has(err.code)) return err;
     const wait = limiter.failed(request.ip, err.tokenId);
     if (err.tokenId !== undefined) usage.failure(err.tokenId, request.ip, reasonOf(wait === undefined ? err.code : 'AUTH_RATE_LIMITED'));
     return wait === undefined ? err : new DekiError('AUTH_RATE_LIMITED').retryIn(wait);

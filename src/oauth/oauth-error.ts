@@ -3,8 +3,9 @@
  * this file adds each code's RFC `error` name, and renders `{error, error_description}` (RFC 6749
  * §5.2) for the JSON endpoints or the query of a redirect (§4.1.2.1).
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DekiError, type ErrorCode } from '../errors.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toDekiError } from '../dream/to-deki-error.js';
+import { DekiError, ERROR_CODE_HEADER, type ErrorCode } from '../errors.js';
 import { sendOAuthJson } from './send.js';
 
 type RfcError =
@@ -21,6 +22,7 @@ type RfcError =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  | 'temporarily_unavailable'
   | 'server_error';
 
 const RFC_ERROR: Partial<Record<ErrorCode, RfcError>> = {
@@ -44,8 +46,12 @@ const RFC_ERROR: Partial<Record<ErrorCode, RfcError>> = {
   OAUTH_DEVICE_PENDING: 'authorization_pending',
   OAUTH_DEVICE_SLOW_DOWN: 'slow_down',
   OAUTH_DEVICE_EXPIRED: 'expired_token',
+  STORE_UNAVAILABLE: 'temporarily_unavailable',
   INTERNAL: 'server_error',
 };
+
+/** OAuth requests are forms: a body the wire layer could not take is one that was not a form. */
+const NOT_A_FORM: readonly ErrorCode[] = ['BODY_NOT_DOCUMENT', 'BAD_REQUEST_BODY'];
 
 /** The RFC `error` name of a registry code; anything unlisted is the client's malformed request. */
 function rfcError(code: ErrorCode): RfcError {
@@ -57,12 +63,11 @@ export function errorParams(err: DekiError): Record<string, string> {
   return { error: rfcError(err.code), error_description: err.message };
 }
 
-/** Turns whatever was thrown into a DekiError, logging what the client must not see. */
-export function asDekiError(err: FastifyError | DekiError, request: FastifyRequest): DekiError {
-  if (err instanceof DekiError) return err;
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (err.statusCode !== undefined && err.statusCode < 500)) return new DekiError('OAUTH_BODY_NOT_FORM');
-  request.log.error({ err }, 'unhandled error');
-  return new DekiError('INTERNAL');
+/** Whatever was thrown, as the registry error an OAuth client sees; what it must not see goes to the log. */
+export function asDekiError(err: unknown, request: FastifyRequest, bodyLimit: number): DekiError {
+  const deki = toDekiError(err, { bodyLimit });
+  if (deki.status >= 500) request.log.error({ err }, deki.code === 'INTERNAL' ? 'unhandled error' : deki.message);
+  return NOT_A_FORM.includes(deki.code) ? new DekiError('OAUTH_BODY_NOT_FORM') : deki;
 }
 
 /**
@@ -75,8 +80,10 @@ export function wantsRfc8628(request: FastifyRequest): boolean {
 }
 
 /** Error handler for the JSON endpoints (access.json, device.json, introspect.json, revoke.json). */
-export function sendOAuthError(err: FastifyError | DekiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const deki = asDekiError(err, request);
+export function sendOAuthError(err: unknown, request: FastifyRequest, reply: FastifyReply, bodyLimit: number): FastifyReply {
+  const deki = asDekiError(err, request, bodyLimit);
+  reply.header(ERROR_CODE_HEADER, deki.code);
+  if (deki.retryAfter !== undefined) reply.header('Retry-After', String(deki.retryAfter));
   if (deki.code === 'OAUTH_CLIENT_INVALID') reply.header('WWW-Authenticate', 'Basic realm="OAuth client", charset="UTF-8"');
   // Expert answers a pending device poll with 428; a client that asks for RFC 8628 gets its 400.
   const standard = deki.code === 'OAUTH_DEVICE_PENDING' && wantsRfc8628(request);

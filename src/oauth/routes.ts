@@ -9,9 +9,9 @@
  * `authorizationRoutes` (users/{id}/authorizations) is registered inside `/@api/deki`, where every
  * API stage applies to it.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { DekiError } from '../errors.js';
+import { DekiError, ERROR_CODE_HEADER } from '../errors.js';
 import { authorizeHandlers } from './authorize.js';
 import { authorizedAppsHandlers } from './authorized-apps.js';
 import { deviceAuthorization } from './device.js';
@@ -40,7 +40,7 @@ async function knownAuthId(request: FastifyRequest): Promise<void> {
 export function oauthRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     await app.register(async (api) => {
-      api.setErrorHandler((err: FastifyError, request, reply) => sendOAuthError(err, request, reply));
+      api.setErrorHandler((err, request, reply) => sendOAuthError(err, request, reply, ctx.config.bodyLimit));
       api.addHook('onRequest', knownAuthId);
       api.post(`${BASE}/access.json`, tokenEndpoint(ctx));
       api.post(`${BASE}/device.json`, deviceAuthorization(ctx));
@@ -50,7 +50,10 @@ export function oauthRoutes(ctx: AppContext) {
     });
 
     await app.register(async (pages) => {
-      pages.setErrorHandler((err: FastifyError, request, reply: FastifyReply) => sendPage(reply, errorPage(asDekiError(err, request))));
+      pages.setErrorHandler((err, request, reply: FastifyReply) => {
+        const deki = asDekiError(err, request, ctx.config.bodyLimit);
+        return sendPage(reply.header(ERROR_CODE_HEADER, deki.code), errorPage(deki));
+      });
       pages.addHook('onRequest', knownAuthId);
       const authorize = authorizeHandlers(ctx);
       pages.get(`${BASE}/authorize`, authorize.get);

@@ -9,7 +9,6 @@
  * read that raced a change is used once but not kept. Each map is bounded; the oldest entry goes.
  */
 import type { Kysely } from 'kysely';
-import { DekiError } from '../errors.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { ChangesTable, Database, SessionRow, TokenRow, UserRow } from './schema.js';
 
@@ -37,13 +36,9 @@ export class VerificationCache {
   /** Reads through the database; keeps the value only if no change was applied meanwhile. */
   private async load<T>(fetch: () => Promise<T | undefined>, keep: (value: T) => void): Promise<T | undefined> {
     const before = this.feed?.position();
-    let value: T | undefined;
-    try {
-      value = await fetch();
-    } catch {
-      // A credential we cannot check is refused, never guessed (fail closed).
-      throw new DekiError('STORE_UNAVAILABLE');
-    }
+    // A failed read propagates: a credential we cannot check is refused, never guessed (fail
+    // closed), and dream/to-deki-error.ts says whether the store was unavailable (503).
+    const value = await fetch();
     if (value !== undefined && this.trusted() && this.feed!.position() === before) keep(value);
     return value;
   }
