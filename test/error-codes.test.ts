@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { GatehouseClient, GatehouseError } from '../client/index.js';
+import { DekiError } from '../src/errors.js';
 import { ApiError } from '../web/messages.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
 import { basic, bearer, call, signIn } from './helpers/http.js';
@@ -60,7 +61,7 @@ describe('the SDK', () => {
 describe('the dashboard', () => {
   test('words come from the code, and the message only fills in the detail', async () => {
     const refused = await ApiError.fromResponse(
-      new Response(JSON.stringify({ status: '400', message: "host pattern 'a..b' is not valid: use hostnames such as crm.example.com or *.example.com" }), {
+      new Response(JSON.stringify({ status: '400', message: new DekiError('TOKEN_HOST_INVALID', 'a..b').message }), {
         status: 400,
         headers: { 'X-Gatehouse-Error': 'TOKEN_HOST_INVALID' },
       }),
