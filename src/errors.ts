@@ -118,6 +118,7 @@ export const errors = {
   OAUTH_DEVICE_DENIED: [400, 'the user denied this device'],
   OAUTH_DEVICE_EXPIRED: [400, 'device code expired: start again at device.json'],
   OAUTH_DEVICE_CODE_INVALID: [400, 'device code is invalid or already used'],
+  OAUTH_USER_CODE_RATE_LIMITED: [429, 'too many codes entered from this session or this client: wait a minute, then enter the code your device shows'],
   OAUTH_USER_CODE_INVALID: [400, 'that code is not valid, or it has expired: check the code your device shows'],
   OAUTH_FORM_EXPIRED: [403, 'this form has expired or did not come from this site: reload the page and try again'],
   OAUTH_AUTHORIZATIONS_ANONYMOUS: [403, 'sign in to see the apps you authorized'],

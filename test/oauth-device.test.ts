@@ -150,3 +150,57 @@ test('denied, expired, seated for an unseated user, and another client', async (
   assert.equal(noClient.status, 401);
   assert.equal(noClient.json.error, 'invalid_client');
 });
+
+test('wrong user codes are limited per session and per client IP: 300 at once get at most the limit of 400s, then 429 even for the right code', async () => {
+  // A server of its own, with a limit of 20 a minute and client IPs read from X-Forwarded-For.
+  const limited = await startServer({ env: { GATEHOUSE_AUTH_FAILURE_LIMIT: '20', GATEHOUSE_TRUST_PROXY: 'on' } });
+  try {
+    const admin = await signIn(limited.url, 'admin', ADMIN_PASSWORD);
+    await createUser(limited.url, admin, { username: 'carol', seat: true, password: 'carol-password-1' });
+    const [guesser, other] = [await signIn(limited.url, 'carol', 'carol-password-1'), await signIn(limited.url, 'carol', 'carol-password-1')];
+    const device = await createOAuthApp(limited.url, admin, 'Hall display');
+    const start = await call(limited.url, '/@app/auth/1/token/device.json', {
+      method: 'POST',
+      json: false,
+      headers: { Authorization: basic(device.key, device.secret), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'scope=profile',
+    });
+    const userCode = start.json.user_code as string;
+    const enter = (code: string, session: string, ip: string) =>
+      fetch(`${limited.url}/@app/auth/1/token/device?user_code=${code}`, { headers: { Cookie: `authtoken=${session}`, 'X-Forwarded-For': ip } });
+    const letters = 'BCDFGHJKLMNPQRSTVWXZ';
+    /** The i-th code in the alphabet's counting order, `BBBB-BBBB` onwards. */
+    const wrong = (i: number) => {
+      let code = '';
+      for (let n = i, k = 0; k < 8; k++, n = Math.floor(n / letters.length)) code += letters[n % letters.length];
+      return `${code.slice(0, 4)}-${code.slice(4)}`;
+    };
+
+    const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => enter(wrong(i), guesser, '198.51.100.1')));
+    const statuses = answers.map((r) => r.status);
+    const checked = statuses.filter((s) => s === 400).length;
+    assert.ok(checked <= 20, `at most 20 codes were looked up, not ${checked}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 300 - checked, `the rest are 429: ${[...new Set(statuses)].join(', ')}`);
+    const throttled = answers.find((r) => r.status === 429)!;
+    assert.match(throttled.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+    assert.match(await throttled.text(), /too many codes entered from this session or this client: wait a minute, then enter the code your device shows/);
+
+    // The right code is refused too while over the limit: per session (from another IP), and per IP (from another session).
+    const sameSession = await enter(userCode, guesser, '198.51.100.2');
+    assert.equal(sameSession.status, 429);
+    assert.doesNotMatch(await sameSession.text(), /Hall display/);
+    const sameIp = await enter(userCode, other, '198.51.100.1');
+    assert.equal(sameIp.status, 429);
+    // Another session from another client is not held back.
+    const elsewhere = await enter(userCode, other, '198.51.100.3');
+    assert.equal(elsewhere.status, 200);
+    assert.match(await elsewhere.text(), /Hall display/);
+    // After the window, the guesser's session may enter a code again.
+    limited.clock.now = Date.now() + 61_000;
+    const later = await enter(userCode, guesser, '198.51.100.1');
+    assert.equal(later.status, 200);
+    assert.match(await later.text(), /Hall display/);
+  } finally {
+    await limited.close();
+  }
+});

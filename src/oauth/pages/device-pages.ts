@@ -3,10 +3,10 @@ import { type Page, html } from './html.js';
 
 export const DEVICE_PATH = '/@app/auth/1/token/device';
 
-export function deviceCodeEntryPage(view: { error?: string | undefined; userCode?: string | undefined }): Page {
+export function deviceCodeEntryPage(view: { error?: string | undefined; userCode?: string | undefined; status?: number }): Page {
   return {
     title: 'Connect a device',
-    status: view.error ? 400 : 200,
+    status: view.status ?? (view.error ? 400 : 200),
     body: html`<h1>Connect a device</h1>
 <p>Enter the code your device shows.</p>
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
