@@ -28,6 +28,11 @@ export function registerDatabase(db: Kysely<Database>, dialect: 'sqlite' | 'post
   hooks.set(db, { dialect });
 }
 
+/** The database behind a handle, for the few queries written differently on each (store/text-search.ts). */
+export function dialectOf(db: Kysely<Database>): 'sqlite' | 'postgres' {
+  return hooks.get(db)?.dialect ?? 'sqlite';
+}
+
 /** What a revoking write on `db` waits for: this process's feed (if it serves) and the other nodes. */
 export function registerFollower(db: Kysely<Database>, follower: { catchUp?: () => Promise<void>; peers: FeedPeers; onWait?: (wait: PeerWait) => void }): void {
   const h = hooks.get(db);

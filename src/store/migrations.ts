@@ -7,6 +7,7 @@ import type { Dialect } from './database.js';
 import { oauthMigration } from '../oauth/migration.js';
 import { usageReasonsMigration } from '../usage/migration.js';
 import { tokenUserIndexesMigration } from '../users/migration.js';
+import { listingMigration } from './listing-migration.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
   // SQLite's AUTOINCREMENT never reuses an id, so a deleted token's id can't name a new token.
@@ -16,6 +17,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0100_oauth': oauthMigration(idType),
     '0160_usage_reasons': usageReasonsMigration,
     '0161_token_user_indexes': tokenUserIndexesMigration,
+    '0120_listing': listingMigration(dialect),
     '0001_initial': {
       async up(db: Kysely<unknown>) {
         await db.schema

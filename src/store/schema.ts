@@ -48,6 +48,8 @@ export interface DeveloperTokensTable {
   expires_at: number | null;
   /** The token this one replaced by a roll. */
   rolled_from: number | null;
+  /** Last successful use, as the usage recorder last wrote it (for sorting and filtering lists). */
+  last_used_at: number | null;
 }
 
 /** One entry per security-relevant change, written in the change's transaction; never a secret. */

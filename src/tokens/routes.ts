@@ -13,7 +13,10 @@ import type { UsageRecorder } from '../usage/recorder.js';
 import { assertTokenAllowed, createToken } from './create.js';
 import { toCreatedDocument, toTokenDocument } from './document.js';
 import { readCreateInput, readUpdateInput } from './input.js';
-import { deleteToken, findTokenListing, listTokens, updateToken } from './store.js';
+import { readTokenListQuery } from './list-query.js';
+import { sendAllTokens } from './list-stream.js';
+import { pageTokens } from './listing.js';
+import { deleteToken, findTokenListing, updateToken } from './store.js';
 
 type IdParams = { Params: { id: string } };
 type RollRequest = IdParams & { Querystring: Record<string, string | undefined> };
@@ -63,11 +66,14 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
       return sendDocument(request, reply, toCreatedDocument(token, ctx.config.siteUrl, secret, jwt));
     });
 
-    app.get('/site/developer-tokens', async (request, reply) => {
-      const tokens = await listTokens(ctx.db);
+    app.get<{ Querystring: Record<string, string | undefined> }>('/site/developer-tokens', async (request, reply) => {
+      const { filter, page } = readTokenListQuery(request.query);
+      const clock = { now: ctx.config.now(), unusedDays: ctx.config.unusedDays };
+      if (!page) return sendAllTokens(request, reply, { db: ctx.db, usage, siteUrl: ctx.config.siteUrl }, filter, clock);
+      const { tokens, total } = await pageTokens(ctx.db, filter, page, clock);
       const figures = await usage.figures(tokens);
-      const doc = el('developer-tokens', { count: String(tokens.length) }, tokens.map((t) => toTokenDocument(t, ctx.config.siteUrl, figures.get(t.id))));
-      return sendDocument(request, reply, doc);
+      const docs = tokens.map((t) => toTokenDocument(t, ctx.config.siteUrl, figures.get(t.id)));
+      return sendDocument(request, reply, el('developer-tokens', { count: String(tokens.length), querycount: String(total) }, docs));
     });
 
     app.get<IdParams>('/site/developer-tokens/:id', async (request, reply) => {

@@ -23,7 +23,8 @@ export function findTokenById(db: Kysely<Database>, id: number): Promise<TokenRo
   return db.selectFrom('developer_tokens').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-function listingQuery(db: Kysely<Database>) {
+/** Token rows with the usernames their documents name; `t` is the token. */
+export function listingQuery(db: Kysely<Database>) {
   return db
     .selectFrom('developer_tokens as t')
     .leftJoin('users as r', 'r.id', 't.restricted_user_id')

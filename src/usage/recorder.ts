@@ -168,8 +168,8 @@ export class UsageRecorder {
     for (const [ip, at] of from.ips) into.ips.set(ip, Math.max(at, into.ips.get(ip) ?? 0));
   }
 
+  // Rows older than the figures need are deleted in the background (usage/pruning.ts).
   private async write(batch: Map<number, Pending>): Promise<void> {
-    const now = this.opts.now();
     await this.db.transaction().execute(async (trx) => {
       for (const [tokenId, p] of batch) {
         if (p.used) {
@@ -179,6 +179,8 @@ export class UsageRecorder {
             .values(row)
             .onConflict((oc) => oc.column('token_id').doUpdateSet(row).where('token_usage.last_used_at', '<', row.last_used_at))
             .execute();
+          // The list sorts and filters by last use on the token's own row (tokens/listing.ts).
+          await trx.updateTable('developer_tokens').set({ last_used_at: p.last.at }).where('id', '=', tokenId).where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', p.last!.at)])).execute();
         }
         for (const [hour, h] of p.allHours()) {
           const reasons = Object.fromEntries(REASON_COLUMNS.map((c, i) => [c, h.reasons?.[i] ?? 0]));
@@ -202,9 +204,6 @@ export class UsageRecorder {
             .execute();
         }
       }
-      // Nothing older than 31 days is ever shown.
-      await trx.deleteFrom('token_usage_hourly').where('hour', '<', Math.floor((now - 31 * DAY) / HOUR)).execute();
-      await trx.deleteFrom('token_usage_ips').where('last_seen', '<', now - 31 * DAY).execute();
     });
   }
 
@@ -214,10 +213,10 @@ export class UsageRecorder {
     const hour24 = Math.floor((now - DAY) / HOUR) + 1;
     const hour30 = Math.floor((now - 30 * DAY) / HOUR) + 1;
     const ids = tokens.map((t) => t.id);
-    // For a long list, aggregate everything rather than send thousands of ids.
-    const few = ids.length > 0 && ids.length <= 500;
+    // Only these tokens' rows are read: callers pass a page (at most 1000) at a time.
+    if (ids.length === 0) return new Map();
     const [last, hourly, clients] = await Promise.all([
-      this.db.selectFrom('token_usage').selectAll().$if(few, (q) => q.where('token_id', 'in', ids)).execute(),
+      this.db.selectFrom('token_usage').selectAll().where('token_id', 'in', ids).execute(),
       this.db
         .selectFrom('token_usage_hourly')
         .select((eb) => [
@@ -228,14 +227,14 @@ export class UsageRecorder {
           ...REASON_COLUMNS.map((c) => eb.fn.sum<number>(eb.case().when('hour', '>=', hour24).then(eb.ref(c)).else(0).end()).as(c)),
         ])
         .where('hour', '>=', hour30)
-        .$if(few, (q) => q.where('token_id', 'in', ids))
+        .where('token_id', 'in', ids)
         .groupBy('token_id')
         .execute(),
       this.db
         .selectFrom('token_usage_ips')
         .select((eb) => ['token_id', eb.fn.countAll<number>().as('n')])
         .where('last_seen', '>=', now - 30 * DAY)
-        .$if(few, (q) => q.where('token_id', 'in', ids))
+        .where('token_id', 'in', ids)
         .groupBy('token_id')
         .execute(),
     ]);
