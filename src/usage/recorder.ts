@@ -180,7 +180,7 @@ export class UsageRecorder {
             .onConflict((oc) => oc.column('token_id').doUpdateSet(row).where('token_usage.last_used_at', '<', row.last_used_at))
             .execute();
           // The list sorts and filters by last use on the token's own row (tokens/listing.ts).
-          await trx.updateTable('developer_tokens').set({ last_used_at: p.last.at }).where('id', '=', tokenId).where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', p.last!.at)])).execute();
+          await trx.updateTable('developer_tokens').set({ last_used_at: p.lastAt }).where('id', '=', tokenId).where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', p.lastAt)])).execute();
         }
         for (const [hour, h] of p.allHours()) {
           const reasons = Object.fromEntries(REASON_COLUMNS.map((c, i) => [c, h.reasons?.[i] ?? 0]));
