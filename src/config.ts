@@ -3,6 +3,7 @@
  * variable; `gatehouse serve` flags override them. Bad values are a `TypeError` at startup,
  * never a 4xx later.
  */
+import net from 'node:net';
 import path from 'node:path';
 
 export interface Config {
@@ -48,8 +49,18 @@ export interface Config {
   unusedDays: number;
   /** Trust `X-Forwarded-For` from a proxy in front (for client IPs). `GATEHOUSE_TRUST_PROXY` = on|off. Default off. */
   trustProxy: boolean;
-  /** pino log level. `GATEHOUSE_LOG_LEVEL`. Default info; `silent` turns logging off. */
+  /** pino log level. `GATEHOUSE_LOG_LEVEL`: fatal, error, warn, info, debug, trace or silent. Default info. */
   logLevel: string;
+  /** PostgreSQL URL (`postgres://` or `postgresql://`). `GATEHOUSE_DATABASE_URL`, `--database-url`. Unset: SQLite in the data directory. */
+  databaseUrl: string | undefined;
+  /** How long `serve` and the CLI keep retrying an unreachable database before giving up, ms. `GATEHOUSE_DATABASE_WAIT_MS`. Default 30,000. */
+  databaseWaitMs: number;
+  /** Bearer token that lets non-loopback clients read `/@gatehouse/metrics`, 16+ characters. `GATEHOUSE_METRICS_TOKEN`. Unset: loopback only. */
+  metricsToken: string | undefined;
+  /** After SIGTERM, how long readiness says 503 while new connections are still served, ms (give the load balancer time to notice). `GATEHOUSE_SHUTDOWN_DRAIN_MS`. Default 0 (a single node). */
+  shutdownDrainMs: number;
+  /** After SIGTERM, the most the shutdown may take before the process exits 1, ms. `GATEHOUSE_SHUTDOWN_TIMEOUT_MS`. Default 30,000. */
+  shutdownTimeoutMs: number;
   /** The clock, in milliseconds. Tests inject one; production uses `Date.now`. */
   now: () => number;
 }
@@ -61,11 +72,67 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   return n;
 }
 
+function oneOf(name: string, value: string | undefined, fallback: string, accepted: string[]): string {
+  if (value === undefined || value === '') return fallback;
+  if (accepted.includes(value)) return value;
+  throw new TypeError(`${name} must be one of ${accepted.join(', ')}, got '${value}'`);
+}
+
 function bool(name: string, value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
   if (/^(on|true|1|yes)$/i.test(value)) return true;
   if (/^(off|false|0|no)$/i.test(value)) return false;
   throw new TypeError(`${name} must be on or off, got '${value}'`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** Standard base64 of exactly 32 bytes. */
+const KEY_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
+
+function host(value: string | undefined): string {
+  if (value === undefined || value === '') return '127.0.0.1';
+  if (net.isIP(value) || HOSTNAME.test(value)) return value;
+  throw new TypeError(`HOST must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name, got '${value}'`);
+}
+
+function masterKeys(value: string | undefined): string[] {
+  const keys = list(value);
+  keys.forEach((k, i) => {
+    // Never echo the value: even a malformed key may be most of a real one.
+    if (!KEY_BASE64.test(k)) throw new TypeError(`GATEHOUSE_MASTER_KEY key ${i + 1} of ${keys.length} is not base64 of exactly 32 bytes (${k.length} characters); make one with: openssl rand -base64 32`);
+  });
+  return keys;
+}
+
+/** The URL with its password replaced, for messages and `gatehouse config`. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '*****';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+export function databaseUrl(value: string | undefined, name = 'GATEHOUSE_DATABASE_URL'): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let ok = false;
+  try {
+    const u = new URL(value);
+    ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new TypeError(`${name} must be a postgres:// or postgresql:// URL such as postgres://gatehouse@db.internal:5432/gatehouse, got '${maskUrl(value)}'`);
+  return value;
+}
+
+function metricsToken(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.length < 16 || /\s/.test(value)) throw new TypeError(`GATEHOUSE_METRICS_TOKEN must be at least 16 characters without spaces, got ${value.length} characters`);
+  return value;
 }
 
 function list(value: string | undefined): string[] {
@@ -84,12 +151,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const allowance = env.GATEHOUSE_TOKEN_ALLOWANCE;
   const config: Config = {
-    host: env.HOST || '127.0.0.1',
+    host: host(env.HOST),
     port,
     dataDir: path.resolve(env.GATEHOUSE_DATA_DIR || './data'),
     siteUrl,
     adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
-    masterKeys: list(env.GATEHOUSE_MASTER_KEY),
+    masterKeys: masterKeys(env.GATEHOUSE_MASTER_KEY),
     signatureWindowSeconds: int('GATEHOUSE_SIGNATURE_WINDOW', env.GATEHOUSE_SIGNATURE_WINDOW, 300, 1, 86_400),
     tokenManagementEnabled: bool('GATEHOUSE_TOKEN_MANAGEMENT', env.GATEHOUSE_TOKEN_MANAGEMENT, true),
     tokenAllowance: allowance ? int('GATEHOUSE_TOKEN_ALLOWANCE', allowance, 0, 0, 1_000_000_000) : undefined,
@@ -105,12 +172,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', env.GATEHOUSE_USAGE_FLUSH_MS, 10_000, 100, 3_600_000),
     unusedDays: int('GATEHOUSE_UNUSED_DAYS', env.GATEHOUSE_UNUSED_DAYS, 90, 1, 3650),
     trustProxy: bool('GATEHOUSE_TRUST_PROXY', env.GATEHOUSE_TRUST_PROXY, false),
-    logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
+    logLevel: oneOf('GATEHOUSE_LOG_LEVEL', env.GATEHOUSE_LOG_LEVEL, 'info', LOG_LEVELS),
+    databaseUrl: databaseUrl(env.GATEHOUSE_DATABASE_URL),
+    databaseWaitMs: int('GATEHOUSE_DATABASE_WAIT_MS', env.GATEHOUSE_DATABASE_WAIT_MS, 30_000, 0, 600_000),
+    metricsToken: metricsToken(env.GATEHOUSE_METRICS_TOKEN),
+    shutdownDrainMs: int('GATEHOUSE_SHUTDOWN_DRAIN_MS', env.GATEHOUSE_SHUTDOWN_DRAIN_MS, 0, 0, 600_000),
+    shutdownTimeoutMs: int('GATEHOUSE_SHUTDOWN_TIMEOUT_MS', env.GATEHOUSE_SHUTDOWN_TIMEOUT_MS, 30_000, 100, 3_600_000),
     now: Date.now,
     ...overrides,
   };
   if (config.feedPollMs * 2 > config.stalenessBoundMs) {
     throw new TypeError('GATEHOUSE_FEED_POLL_MS must be at most half of GATEHOUSE_STALENESS_BOUND_MS, or one slow poll breaks the bound');
+  }
+  if (config.shutdownDrainMs >= config.shutdownTimeoutMs) {
+    throw new TypeError('GATEHOUSE_SHUTDOWN_DRAIN_MS must be less than GATEHOUSE_SHUTDOWN_TIMEOUT_MS, or every shutdown times out');
   }
   config.siteUrl = siteUrl;
   config.dataDir = path.resolve(config.dataDir);

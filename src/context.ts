@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import type { MasterKeyRing } from './crypto/master-key.js';
+import type { Metrics } from './ops/metrics.js';
 import type { Database, UserRow } from './store/schema.js';
 import type { VerificationCache } from './store/verification-cache.js';
 
@@ -13,6 +14,8 @@ export interface AppContext {
   readonly anonymous: UserRow;
   /** What credential checks read: cached per node, kept current by the change feed. */
   readonly cache: VerificationCache;
+  /** What this node counts for `/@gatehouse/metrics`. */
+  readonly metrics: Metrics;
 }
 
 /** `config.now()` in whole seconds. */

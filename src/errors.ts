@@ -39,6 +39,9 @@ export const errors = {
   AUTH_RATE_LIMITED: [429, 'too many failed authentication attempts from this client or for this token: retry later'],
   LOGIN_THROTTLED: [429, 'too many failed sign-in attempts for this user or from this client: retry later'],
 
+  // Operations (docs/operations.md)
+  METRICS_FORBIDDEN: [403, 'metrics are served to loopback clients, and to others with Authorization: Bearer and the metrics token'],
+
   // Sign-in
   LOGIN_FAILED: [401, 'invalid username or password'],
   LOGIN_REQUIRED: [401, 'authentication required: send HTTP Basic credentials or x-deki-token'],

@@ -2,7 +2,10 @@
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
-import { loadMasterKeys } from './crypto/master-key.js';
+import fs from 'node:fs';
+import { keyFile, loadMasterKeys } from './crypto/master-key.js';
+import { keyMismatch, noKeyRefusal, recordSiteKeyIds, siteKeyIds } from './crypto/site-keys.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
 import { ChangeFeed } from './store/change-feed.js';
 import { registerFollower } from './store/changes.js';
 import { FeedPeers, type PeerWait } from './store/feed-peers.js';
@@ -28,6 +31,8 @@ export interface OpenOptions {
    */
   role?: 'server' | 'tool';
   onFeedError?: (err: unknown, where: string) => void;
+  /** Where the cache and the feed count what they do; a throwaway one when absent (the CLI). */
+  metrics?: Metrics | undefined;
 }
 
 async function recordedSiteUrl(db: Kysely<Database>): Promise<string | undefined> {
@@ -41,8 +46,18 @@ export async function recordSiteUrl(db: Kysely<Database>, url: string): Promise<
 export async function openSite(config: Config, opts: OpenOptions = {}): Promise<OpenedSite> {
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: opts.databaseUrl });
   let feed: ChangeFeed | undefined;
+  const metrics = opts.metrics ?? createMetrics({ processMetrics: false });
   try {
+    const siteKeys = await siteKeyIds(store.db);
+    // Checked before the key file would be created and before anything else is written.
+    const noKey = opts.role !== 'server' && config.masterKeys.length === 0 && !fs.existsSync(keyFile(config.dataDir)) ? noKeyRefusal(siteKeys) : undefined;
+    if (noKey) throw new TypeError(noKey);
     const keys = loadMasterKeys(config.masterKeys, config.dataDir, config.now);
+    if (opts.role === 'server') await recordSiteKeyIds(store.db, keys);
+    else {
+      const mismatch = keyMismatch(siteKeys, keys);
+      if (mismatch) throw new TypeError(mismatch);
+    }
     const seed = await seedSite(store, config.adminPassword, config.now());
     if (opts.role === 'server') {
       await recordSiteUrl(store.db, config.siteUrl);
@@ -62,11 +77,15 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
         pollMs: config.feedPollMs,
         retentionMs: 3_600_000,
         listenUrl: config.feedListen ? opts.databaseUrl : undefined,
-        onChange: (change) => cache.apply(change),
+        onChange: (change) => {
+          cache.apply(change);
+          metrics.changeApplied(Date.now() - change.at);
+        },
+        onReconnect: () => metrics.listenerReconnected(),
         onReset: () => cache.reset(),
         onError: opts.onFeedError,
       });
-      cache = new VerificationCache(store.db, feed, config.cacheEntries);
+      cache = new VerificationCache(store.db, feed, config.cacheEntries, (kind, hit) => metrics.cacheLookup(kind, hit));
       registerFollower(store.db, { peers, onWait });
       await feed.start();
     } else {
@@ -74,7 +93,7 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
       // The CLI serves nothing, but what it revokes is final on the servers too.
       registerFollower(store.db, { peers, onWait });
     }
-    const ctx: AppContext = { config, db: store.db, keys, anonymous: seed.anonymous, cache };
+    const ctx: AppContext = { config, db: store.db, keys, anonymous: seed.anonymous, cache, metrics };
     return {
       ctx,
       store,

@@ -28,6 +28,11 @@ import { auditRoutes } from './audit/routes.js';
 import { authenticateRoutes } from './users/authenticate.js';
 import { userRoutes } from './users/routes.js';
 import { dashboardRoutes } from './web/dashboard.js';
+import { readiness as makeReadiness, type Readiness } from './ops/health.js';
+import { instrumentHttp, meteredCredentialStage } from './ops/http-metrics.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { operationsRoutes } from './ops/routes.js';
+import { siteSources } from './ops/sources.js';
 
 export interface BuiltApp {
   readonly app: FastifyInstance;
@@ -37,6 +42,9 @@ export interface BuiltApp {
   readonly usage: UsageRecorder;
   /** Printed once by `serve` on a site's first start without GATEHOUSE_ADMIN_PASSWORD. */
   readonly generatedAdminPassword: string | undefined;
+  readonly metrics: Metrics;
+  /** What `/@gatehouse/health/ready` reports; shutdown drains it first. */
+  readonly readiness: Readiness;
   /**
    * Listens on the configured host and port, and returns the address. On port 0 a site URL that
    * follows the port (`http://localhost:0`, the default) becomes the bound port's, before any request.
@@ -49,6 +57,8 @@ export interface BuildOptions {
   databaseUrl?: string | undefined;
   /** Where the log goes; stdout when absent. Tests keep each server's log in a file to scan it for credentials. */
   logStream?: DestinationStream | undefined;
+  /** Where this app counts; a registry of its own when absent. */
+  metrics?: Metrics | undefined;
 }
 
 /**
@@ -94,9 +104,12 @@ const REDACT = [
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<BuiltApp> {
   // The feed may fail before the app (and its logger) exists; report through whichever is there.
   let logFeedError = (_err: unknown, _where: string): void => undefined;
-  const site = await openSite(config, { databaseUrl: opts.databaseUrl, role: 'server', onFeedError: (err, where) => logFeedError(err, where) });
+  const metrics = opts.metrics ?? createMetrics();
+  const site = await openSite(config, { databaseUrl: opts.databaseUrl, role: 'server', onFeedError: (err, where) => logFeedError(err, where), metrics });
   const { ctx, store, generatedAdminPassword } = site;
-  const usage = new UsageRecorder(ctx.db, { flushMs: config.usageFlushMs, unusedDays: config.unusedDays, now: config.now });
+  const readiness = makeReadiness({ feed: site.feed, keys: ctx.keys, boundMs: config.stalenessBoundMs });
+  metrics.watch(siteSources(site));
+  const usage = new UsageRecorder(ctx.db, { flushMs: config.usageFlushMs, unusedDays: config.unusedDays, now: config.now, onFlush: metrics.usageFlushed });
   usage.start();
   const stages = makeStages(ctx, usage);
 
@@ -112,6 +125,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,
     requestIdHeader: false,
+    // While closing, a request on an open connection is still answered (with Connection: close), not 503'd.
+    return503OnClosing: false,
     bodyLimit: config.bodyLimit,
     // Header values of 16 KiB (long JWTs, cookies) must reach us so we can answer with a document.
     http: { maxHeaderSize: 64 * 1024 },
@@ -120,6 +135,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     frameworkErrors: (err, request, reply) => sendError(request as FastifyRequest, reply as FastifyReply, err, config),
   });
 
+  instrumentHttp(app, metrics);
   await app.register(cookie);
   app.setErrorHandler(makeErrorHandler(config, config.bodyLimit));
   app.setNotFoundHandler(async () => {
@@ -144,7 +160,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       api.options('/*', async (request, reply) => answerPreflight(ctx, request, reply));
       await api.register(async (authed) => {
         authed.decorateRequest('principal', null as never);
-        authed.addHook('onRequest', stages.resolveCredential);
+        authed.addHook('onRequest', meteredCredentialStage(metrics, stages.resolveCredential));
         authed.addHook('onRequest', stages.refuseCrossSiteForms);
         await authed.register(authenticateRoutes(ctx, stages));
         await authed.register(userRoutes(ctx, stages));
@@ -161,8 +177,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   app.get('/', async (_request, reply) => reply.redirect('/dashboard/integrations/api-tokens', 302));
   await app.register(dashboardRoutes());
+  await app.register(operationsRoutes({ metrics, readiness, metricsToken: config.metricsToken }));
 
-  logFeedError = (err, where) => app.log.warn({ err, where }, 'change feed: cannot confirm the cache is current');
+  logFeedError = (err, where) => {
+    if (where === 'poll') {
+      readiness.storeFailed(err);
+      metrics.storeError('change_feed');
+    }
+    app.log.warn({ err, where }, 'change feed: cannot confirm the cache is current');
+  };
   app.addHook('onClose', async () => {
     await usage.stop();
     await site.close();
@@ -177,6 +200,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     }
     return address;
   };
-  return { app, ctx, store, usage, generatedAdminPassword, listen };
+  return { app, ctx, store, usage, generatedAdminPassword, metrics, readiness, listen };
 }
 

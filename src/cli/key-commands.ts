@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { auditFromCli } from '../audit/entry.js';
 import { keyFile, keyRing, newKeyBase64, toKey, writeKeyFile } from '../crypto/master-key.js';
 import { keyUsage, reEncryptSecrets } from '../crypto/rotate.js';
+import { recordSiteKeyIds } from '../crypto/site-keys.js';
 import { writeAudit } from '../store/changes.js';
 import fs from 'node:fs';
 import { print, type SiteFlags, siteOptions, withSite } from './site.js';
@@ -42,6 +43,8 @@ export function addKeyCommands(program: Command): void {
           writeKeyFile(file, [added, ...lines]);
           ring = keyRing([toKey(added, file), ...lines.map((l) => toKey(l, file))]);
         }
+        // Recorded first, so no command is refused the key that secrets are about to be sealed with.
+        await recordSiteKeyIds(site.ctx.db, ring);
         const result = await reEncryptSecrets(site.ctx.db, ring);
         await writeAudit(
           site.ctx.db,

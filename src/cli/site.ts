@@ -1,6 +1,7 @@
 /** What the admin commands share: opening the site's store from flags, printing results. */
 import type { Command } from 'commander';
-import { type Config, loadConfig } from '../config.js';
+import { type Config, databaseUrl, loadConfig } from '../config.js';
+import { checkBeforeOpening } from '../ops/startup.js';
 import { DekiError } from '../errors.js';
 import { openSite, type OpenedSite } from '../open.js';
 import type { UserRow } from '../store/schema.js';
@@ -12,12 +13,23 @@ export interface SiteFlags {
 }
 
 export function siteConfig(flags: SiteFlags, overrides: Partial<Config> = {}): Config {
-  return loadConfig(process.env, { ...(flags.dataDir ? { dataDir: flags.dataDir } : {}), logLevel: 'silent', ...overrides });
+  const fromFlags: Partial<Config> = {
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(flags.databaseUrl ? { databaseUrl: databaseUrl(flags.databaseUrl, '--database-url') } : {}),
+  };
+  return loadConfig(process.env, { ...fromFlags, logLevel: 'silent', ...overrides });
+}
+
+/** A line for the operator while the command waits (for the database). */
+export function say(line: string): void {
+  process.stderr.write(`gatehouse: ${line}\n`);
 }
 
 /** Runs an admin command against the site's store, then closes it. */
 export async function withSite<T>(flags: SiteFlags, fn: (site: OpenedSite) => Promise<T>): Promise<T> {
-  const site = await openSite(siteConfig(flags), { databaseUrl: flags.databaseUrl ?? process.env.GATEHOUSE_DATABASE_URL, role: 'tool' });
+  const config = siteConfig(flags);
+  await checkBeforeOpening(config, say);
+  const site = await openSite(config, { databaseUrl: config.databaseUrl, role: 'tool' });
   try {
     return await fn(site);
   } finally {

@@ -23,7 +23,10 @@ export interface FeedOptions {
   retentionMs: number;
   /** PostgreSQL URL for LISTEN; absent on SQLite, where polling alone keeps the bound. */
   listenUrl?: string | undefined;
-  onChange: (change: Pick<ChangesTable, 'kind' | 'ref'>) => void;
+  /** `at` is when the change was committed (ms), so a node can tell how late it learned of it. */
+  onChange: (change: Pick<ChangesTable, 'kind' | 'ref' | 'at'>) => void;
+  /** The LISTEN connection was lost and is being opened again. */
+  onReconnect?: () => void;
   /** Drop everything cached: the node may have missed changes. */
   onReset: () => void;
   onError?: (err: unknown, where: string) => void;
@@ -109,7 +112,7 @@ export class ChangeFeed {
     try {
       let rows;
       do {
-        rows = await this.db.selectFrom('changes').select(['seq', 'kind', 'ref']).where('seq', '>', this.appliedSeq).orderBy('seq').limit(BATCH).execute();
+        rows = await this.db.selectFrom('changes').select(['seq', 'kind', 'ref', 'at']).where('seq', '>', this.appliedSeq).orderBy('seq').limit(BATCH).execute();
         for (const row of rows) this.opts.onChange(row);
         if (rows.length > 0) this.appliedSeq = Number(rows[rows.length - 1]!.seq);
       } while (rows.length === BATCH);
@@ -150,6 +153,7 @@ export class ChangeFeed {
       if (this.listener !== client || this.stopped) return;
       this.listener = undefined;
       this.listening = false;
+      this.opts.onReconnect?.();
       client.removeAllListeners();
       client.on('error', () => undefined); // the dying socket may still report an error: not fatal
       void client.end().catch(() => undefined);

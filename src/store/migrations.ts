@@ -4,6 +4,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Dialect } from './database.js';
+import { describeDatabaseError } from './database-error.js';
 import { oauthMigration } from '../oauth/migration.js';
 import { usageReasonsMigration } from '../usage/migration.js';
 import { tokenUserIndexesMigration } from '../users/migration.js';
@@ -151,7 +152,8 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<vo
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   const { error, results } = await new Migrator({ db, provider, allowUnorderedMigrations: true }).migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed`, { cause: error });
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const why = describeDatabaseError(error);
+    throw new Error(failed ? `database migration ${failed} failed: ${why}` : `database not usable: ${why}`, { cause: error });
   }
 }

@@ -27,6 +27,8 @@ export class VerificationCache {
     /** Without a feed (the CLI), nothing is cached. */
     private readonly feed: ChangeFeed | undefined,
     private readonly maxEntries: number,
+    /** Told of every lookup, for the hit and miss counts. */
+    private readonly onLookup: (kind: 'tokens' | 'users' | 'sessions' | 'jwts', hit: boolean) => void = () => undefined,
   ) {}
 
   private trusted(): boolean {
@@ -59,12 +61,14 @@ export class VerificationCache {
 
   async tokenByKey(key: string): Promise<TokenRow | undefined> {
     const hit = this.trusted() ? this.tokensByKey.get(key) : undefined;
+    this.onLookup('tokens', hit !== undefined);
     if (hit) return hit;
     return this.load(() => this.db.selectFrom('developer_tokens').selectAll().where('key', '=', key).executeTakeFirst(), (t) => this.keepToken(t));
   }
 
   async tokenById(id: number): Promise<TokenRow | undefined> {
     const hit = this.trusted() ? this.tokensById.get(id) : undefined;
+    this.onLookup('tokens', hit !== undefined);
     if (hit) return hit;
     return this.load(() => this.db.selectFrom('developer_tokens').selectAll().where('id', '=', id).executeTakeFirst(), (t) => this.keepToken(t));
   }
@@ -98,7 +102,9 @@ export class VerificationCache {
     const id = this.jwtTokenIds.get(jwt);
     const token = id === undefined ? undefined : this.tokensById.get(id);
     const proof = token ? (this.derivedByToken.get(token.id)?.get('verified-jwt') as { jwt: string; nbf: number; exp: number } | undefined) : undefined;
-    return token && proof?.jwt === jwt ? { token, nbf: proof.nbf, exp: proof.exp } : undefined;
+    const hit = token !== undefined && proof?.jwt === jwt;
+    this.onLookup('jwts', hit);
+    return hit ? { token, nbf: proof.nbf, exp: proof.exp } : undefined;
   }
 
   private keepUser(user: UserRow): void {
@@ -110,6 +116,7 @@ export class VerificationCache {
 
   async userById(id: number): Promise<UserRow | undefined> {
     const hit = this.trusted() ? this.usersById.get(id) : undefined;
+    this.onLookup('users', hit !== undefined);
     if (hit) return hit;
     return this.load(() => this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(), (u) => this.keepUser(u));
   }
@@ -118,12 +125,14 @@ export class VerificationCache {
     const key = name.toLowerCase();
     const id = this.trusted() ? this.userIdsByName.get(key) : undefined;
     const hit = id === undefined ? undefined : this.usersById.get(id);
+    this.onLookup('users', hit?.username_key === key);
     if (hit && hit.username_key === key) return hit;
     return this.load(() => this.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst(), (u) => this.keepUser(u));
   }
 
   async session(hash: string): Promise<SessionRow | undefined> {
     const hit = this.trusted() ? this.sessions.get(hash) : undefined;
+    this.onLookup('sessions', hit !== undefined);
     if (hit) return hit;
     return this.load(
       () => this.db.selectFrom('sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst(),
@@ -169,6 +178,6 @@ export class VerificationCache {
 
   /** Entry counts, for metrics and the scaling docs. */
   sizes(): Record<string, number> {
-    return { tokens: this.tokensById.size, users: this.usersById.size, sessions: this.sessions.size };
+    return { tokens: this.tokensById.size, users: this.usersById.size, sessions: this.sessions.size, jwts: this.jwtTokenIds.size };
   }
 }

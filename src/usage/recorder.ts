@@ -4,6 +4,7 @@
  * what it gathered every `flushMs` (default 10 s) in one transaction, so a crash loses at most that
  * much usage data — never a token, a revocation or an audit entry.
  */
+import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type { Database, TokenRow } from '../store/schema.js';
 import { FAILURE_REASONS, REASON_COLUMNS, type ReasonIndex } from './failure-reason.js';
@@ -82,6 +83,8 @@ export interface UsageOptions {
   flushMs: number;
   unusedDays: number;
   now: () => number;
+  /** Told how long each write took and whether it failed. */
+  onFlush?: (seconds: number, ok: boolean) => void;
 }
 
 export class UsageRecorder {
@@ -144,8 +147,12 @@ export class UsageRecorder {
     if (this.pending.size === 0) return Promise.resolve();
     const batch = this.pending;
     this.pending = new Map();
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
     this.flushing = this.write(batch)
+      .then(() => this.opts.onFlush?.(took(), true))
       .catch((err: unknown) => {
+        this.opts.onFlush?.(took(), false);
         // Keep the figures for the next try rather than lose them to a passing database error.
         for (const [id, p] of batch) this.merge(id, p);
         throw err;

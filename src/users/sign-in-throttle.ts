@@ -6,12 +6,14 @@
 import { windowCounter } from '../auth/failure-limiter.js';
 import type { AppContext } from '../context.js';
 
-export function signInThrottle(limit: number, now: () => number) {
+export function signInThrottle(limit: number, now: () => number, onRefused: () => void = () => undefined) {
   const counter = windowCounter(15 * 60_000, now);
   const userKey = (username: string) => `user:${username.toLowerCase()}`;
   return {
     blocked(username: string, ip: string): number | undefined {
-      return counter.blocked(userKey(username), limit) ?? counter.blocked(`ip:${ip}`, limit * 5);
+      const wait = counter.blocked(userKey(username), limit) ?? counter.blocked(`ip:${ip}`, limit * 5);
+      if (wait !== undefined) onRefused();
+      return wait;
     },
     failed(username: string, ip: string): void {
       counter.hit(userKey(username), limit);
@@ -25,6 +27,6 @@ const perSite = new WeakMap<AppContext, ReturnType<typeof signInThrottle>>();
 /** The site's one throttle, shared by every way to sign in with a password (API and OAuth page). */
 export function signInThrottleFor(ctx: AppContext): ReturnType<typeof signInThrottle> {
   let t = perSite.get(ctx);
-  if (!t) perSite.set(ctx, (t = signInThrottle(ctx.config.signInFailureLimit, ctx.config.now)));
+  if (!t) perSite.set(ctx, (t = signInThrottle(ctx.config.signInFailureLimit, ctx.config.now, () => ctx.metrics.refused('sign_in_throttle'))));
   return t;
 }

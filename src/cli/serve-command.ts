@@ -1,0 +1,47 @@
+/** `gatehouse serve`: check the configuration, wait for the database, listen, shut down on a signal. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { handleSignals } from '../ops/shutdown.js';
+import { checkBeforeOpening } from '../ops/startup.js';
+import { buildApp } from '../server.js';
+import { say } from './site.js';
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  siteUrl?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+export function addServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start the server (SQLite in the data directory unless GATEHOUSE_DATABASE_URL is set)')
+    .option('--host <host>', 'listen address (HOST, default 127.0.0.1)')
+    .option('--port <port>', 'listen port (PORT, default 8080)')
+    .option('--site-url <url>', 'public URL of the site (GATEHOUSE_SITE_URL)')
+    .option('--data-dir <dir>', 'data directory (GATEHOUSE_DATA_DIR, default ./data)')
+    .option('--database-url <url>', 'PostgreSQL URL (GATEHOUSE_DATABASE_URL)')
+    .action(async (o: ServeFlags) => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...(o.host ? { HOST: o.host } : {}),
+        ...(o.port ? { PORT: o.port } : {}),
+        ...(o.siteUrl ? { GATEHOUSE_SITE_URL: o.siteUrl } : {}),
+        ...(o.dataDir ? { GATEHOUSE_DATA_DIR: o.dataDir } : {}),
+        ...(o.databaseUrl ? { GATEHOUSE_DATABASE_URL: o.databaseUrl } : {}),
+      };
+      const config = loadConfig(env);
+      await checkBeforeOpening(config, say);
+      const built = await buildApp(config, { databaseUrl: config.databaseUrl });
+      const address = await built.listen();
+      process.stdout.write(`Gatehouse listening on ${address} (site URL ${config.siteUrl}, data in ${config.dataDir})\n`);
+      if (built.generatedAdminPassword) {
+        process.stdout.write(
+          `Bootstrap admin created: username 'admin', password '${built.generatedAdminPassword}' (shown once; set GATEHOUSE_ADMIN_PASSWORD to choose it)\n`,
+        );
+      }
+      handleSignals(built, { drainMs: config.shutdownDrainMs, timeoutMs: config.shutdownTimeoutMs, say, exit: (code) => process.exit(code) });
+    });
+}
