@@ -19,6 +19,20 @@ export interface User {
   active: boolean;
   seated: boolean;
   anonymous: boolean;
+  /** Admins only see these (users.ts extras): open sessions, and the tokens that act as the user. */
+  email?: string | undefined;
+  created?: number | undefined;
+  sessions?: number | undefined;
+  tokens?: DependentToken[] | undefined;
+}
+
+/** A token restricted to a user, or whose JWT acts as them. */
+export interface DependentToken {
+  id: number;
+  type: TokenType;
+  name: string;
+  restricted: boolean;
+  jwt: boolean;
 }
 
 export type TokenType = 'server' | 'browser' | 'oauth';
@@ -35,8 +49,11 @@ export interface Token {
   createdBy: string | undefined;
   restrictedUserId: number | undefined;
   restrictedUsername: string | undefined;
+  /** The restricted user's and the JWT's user's state: whether their credentials are refused. */
+  restrictedUser: UserState | undefined;
   jwtIssued: boolean;
   jwtUserId: number | undefined;
+  jwtUser: UserState | undefined;
   /** When the token stops working, ms since the epoch; undefined when it never expires. */
   expires: number | undefined;
   /** The token this one replaced in a roll. */
@@ -58,6 +75,13 @@ export interface Usage {
   clients30d: number;
   /** Not used for the site's "unused" period (90 days by default), counted from creation when never used. */
   unused: boolean;
+  /** Refusals in the last 24 h by reason (`origin-refused`, …), only those that happened. */
+  refusals24h: Record<string, number>;
+}
+
+export interface UserState {
+  active: boolean;
+  seated: boolean;
 }
 
 /** The create response: the only document that ever carries the secret and the JWT. */
@@ -139,7 +163,19 @@ function toUser(doc: Json): User {
     active: text(doc, 'status') === 'active',
     seated: text(doc, 'license.seat') === 'true',
     anonymous: text(doc, '@anonymous') === 'true',
+    email: text(doc, 'email'),
+    created: optionalDate(text(doc, 'date.created')),
+    sessions: optionalInt(text(doc, 'sessions.active')),
+    tokens: doc['developer-tokens'] ? many((doc['developer-tokens'] as Json)['developer-token']).map(toDependent) : undefined,
   };
+}
+
+function toDependent(doc: Json): DependentToken {
+  return { id: Number(text(doc, '@id')), type: text(doc, '@type') as TokenType, name: text(doc, 'name') ?? '', restricted: text(doc, '@restricted') === 'true', jwt: text(doc, '@jwt') === 'true' };
+}
+
+function userState(status: string | undefined, seat: string | undefined): UserState | undefined {
+  return status === undefined ? undefined : { active: status === 'active', seated: seat === 'true' };
 }
 
 function optionalDate(value: string | undefined): number | undefined {
@@ -162,6 +198,7 @@ function toUsage(doc: Json): Usage | undefined {
     failures30d: count('failures.30d'),
     clients30d: count('clients.30d'),
     unused: text(u, '@unused') === 'true',
+    refusals24h: Object.fromEntries(Object.entries((u['refusals.24h'] ?? {}) as Json).map(([k, v]) => [k.slice(1), Number(v)])),
   };
 }
 
@@ -178,8 +215,10 @@ function toToken(doc: Json): Token {
     createdBy: text(doc, 'created-by-username'),
     restrictedUserId: optionalInt(text(doc, 'restricted-by-user-id')),
     restrictedUsername: text(doc, 'restricted-by-username'),
+    restrictedUser: userState(text(doc, 'restricted-by-user-status'), text(doc, 'restricted-by-user-seat')),
     jwtIssued: text(jwt, '@issued') === 'true',
     jwtUserId: optionalInt(text(jwt, '@user-id')),
+    jwtUser: userState(text(jwt, '@user-status'), text(jwt, '@user-seat')),
     expires: optionalDate(text(doc, 'date.expires')),
     rolledFrom: optionalInt(text(doc, 'rolled-from')),
     usage: toUsage(doc),
@@ -307,4 +346,79 @@ export async function listAudit(query: AuditQuery, signal: AbortSignal): Promise
   if (query.targetId) params.set('target.id', query.targetId);
   const doc = await json(await request('GET', `site/audit?${params}`, { signal }));
   return { entries: many(doc.entry).map(toAuditEntry), total: Number(text(doc, '@querycount') ?? 0) };
+}
+
+export interface UserPage {
+  users: User[];
+  /** Users matching the search, over all pages. */
+  total: number;
+  /** Active seated admins on the site: the last one cannot be demoted. */
+  admins: number;
+}
+
+/** A page of users whose username or full name contains `search`, by username. */
+export async function listUsers(search: string, offset: number, limit: number, signal?: AbortSignal): Promise<UserPage> {
+  const params = new URLSearchParams({ usernamefilter: search, limit: String(limit), offset: String(offset) });
+  const doc = await json(await request('GET', `users?${params}`, { signal }));
+  return { users: many(doc.user).map(toUser), total: Number(text(doc, '@querycount') ?? 0), admins: Number(text(doc, '@admins') ?? 0) };
+}
+
+export async function getUser(id: number, signal?: AbortSignal): Promise<User> {
+  return toUser(await json(await request('GET', `users/${id}`, { signal })));
+}
+
+export interface UserChange {
+  active?: boolean;
+  seated?: boolean;
+  role?: string;
+}
+
+/** `PUT users/{id}` with only the changed fields. */
+export async function changeUser(id: number, change: UserChange): Promise<User> {
+  const body: Json = {};
+  if (change.active !== undefined) body.status = change.active ? 'active' : 'inactive';
+  if (change.seated !== undefined) body['license.seat'] = String(change.seated);
+  if (change.role !== undefined) body['permissions.user'] = { role: change.role };
+  return toUser(await json(await request('PUT', `users/${id}`, { body })));
+}
+
+export async function getToken(id: number, signal?: AbortSignal): Promise<Token> {
+  return toToken(await json(await request('GET', `site/developer-tokens/${id}`, { signal })));
+}
+
+/** `PUT site/developer-tokens/{id}` with new hosts (browser and OAuth tokens). */
+export async function changeHosts(id: number, host: string): Promise<Token> {
+  return toToken(await json(await request('PUT', `site/developer-tokens/${id}`, { body: { host } })));
+}
+
+export interface UsageBucket {
+  /** Start of the hour or UTC day, ms since the epoch. */
+  start: number;
+  requests: number;
+  failures: number;
+  /** Failures by reason, only those that happened. */
+  reasons: Record<string, number>;
+}
+
+export interface UsageSeries {
+  hours: UsageBucket[];
+  days: UsageBucket[];
+  /** Every reason, in the API's order, with its failures in 24 h and 30 days. */
+  reasons: { name: string; day: number; month: number }[];
+}
+
+function toBucket(doc: Json): UsageBucket {
+  const reasons: Record<string, number> = {};
+  for (const [k, v] of Object.entries(doc)) if (!['@start', '@requests', '@failures'].includes(k)) reasons[k.slice(1)] = Number(v);
+  return { start: Date.parse(text(doc, '@start') ?? ''), requests: Number(text(doc, '@requests')), failures: Number(text(doc, '@failures')), reasons };
+}
+
+/** A token's usage over time: per hour over 24 h, per UTC day over 30 days. */
+export async function getTokenUsage(id: number, signal?: AbortSignal): Promise<UsageSeries> {
+  const doc = await json(await request('GET', `site/developer-tokens/${id}/usage`, { signal }));
+  return {
+    hours: many((doc.hours as Json).hour).map(toBucket),
+    days: many((doc.days as Json).day).map(toBucket),
+    reasons: many((doc.reasons as Json).reason).map((r) => ({ name: text(r, '@name') ?? '', day: Number(text(r, '@failures.24h')), month: Number(text(r, '@failures.30d')) })),
+  };
 }

@@ -7,6 +7,18 @@ import { useEffect, useState } from 'preact/hooks';
 
 export const TOKENS_PATH = '/dashboard/integrations/api-tokens';
 export const AUDIT_PATH = `${TOKENS_PATH}/audit`;
+export const USERS_PATH = `${TOKENS_PATH}/users`;
+
+export const userPath = (id: number) => `${USERS_PATH}/${id}`;
+export const tokenPath = (id: number) => `${TOKENS_PATH}/${id}`;
+
+/** The users view's address for a search and page. */
+export function usersPath(search: string, page: number): string {
+  const q = new URLSearchParams();
+  if (search) q.set('q', search);
+  if (page > 1) q.set('page', String(page));
+  return q.size ? `${USERS_PATH}?${q}` : USERS_PATH;
+}
 export const SIGN_IN_PATH = '/dashboard/sign-in';
 
 const CHANGE = 'gatehouse:navigate';

@@ -123,9 +123,9 @@ test('rotate with a 1 hour overlap: new credentials once, old and new JWT both w
   // Two rows of that name now: the old one says when it stops, the new one what it replaces.
   const oldRow = rowOf(page, old.key);
   const newRow = rowOf(page, key);
-  await oldRow.getByText('Replaced').waitFor();
+  await oldRow.getByText('Replaced', { exact: true }).waitFor();
   assert.match(await oldRow.innerText(), /Stops working (in 59 minutes|in 1 hour)/);
-  assert.match(await oldRow.innerText(), new RegExp(`Key ${key.slice(0, 8)}… replaces it`));
+  assert.match(await oldRow.innerText(), new RegExp(`Replaced by key ${key.slice(0, 8)}… \\(rolled\\)`));
   assert.match(await newRow.innerText(), new RegExp(`Replaces key ${old.key.slice(0, 8)}…`));
   assert.match(await newRow.innerText(), /No expiry/);
   // Button names tell the two apart.

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { getCurrentUser, type User } from '../api';
 import { describe } from '../messages';
-import { AUDIT_PATH, navigate, returnTarget, SIGN_IN_PATH, signInPath, TOKENS_PATH, useLocation } from '../router';
+import { AUDIT_PATH, navigate, returnTarget, SIGN_IN_PATH, signInPath, TOKENS_PATH, USERS_PATH, useLocation } from '../router';
 import { AdminRequired } from './AdminRequired';
 import { AuditPage } from './AuditPage';
 import { Breadcrumbs } from './Breadcrumbs';
@@ -14,13 +14,27 @@ import { Header } from './Header';
 import { NotFound } from './NotFound';
 import { SectionNav } from './SectionNav';
 import { SignInPage } from './SignInPage';
+import { TokenDetail } from './TokenDetail';
 import { TokensPage } from './TokensPage';
+import { UserDetail } from './UserDetail';
+import { UsersPage } from './UsersPage';
 
 type Session = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; user: User };
 
 /** An admin is active, seated and has the Admin role. The API checks again on every call. */
-function isAdmin(user: User): boolean {
+export function isAdmin(user: User): boolean {
   return user.active && user.seated && user.role === 'Admin';
+}
+
+const TITLES = { audit: 'Audit log', users: 'Users', user: 'User', token: 'Token' } as const;
+
+/** Which view an address shows, and the id in it for a user's or a token's own page. */
+function viewOf(path: string): { view: 'tokens' | keyof typeof TITLES; id?: number } | undefined {
+  if (path === AUDIT_PATH) return { view: 'audit' };
+  if (path === USERS_PATH) return { view: 'users' };
+  if (path === TOKENS_PATH || path === '/dashboard') return { view: 'tokens' };
+  const m = /^(\/dashboard\/integrations\/api-tokens(?:\/users)?)\/(\d{1,15})$/.exec(path);
+  return m ? { view: m[1] === USERS_PATH ? 'user' : 'token', id: Number(m[2]) } : undefined;
 }
 
 export function App() {
@@ -40,7 +54,8 @@ export function App() {
   const recheck = useCallback(() => void refresh(), [refresh]);
 
   const path = url.pathname.replace(/\/+$/, '');
-  const view = path === AUDIT_PATH ? 'audit' : path === TOKENS_PATH || path === '/dashboard' ? 'tokens' : undefined;
+  const where = viewOf(path);
+  const view = where?.view;
   const onTokens = view !== undefined;
   const signedIn = session.state === 'ready' && !session.user.anonymous;
 
@@ -53,7 +68,7 @@ export function App() {
   }, [session, path, onTokens, signedIn, url.href]);
 
   useEffect(() => {
-    document.title = `${view === 'audit' ? 'Audit log · ' : ''}API Token Management · Gatehouse`;
+    document.title = `${view && view !== 'tokens' ? `${TITLES[view]} · ` : ''}API Token Management · Gatehouse`;
   }, [view]);
 
   if (session.state === 'loading') {
@@ -80,12 +95,22 @@ export function App() {
   return (
     <>
       <Header user={user} onSignedOut={recheck} />
-      <Breadcrumbs current={view === 'audit' ? 'Audit log' : undefined} />
+      <Breadcrumbs current={view && view !== 'tokens' ? TITLES[view] : undefined} />
       {isAdmin(user) ? (
         <main id="main" class="page">
           <h1>API Token Management</h1>
-          <SectionNav current={view ?? 'tokens'} />
-          {view === 'audit' ? <AuditPage onSessionLost={recheck} /> : <TokensPage user={user} onSessionLost={recheck} />}
+          <SectionNav current={view === 'user' ? 'users' : view === 'token' || !view ? 'tokens' : view} />
+          {view === 'audit' ? (
+            <AuditPage onSessionLost={recheck} />
+          ) : view === 'users' ? (
+            <UsersPage onSessionLost={recheck} />
+          ) : view === 'user' ? (
+            <UserDetail key={where?.id} id={where!.id!} me={user} onSessionLost={recheck} />
+          ) : view === 'token' ? (
+            <TokenDetail key={where?.id} id={where!.id!} onSessionLost={recheck} />
+          ) : (
+            <TokensPage user={user} onSessionLost={recheck} />
+          )}
         </main>
       ) : (
         <AdminRequired user={user} />

@@ -2,10 +2,11 @@
  * The two views of API Token Management: the tokens and the audit log. Real links (each view has
  * its own address, which can be opened in a new tab or reloaded), moved between in the page.
  */
-import { AUDIT_PATH, followLink, TOKENS_PATH } from '../router';
+import { AUDIT_PATH, followLink, TOKENS_PATH, USERS_PATH } from '../router';
 
 const SECTIONS = [
   { id: 'tokens', label: 'API tokens', href: TOKENS_PATH },
+  { id: 'users', label: 'Users', href: USERS_PATH },
   { id: 'audit', label: 'Audit log', href: AUDIT_PATH },
 ] as const;
 

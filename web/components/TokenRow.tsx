@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import type { Token, TokenType } from '../api';
 import { keyPrefix } from '../format';
 import type { Lifetime } from '../lifetime';
-import { auditPath, followLink } from '../router';
+import { auditPath, followLink, tokenPath } from '../router';
 import { LastUsed } from './LastUsed';
 import { Moment } from './Moment';
 import { TokenStatus } from './TokenStatus';
@@ -52,7 +52,9 @@ export function TokenRow({ token, jwtUser, names, life, now, replacedBy, replace
   return (
     <tr>
       <th scope="row" data-label="Name" class="name">
-        {token.name}
+        <a href={tokenPath(token.id)} onClick={followLink}>
+          {token.name}
+        </a>
       </th>
       <td data-label="Type">{TYPE_LABEL[token.type]}</td>
       <td data-label="Key" class="key">
@@ -91,7 +93,7 @@ export function TokenRow({ token, jwtUser, names, life, now, replacedBy, replace
         <UsageFigures token={token} />
       </td>
       <td data-label="Status">
-        <TokenStatus token={token} life={life} now={now} replacedBy={replacedBy} replaces={replaces} />
+        <TokenStatus token={token} life={life} now={now} replacedBy={replacedBy} replaces={replaces} jwtUser={jwtUser} />
       </td>
       <td class="row-actions">
         {/* An expired token cannot be rolled (the API refuses it): the Status cell says what to do instead. */}

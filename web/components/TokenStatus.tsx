@@ -5,7 +5,9 @@
 import type { Token } from '../api';
 import { keyPrefix, wholeDays } from '../format';
 import type { Lifetime } from '../lifetime';
+import { followLink, tokenPath } from '../router';
 import { Moment } from './Moment';
+import { TokenRefusals } from './TokenRefusals';
 
 interface Props {
   token: Token;
@@ -15,6 +17,17 @@ interface Props {
   replacedBy: Token | undefined;
   /** The token this one replaced, while it is listed. */
   replaces: Token | undefined;
+  /** The name of the user the JWT acts as, when known. */
+  jwtUser?: string | undefined;
+}
+
+/** "key 92657a90…", linking to the token's own page. */
+function KeyLink({ token }: { token: Token }) {
+  return (
+    <a href={tokenPath(token.id)} onClick={followLink}>
+      key {keyPrefix(token.key)}
+    </a>
+  );
 }
 
 function Disuse({ token, now }: { token: Token; now: number }) {
@@ -28,15 +41,22 @@ function Disuse({ token, now }: { token: Token; now: number }) {
   );
 }
 
-export function TokenStatus({ token, life, now, replacedBy, replaces }: Props) {
+export function TokenStatus({ token, life, now, replacedBy, replaces, jwtUser }: Props) {
   return (
     <div class="status">
+      {life.state !== 'expired' ? <TokenRefusals token={token} jwtUser={jwtUser} /> : null}
       {life.state === 'expired' ? (
         <p class="state">
           <span class="tag danger">Expired</span>{' '}
           <span class="small">
             Stopped working <Moment at={life.at} now={now} />.{' '}
-            {replacedBy ? `Key ${keyPrefix(replacedBy.key)} replaced it` : 'Its credentials are refused: delete it, or create a new token.'}
+            {replacedBy ? (
+              <>
+                Replaced by <KeyLink token={replacedBy} /> (rolled).
+              </>
+            ) : (
+              'Its credentials are refused: delete it, or create a new token.'
+            )}
           </span>
         </p>
       ) : life.state === 'retiring' ? (
@@ -44,7 +64,13 @@ export function TokenStatus({ token, life, now, replacedBy, replaces }: Props) {
           <span class="tag warn">Replaced</span>{' '}
           <span class="small">
             Stops working <Moment at={life.at} now={now} absolute />
-            {replacedBy ? `Key ${keyPrefix(replacedBy.key)} replaces it` : 'A rotation replaced it.'}
+            {replacedBy ? (
+              <>
+                Replaced by <KeyLink token={replacedBy} /> (rolled).
+              </>
+            ) : (
+              'A rotation replaced it.'
+            )}
           </span>
         </p>
       ) : life.state === 'soon' ? (
@@ -63,7 +89,11 @@ export function TokenStatus({ token, life, now, replacedBy, replaces }: Props) {
         <p class="state small muted">No expiry</p>
       )}
       {token.usage?.unused && life.state !== 'expired' ? <Disuse token={token} now={now} /> : null}
-      {replaces ? <p class="state small muted">Replaces key {keyPrefix(replaces.key)}</p> : null}
+      {replaces ? (
+        <p class="state small muted">
+          Replaces <KeyLink token={replaces} />
+        </p>
+      ) : null}
     </div>
   );
 }

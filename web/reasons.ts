@@ -1,0 +1,17 @@
+/** The server's failure reasons (`src/usage/failure-reason.ts`), in words. */
+export const REASON_LABELS: Record<string, string> = {
+  'bad-signature': 'Bad signature',
+  'expired-signature': 'Expired signature',
+  'wrong-user': 'Wrong user',
+  'origin-refused': 'Origin not allowed',
+  'expired-token': 'Expired token',
+  'inactive-user': 'Inactive or unseated user',
+  'rate-limited': 'Rate limited',
+};
+
+/** "2 bad signature, 1 rate limited": a bucket's reasons, for a table cell. */
+export function reasonList(reasons: Record<string, number>): string {
+  return Object.entries(reasons)
+    .map(([r, n]) => `${n} ${(REASON_LABELS[r] ?? r).toLowerCase()}`)
+    .join(', ');
+}
