@@ -47,6 +47,8 @@ export interface Config {
   usageFlushMs: number;
   /** A token unused this many days is flagged in lists. `GATEHOUSE_UNUSED_DAYS`. Default 90. */
   unusedDays: number;
+  /** Audit entries older than this many days are deleted in the background, in small batches. `GATEHOUSE_AUDIT_RETENTION_DAYS`. Default 400. */
+  auditRetentionDays: number;
   /** Trust `X-Forwarded-For` from a proxy in front (for client IPs). `GATEHOUSE_TRUST_PROXY` = on|off. Default off. */
   trustProxy: boolean;
   /** pino log level. `GATEHOUSE_LOG_LEVEL`: fatal, error, warn, info, debug, trace or silent. Default info. */
@@ -171,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     signInFailureLimit: int('GATEHOUSE_SIGNIN_FAILURE_LIMIT', env.GATEHOUSE_SIGNIN_FAILURE_LIMIT, 10, 1, 1_000_000),
     usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', env.GATEHOUSE_USAGE_FLUSH_MS, 10_000, 100, 3_600_000),
     unusedDays: int('GATEHOUSE_UNUSED_DAYS', env.GATEHOUSE_UNUSED_DAYS, 90, 1, 3650),
+    auditRetentionDays: int('GATEHOUSE_AUDIT_RETENTION_DAYS', env.GATEHOUSE_AUDIT_RETENTION_DAYS, 400, 1, 36_500),
     trustProxy: bool('GATEHOUSE_TRUST_PROXY', env.GATEHOUSE_TRUST_PROXY, false),
     logLevel: oneOf('GATEHOUSE_LOG_LEVEL', env.GATEHOUSE_LOG_LEVEL, 'info', LOG_LEVELS),
     databaseUrl: databaseUrl(env.GATEHOUSE_DATABASE_URL),

@@ -23,6 +23,9 @@ import { openSite, recordSiteUrl } from './open.js';
 import type { Store } from './store/database.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { UsageRecorder } from './usage/recorder.js';
+import { usagePruning } from './usage/pruning.js';
+import { auditRetention } from './audit/retention.js';
+import { Pruner } from './store/pruner.js';
 import { usageRoutes } from './usage/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticateRoutes } from './users/authenticate.js';
@@ -40,6 +43,8 @@ export interface BuiltApp {
   readonly store: Store;
   /** Token usage gathered in memory and written in batches. */
   readonly usage: UsageRecorder;
+  /** Deletes audit entries past their retention and usage rows past 30 days, in the background. */
+  readonly pruner: Pruner;
   /** Printed once by `serve` on a site's first start without GATEHOUSE_ADMIN_PASSWORD. */
   readonly generatedAdminPassword: string | undefined;
   readonly metrics: Metrics;
@@ -111,6 +116,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   metrics.watch(siteSources(site));
   const usage = new UsageRecorder(ctx.db, { flushMs: config.usageFlushMs, unusedDays: config.unusedDays, now: config.now, onFlush: metrics.usageFlushed });
   usage.start();
+  const pruner = new Pruner([auditRetention(ctx.db, config.auditRetentionDays, config.now), ...usagePruning(ctx.db, config.now)], {
+    batchSize: 1000,
+    firstMs: 60_000,
+    intervalMs: 3_600_000,
+    onError: (err, task) => app.log.warn({ err, task }, 'pruning old rows failed; the next sweep retries'),
+  });
+  pruner.start();
   const stages = makeStages(ctx, usage);
 
   const app = Fastify({
@@ -187,6 +199,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     app.log.warn({ err, where }, 'change feed: cannot confirm the cache is current');
   };
   app.addHook('onClose', async () => {
+    await pruner.stop();
     await usage.stop();
     await site.close();
   });
@@ -200,6 +213,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     }
     return address;
   };
-  return { app, ctx, store, usage, generatedAdminPassword, metrics, readiness, listen };
+  return { app, ctx, store, usage, pruner, generatedAdminPassword, metrics, readiness, listen };
 }
 

@@ -51,7 +51,8 @@ export function auditRoutes(ctx: AppContext, stages: Stages) {
       const since = dateParam(q, 'since');
       const until = dateParam(q, 'until');
       let query = ctx.db.selectFrom('audit_log');
-      if (q.action) query = q.action.endsWith('.') ? query.where('action', 'like', `${q.action.replace(/[%_\\]/g, '')}%`) : query.where('action', '=', q.action);
+      // A family (`token.`) is a range on the action index: every action from `token.` up to `token/`.
+      if (q.action) query = q.action.endsWith('.') ? query.where('action', '>=', q.action).where('action', '<', `${q.action.slice(0, -1)}/`) : query.where('action', '=', q.action);
       if (q.actor) query = /^\d+$/.test(q.actor) ? query.where('actor_id', '=', Number(q.actor)) : query.where('actor_name', '=', q.actor);
       if (q['target.type']) query = query.where('target_type', '=', q['target.type']);
       if (q['target.id']) query = query.where('target_id', '=', q['target.id']);

@@ -1,7 +1,8 @@
 /** Users in the database. Rules about who may do what live in the routes, not here. */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
 import { writeWithChange } from '../store/changes.js';
+import { userTextMatch } from '../store/text-search.js';
 import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
 
 export const ADMIN_ID = 1;
@@ -33,12 +34,8 @@ export interface UserListQuery {
 /** Users whose name contains the filter (case-insensitive), Anonymous excluded, by username. */
 export async function listUsers(db: Kysely<Database>, q: UserListQuery): Promise<{ users: UserRow[]; total: number }> {
   let base = db.selectFrom('users').where('id', '!=', ANONYMOUS_ID);
-  if (q.usernamefilter) {
-    // Escape LIKE's wildcards so a filter of "_" or "%" matches those characters literally.
-    const escaped = q.usernamefilter.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    const pattern = `%${escaped}%`;
-    base = base.where(sql<boolean>`(username_key like ${pattern} escape '\\' or lower(fullname) like ${pattern} escape '\\')`);
-  }
+  // An indexed substring match (store/text-search.ts); "_" and "%" match themselves.
+  if (q.usernamefilter) base = base.where(userTextMatch(db, q.usernamefilter));
   const [users, count] = await Promise.all([
     base.selectAll().orderBy('username_key').limit(q.limit).offset(q.offset).execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
