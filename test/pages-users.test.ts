@@ -93,6 +93,16 @@ describe('users', () => {
     assert.equal((await call(server.url, '/@api/deki/users/99999', { headers: bearer(admin) })).json.message, 'user not found');
   });
 
+  test("an admin's users/current is the plain document; users/{id} adds open sessions and dependent tokens", async () => {
+    const current = await call(server.url, '/@api/deki/users/current', { headers: bearer(admin) });
+    assert.equal(current.json['@id'], '1');
+    assert.equal(current.json['sessions.active'], undefined);
+    assert.equal(current.json['developer-tokens'], undefined);
+    const byId = await call(server.url, '/@api/deki/users/1', { headers: bearer(admin) });
+    assert.ok(Number(byId.json['sessions.active']) >= 1, byId.text);
+    assert.equal((byId.json['developer-tokens'] as Record<string, string>)['@count'], '0');
+  });
+
   test('the list filters by username, pages, and never includes Anonymous', async () => {
     await createUser(server.url, admin, { username: 'filter_alpha' });
     await createUser(server.url, admin, { username: 'filter_beta' });

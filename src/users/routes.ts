@@ -56,7 +56,10 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       const user = await findUserByPathId(ctx, request, request.params.id);
       const viewer = request.principal.user;
       if (viewer.id === ANONYMOUS_ID && user.id !== ANONYMOUS_ID) throw new DekiError('USER_FORBIDDEN');
-      if (actsAsAdmin(request.principal) && user.id !== ANONYMOUS_ID) return sendDocument(request, reply, await adminUserDocument(ctx, user));
+      // Not for `users/current`: integrations call it on every check of who they are, and the extras
+      // cost two queries (one over every token); an admin's own extras are at users/{id}.
+      const extras = actsAsAdmin(request.principal) && user.id !== ANONYMOUS_ID && request.params.id !== 'current';
+      if (extras) return sendDocument(request, reply, await adminUserDocument(ctx, user));
       return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, canSeeEmail(request.principal, user)));
     });
 
