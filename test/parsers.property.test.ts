@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { signServerToken, type SignatureFormat } from '../client/sign.js';
 import { verifyJwt } from '../src/auth/jwt.js';
-import { parseSignature, verifyServerSignature } from '../src/auth/server-signature.js';
+import { checkServerSignature, parseSignature } from '../src/auth/server-signature.js';
 import { loadConfig } from '../src/config.js';
 import { deriveJwtKey } from '../src/crypto/derive.js';
 import type { AppContext } from '../src/context.js';
@@ -105,10 +105,10 @@ describe('server signatures', () => {
     );
   });
 
-  test('verifyServerSignature returns a result or a signature error, for any string', async () => {
+  test('checkServerSignature returns a result or a signature error, for any string', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(anyText, nearMiss(), nearMiss()), async (value) => {
-        await outcome(() => verifyServerSignature(ctx, value), SIGNATURE_CODES);
+        await outcome(() => checkServerSignature(ctx, value), SIGNATURE_CODES);
       }),
       { numRuns: 500 },
     );
@@ -124,7 +124,7 @@ describe('server signatures', () => {
       });
     await fc.assert(
       fc.asyncProperty(signed, async (value) => {
-        await outcome(() => verifyServerSignature(ctx, value), SIGNATURE_CODES);
+        await outcome(() => checkServerSignature(ctx, value), SIGNATURE_CODES);
       }),
       { numRuns: 500 },
     );
@@ -135,7 +135,7 @@ describe('server signatures', () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), fc.constantFrom(...formats), fc.integer({ min: -300, max: 300 }), async (name, format, skew) => {
         const value = signServerToken({ key: open.key, secret: open.secret, user: `=${name}`, format, epoch: NOW_S + skew });
-        const result = await verifyServerSignature(ctx, value);
+        const result = await checkServerSignature(ctx, value);
         assert.equal(result.token.id, open.id);
         if (result.user) assert.equal(result.user.username_key, name.toLowerCase());
         else assert.equal(result.requestedName, name);
@@ -146,10 +146,10 @@ describe('server signatures', () => {
 
   test('a valid signature with one character changed is refused, never an exception', async () => {
     const valid = signServerToken({ key: restricted.key, secret: restricted.secret, user: '=under_score', epoch: NOW_S });
-    assert.equal((await verifyServerSignature(ctx, valid)).user?.username, 'under_score');
+    assert.equal((await checkServerSignature(ctx, valid)).user?.username, 'under_score');
     await fc.assert(
       fc.asyncProperty(mutate(valid), async (value) => {
-        const result = await outcome(() => verifyServerSignature(ctx, value), SIGNATURE_CODES);
+        const result = await outcome(() => checkServerSignature(ctx, value), SIGNATURE_CODES);
         // Upper-casing a hex digit of the hash is the one change that keeps a signature valid.
         if (!(result instanceof DekiError)) assert.equal(value.toLowerCase(), valid.toLowerCase());
       }),
@@ -159,7 +159,7 @@ describe('server signatures', () => {
 
   test('the refusals say why: expired, restricted, inactive', async () => {
     const sign = (t: typeof open, user: string | number, epoch = NOW_S) => signServerToken({ key: t.key, secret: t.secret, user, epoch });
-    const code = async (value: string) => ((await outcome(() => verifyServerSignature(ctx, value), SIGNATURE_CODES)) as DekiError).code;
+    const code = async (value: string) => ((await outcome(() => checkServerSignature(ctx, value), SIGNATURE_CODES)) as DekiError).code;
     assert.equal(await code(sign(open, 1, NOW_S - 301)), 'SIGNATURE_EXPIRED');
     assert.equal(await code(sign(restricted, 1)), 'SIGNATURE_RESTRICTED');
     assert.equal(await code(sign(open, inactiveId)), 'USER_INVALID');

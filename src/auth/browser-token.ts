@@ -1,9 +1,13 @@
 /**
  * Browser tokens: `X-Deki-Token: <64 hex>` equal to a browser token's key admits a
- * cross-origin request whose `Origin` matches the token's hosts. It says nothing about identity.
+ * cross-origin request whose `Origin` matches the token's hosts. It says nothing about identity:
+ * alone it acts as Anonymous; with a session (or a JWT) it acts as that credential's user, and never
+ * with an admin's powers (`auth/principal.ts`).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import { verifyAnonymous } from './anonymous.js';
+import type { Principal } from './principal.js';
 import { DekiError, ERROR_CODE_HEADER } from '../errors.js';
 import { originMatches, parseOrigin, storedPatterns } from '../tokens/host-pattern.js';
 
@@ -16,7 +20,8 @@ function isSameSite(ctx: AppContext, origin: string): boolean {
   return origin === new URL(ctx.config.siteUrl).origin;
 }
 
-function allowOrigin(reply: FastifyReply, origin: string): void {
+/** CORS headers for an origin a browser token (or the site itself) admits. */
+export function allowOrigin(reply: FastifyReply, origin: string): void {
   reply.header('Access-Control-Allow-Origin', origin);
   reply.header('Access-Control-Allow-Credentials', 'true');
   reply.header('Vary', 'Origin');
@@ -24,20 +29,25 @@ function allowOrigin(reply: FastifyReply, origin: string): void {
   reply.header('Access-Control-Expose-Headers', `${ERROR_CODE_HEADER}, X-Request-Id`);
 }
 
+/** A principal admitted by a browser token, and the origin it admitted. */
+export interface BrowserAdmission {
+  readonly principal: Principal;
+  readonly origin: string;
+}
+
 /**
- * If `value` is a browser token's key, checks the `Origin` and adds CORS headers; returns the token's id.
- * Returns false when the value is not a browser key (it may be a server signature).
+ * Verifies a browser key from `origin`, in order: a browser token's key → not expired → the origin
+ * matches its hosts. Returns the Anonymous principal it admits, or undefined when `value` is not a
+ * browser token's key (it may be a server signature); throws when it is one but refused.
  */
-export async function admitBrowserToken(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, value: string): Promise<number | false> {
-  if (!KEY.test(value)) return false;
+export async function verifyBrowserToken(ctx: AppContext, value: string, origin: string | undefined): Promise<BrowserAdmission | undefined> {
+  if (!KEY.test(value)) return undefined;
   const token = await ctx.cache.tokenByKey(value.toLowerCase());
-  if (!token || token.type !== 'browser') return false;
+  if (!token || token.type !== 'browser') return undefined;
   if (token.expires_at !== null && token.expires_at <= ctx.config.now()) throw new DekiError('TOKEN_EXPIRED').about(token.id);
-  const origin = request.headers.origin;
   const url = parseOrigin(origin);
   if (!origin || !url || !(isSameSite(ctx, origin) || originMatches(storedPatterns(token.host), url))) throw new DekiError('BROWSER_ORIGIN_REFUSED').about(token.id);
-  allowOrigin(reply, origin);
-  return token.id;
+  return { principal: { ...(await verifyAnonymous(ctx)), browserTokenId: token.id }, origin };
 }
 
 /**

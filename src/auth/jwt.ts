@@ -7,8 +7,9 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, errors as jose, jwtVerify } 
 import type { AppContext } from '../context.js';
 import { deriveJwtKey } from '../crypto/derive.js';
 import { DekiError } from '../errors.js';
-import type { TokenRow, UserRow } from '../store/schema.js';
+import type { TokenRow } from '../store/schema.js';
 import { isSeatedActive } from '../users/store.js';
+import type { Principal } from './principal.js';
 
 const AUDIENCE = 'auth-service-Server';
 
@@ -60,15 +61,15 @@ function parse(jwt: string): { alg: unknown; kid: string } {
 }
 
 /**
- * Verifies a long-term JWT and returns the user it acts as and its token, in SPEC order:
- * parse → algorithm → token by `kid` → signature and claims → bound user active and seated.
+ * Verifies a long-term JWT and returns the principal it proves, in order: parse → algorithm →
+ * token by `kid` → signature and claims → token not expired → bound user active and seated.
  */
-export async function verifyJwt(ctx: AppContext, jwt: string): Promise<{ user: UserRow; token: TokenRow }> {
+export async function verifyJwt(ctx: AppContext, jwt: string): Promise<Principal> {
   const token = await verifySignatureAndClaims(ctx, jwt);
   if (token.expires_at !== null && token.expires_at <= ctx.config.now()) throw new DekiError('TOKEN_EXPIRED').about(token.id);
   const user = await ctx.cache.userById(token.jwt_user_id!);
   if (!user || !isSeatedActive(user)) throw new DekiError('USER_INVALID').about(token.id);
-  return { user, token };
+  return { user, credential: { kind: 'jwt', tokenId: token.id } };
 }
 
 /**

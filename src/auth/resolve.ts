@@ -1,29 +1,46 @@
 /**
- * Turns a request into a principal or a DekiError. Identity comes from the first credential
- * present, and a present-but-invalid credential never falls back to Anonymous:
+ * Turns a request into a principal or a DekiError: `resolvePrincipal`, the one function every
+ * route that takes credentials calls (through the `resolveCredential` stage). Each credential has
+ * one verifier of the same shape, in a file of its own, returning a principal or throwing:
  *
- *   1. Authorization: Bearer <jwt>        → auth/jwt.ts
- *   2. X-Deki-Token: <signature>          → auth/server-signature.ts
- *      Authorization: Bearer gth_at_…     → auth/oauth-access-token.ts (OAuth app)
- *   3. Authorization: Bearer <authtoken>, or the authtoken cookie → auth/session.ts
- *   4. nothing                             → Anonymous
+ *   0. X-Deki-Token: <browser key>              → auth/browser-token.ts  verifyBrowserToken
+ *      (independent of identity: checked first, so its CORS headers are on every answer that follows)
+ *   1. Authorization: Bearer <jwt>              → auth/jwt.ts            verifyJwt
+ *   2. X-Deki-Token: <signature>                → auth/server-signature.ts  verifyServerSignature
+ *   3. Authorization: Bearer gth_at_…           → auth/oauth-access-token.ts  verifyOAuthAccessToken
+ *   4. Authorization: Bearer <authtoken>, or the authtoken cookie → auth/session.ts  verifySession
+ *   5. nothing                                  → auth/anonymous.ts      verifyAnonymous
  *
- * Independently, `X-Deki-Token: <browser key>` admits a cross-origin request (auth/browser-token.ts).
+ * Identity comes from the first credential present, and a present-but-invalid credential never
+ * falls back to Anonymous, with one exception: a stale authtoken cookie is treated as absent.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
-import { admitBrowserToken } from './browser-token.js';
+import { verifyAnonymous } from './anonymous.js';
+import { allowOrigin, verifyBrowserToken } from './browser-token.js';
 import { looksLikeJwt, verifyJwt } from './jwt.js';
 import { looksLikeOAuthAccessToken, verifyOAuthAccessToken } from './oauth-access-token.js';
 import type { Principal } from './principal.js';
 import { verifyServerSignature } from './server-signature.js';
-import { findSessionUser } from './session.js';
+import { verifySession } from './session.js';
+import { AUTHTOKEN_COOKIE } from './session-cookie.js';
 
-export const AUTHTOKEN_COOKIE = 'authtoken';
+/** The credentials a request presents, read from its headers once; nothing is verified yet. */
+interface Presented {
+  readonly jwt?: string | undefined;
+  readonly oauth?: string | undefined;
+  readonly authtoken?: string | undefined;
+  readonly dekiToken?: string | undefined;
+  readonly cookie?: string | undefined;
+}
 
-/** The Authorization header split into what rule 1 or 3 needs; other schemes (Basic) are not ours here. */
-function readAuthorization(header: string | undefined): { jwt?: string; oauth?: string; authtoken?: string } {
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** The Authorization header split into what it carries; other schemes (Basic) are not ours here. */
+function readAuthorization(header: string | undefined): Pick<Presented, 'jwt' | 'oauth' | 'authtoken'> {
   if (!header) return {};
   const bearer = /^bearer +(.*)$/is.exec(header.trim());
   if (bearer) {
@@ -36,46 +53,37 @@ function readAuthorization(header: string | undefined): { jwt?: string; oauth?: 
   return {};
 }
 
-function singleHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(',') : value;
+function readPresented(request: FastifyRequest): Presented {
+  return {
+    ...readAuthorization(singleHeader(request.headers.authorization)),
+    dekiToken: singleHeader(request.headers['x-deki-token'])?.trim() || undefined,
+    cookie: request.cookies[AUTHTOKEN_COOKIE] || undefined,
+  };
 }
 
 export async function resolvePrincipal(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
-  const auth = readAuthorization(singleHeader(request.headers.authorization));
-  // The browser-key check is independent of identity: it runs first, so its CORS headers
-  // are there whichever credential then decides who the request acts as.
-  const dekiToken = singleHeader(request.headers['x-deki-token'])?.trim();
-  const browserTokenId = dekiToken ? await admitBrowserToken(ctx, request, reply, dekiToken) : false;
-
-  if (auth.jwt !== undefined) {
-    const { user, token } = await verifyJwt(ctx, auth.jwt);
-    return { user, credential: { kind: 'jwt', tokenId: token.id }, browserTokenId: browserTokenId === false ? undefined : browserTokenId };
-  }
-
-  if (dekiToken && browserTokenId === false) {
-    const { user, token } = await verifyServerSignature(ctx, dekiToken);
-    return { user: user ?? ctx.anonymous, credential: { kind: 'server-signature', tokenId: token.id } };
-  }
-  const principal = await sessionOrAnonymous(ctx, request, reply, auth);
-  return browserTokenId === false ? principal : { ...principal, browserTokenId };
+  const presented = readPresented(request);
+  const browser = presented.dekiToken === undefined ? undefined : await verifyBrowserToken(ctx, presented.dekiToken, request.headers.origin);
+  if (browser) allowOrigin(reply, browser.origin);
+  const identity = await verifyIdentity(ctx, presented, browser?.principal, reply);
+  return browser ? { ...identity, browserTokenId: browser.principal.browserTokenId } : identity;
 }
 
-/** Rules 3 and 4 (and OAuth access tokens, which like sessions act as the user who signed in). */
-async function sessionOrAnonymous(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, auth: ReturnType<typeof readAuthorization>): Promise<Principal> {
-  if (auth.oauth !== undefined) return verifyOAuthAccessToken(ctx, auth.oauth);
-
-  if (auth.authtoken !== undefined) {
-    const user = await findSessionUser(ctx, auth.authtoken);
-    if (!user) throw new DekiError('AUTHTOKEN_INVALID');
-    return { user, credential: { kind: 'session', via: 'bearer', authtoken: auth.authtoken } };
+/** Rules 1 to 5: the first credential present decides who the request acts as. */
+async function verifyIdentity(ctx: AppContext, presented: Presented, browser: Principal | undefined, reply: FastifyReply): Promise<Principal> {
+  if (presented.jwt !== undefined) return verifyJwt(ctx, presented.jwt);
+  // An X-Deki-Token that is not a browser key is a server signature.
+  if (presented.dekiToken !== undefined && !browser) return verifyServerSignature(ctx, presented.dekiToken);
+  if (presented.oauth !== undefined) return verifyOAuthAccessToken(ctx, presented.oauth);
+  if (presented.authtoken !== undefined) return verifySession(ctx, presented.authtoken, 'bearer');
+  if (presented.cookie !== undefined) {
+    try {
+      return await verifySession(ctx, presented.cookie, 'cookie');
+    } catch (err) {
+      if (!(err instanceof DekiError) || err.code !== 'AUTHTOKEN_INVALID') throw err;
+      // A stale cookie must not lock a visitor out of public pages: treat it as absent, and clear it.
+      reply.clearCookie(AUTHTOKEN_COOKIE, { path: '/' });
+    }
   }
-
-  const cookie = request.cookies[AUTHTOKEN_COOKIE];
-  if (cookie) {
-    const user = await findSessionUser(ctx, cookie);
-    if (user) return { user, credential: { kind: 'session', via: 'cookie', authtoken: cookie } };
-    // A stale cookie must not lock a visitor out of public pages: treat it as absent, and clear it.
-    reply.clearCookie(AUTHTOKEN_COOKIE, { path: '/' });
-  }
-  return { user: ctx.anonymous, credential: { kind: 'anonymous' } };
+  return browser ?? verifyAnonymous(ctx);
 }

@@ -15,6 +15,7 @@ import { DekiError } from '../errors.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
 import { openSecret } from '../tokens/secret.js';
 import { normalUsername } from '../users/input.js';
+import type { Principal } from './principal.js';
 
 export interface ParsedSignature {
   readonly key: string;
@@ -71,10 +72,11 @@ async function findSignedUser(ctx: AppContext, user: string | undefined): Promis
 }
 
 /**
- * Verifies a server signature in SPEC order: parse → token by key → HMAC (constant time) → epoch
- * window → signed user → restriction → user active.
+ * Checks a server signature in order: parse → token by key → HMAC (constant time) → epoch
+ * window → token not expired → signed user → restriction → user active. `users/authenticate` uses
+ * the result to create a user the signature names for the first time.
  */
-export async function verifyServerSignature(ctx: AppContext, value: string): Promise<SignatureResult> {
+export async function checkServerSignature(ctx: AppContext, value: string): Promise<SignatureResult> {
   const sig = parseSignature(value);
   // Keys are issued in lower case; a client that upper-cased one still means it (the HMAC covers what was sent).
   const token = await ctx.cache.tokenByKey(sig.key.toLowerCase());
@@ -88,4 +90,10 @@ export async function verifyServerSignature(ctx: AppContext, value: string): Pro
   if (token.restricted_user_id !== null && signed.row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED').about(token.id);
   if (signed.row && signed.row.status !== 'active') throw new DekiError('USER_INVALID').about(token.id);
   return { token, user: signed.row, requestedName: signed.row ? undefined : signed.name };
+}
+
+/** Verifies a server signature and returns the principal it proves: the signed user, or Anonymous when `=name` names nobody yet. */
+export async function verifyServerSignature(ctx: AppContext, value: string): Promise<Principal> {
+  const { token, user } = await checkServerSignature(ctx, value);
+  return { user: user ?? ctx.anonymous, credential: { kind: 'server-signature', tokenId: token.id } };
 }

@@ -1,8 +1,9 @@
 /** The `authtoken` cookie, set the same way wherever a browser signs in: `users/authenticate` and the OAuth sign-in page. */
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
-import { AUTHTOKEN_COOKIE } from './resolve.js';
 import { startSession } from './session.js';
+
+export const AUTHTOKEN_COOKIE = 'authtoken';
 
 /** Starts a session for the user, sets its cookie (HttpOnly, SameSite=Lax, Secure on https) and returns the authtoken. */
 export async function startBrowserSession(ctx: AppContext, reply: FastifyReply, userId: number): Promise<string> {

@@ -4,7 +4,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import type { UserRow } from '../store/schema.js';
+import { DekiError } from '../errors.js';
+import type { Principal } from './principal.js';
 import { writeWithChange } from '../store/changes.js';
 
 function hashAuthtoken(authtoken: string): string {
@@ -29,13 +30,18 @@ export async function startSession(ctx: AppContext, userId: number): Promise<str
   return authtoken;
 }
 
-/** The signed-in user, or `undefined` when the session is unknown, expired, or its user can no longer sign in. */
-export async function findSessionUser(ctx: AppContext, authtoken: string): Promise<UserRow | undefined> {
-  if (!looksLikeAuthtoken(authtoken)) return undefined;
+/**
+ * Verifies an authtoken and returns the principal of its session, in order: the authtoken's form →
+ * session known → not expired → its user active. Refused with AUTHTOKEN_INVALID; `via` says whether
+ * it came as a cookie or as `Authorization: Bearer` (a stale cookie is then treated as absent).
+ */
+export async function verifySession(ctx: AppContext, authtoken: string, via: 'cookie' | 'bearer'): Promise<Principal> {
+  if (!looksLikeAuthtoken(authtoken)) throw new DekiError('AUTHTOKEN_INVALID');
   const session = await ctx.cache.session(hashAuthtoken(authtoken));
-  if (!session || session.expires_at <= ctx.config.now()) return undefined;
+  if (!session || session.expires_at <= ctx.config.now()) throw new DekiError('AUTHTOKEN_INVALID');
   const user = await ctx.cache.userById(session.user_id);
-  return user && user.status === 'active' ? user : undefined;
+  if (!user || user.status !== 'active') throw new DekiError('AUTHTOKEN_INVALID');
+  return { user, credential: { kind: 'session', via, authtoken } };
 }
 
 export async function endSession(ctx: AppContext, authtoken: string): Promise<void> {

@@ -1,12 +1,14 @@
 /**
  * Named route stages, in the order a request meets them:
  *   onRequest:  resolveCredential → refuseCrossSiteForms
- *   preHandler: requireAdmin (admin routes) → route's own checks → handler
+ *   preHandler: requireAdmin (admin routes) → requireTokenManagement (token routes) →
+ *               requireTokenAllowance (token creation) → handler
  * See docs/request-path.md.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { CREDENTIAL_REFUSALS, DekiError } from '../errors.js';
+import { assertTokenAllowed } from '../tokens/create.js';
 import { isAdmin } from '../users/store.js';
 import { refuseCrossSiteForm } from './csrf.js';
 import { reasonOf } from '../usage/failure-reason.js';
@@ -54,6 +56,14 @@ export function stages(ctx: AppContext, usage: UsageRecorder) {
     async requireAdmin(request: FastifyRequest): Promise<void> {
       if (request.principal.browserTokenId !== undefined) throw new DekiError('BROWSER_TOKEN_NOT_ADMIN');
       if (!isAdmin(request.principal.user)) throw new DekiError('ADMIN_REQUIRED');
+    },
+    /** Token management is switched on for this site (every token route, after requireAdmin). */
+    async requireTokenManagement(): Promise<void> {
+      await assertTokenAllowed(ctx, false);
+    },
+    /** The site's allowance has room for one more token (creation only: a roll replaces a token). */
+    async requireTokenAllowance(): Promise<void> {
+      await assertTokenAllowed(ctx, true);
     },
   };
 }

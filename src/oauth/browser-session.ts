@@ -5,8 +5,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { AUTHTOKEN_COOKIE } from '../auth/resolve.js';
-import { findSessionUser } from '../auth/session.js';
+import { verifySession } from '../auth/session.js';
+import { AUTHTOKEN_COOKIE } from '../auth/session-cookie.js';
+import { DekiError } from '../errors.js';
 import type { UserRow } from '../store/schema.js';
 
 export interface BrowserSession {
@@ -17,7 +18,11 @@ export interface BrowserSession {
 export async function browserSession(ctx: AppContext, request: FastifyRequest): Promise<BrowserSession | undefined> {
   const authtoken = request.cookies[AUTHTOKEN_COOKIE];
   if (!authtoken) return undefined;
-  const user = await findSessionUser(ctx, authtoken);
-  return user ? { user, authtoken } : undefined;
+  try {
+    return { user: (await verifySession(ctx, authtoken, 'cookie')).user, authtoken };
+  } catch (err) {
+    if (err instanceof DekiError && err.code === 'AUTHTOKEN_INVALID') return undefined;
+    throw err;
+  }
 }
 

@@ -10,7 +10,7 @@ import type { TokenRow } from '../store/schema.js';
 import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
 import type { UsageRecorder } from '../usage/recorder.js';
-import { assertTokenAllowed, createToken } from './create.js';
+import { createToken } from './create.js';
 import { toCreatedDocument, toTokenDocument } from './document.js';
 import { readCreateInput, readUpdateInput } from './input.js';
 import { readTokenListQuery } from './list-query.js';
@@ -54,10 +54,9 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
 
   return async (app: FastifyInstance) => {
     app.addHook('preHandler', stages.requireAdmin);
-    // A roll replaces a token rather than adding one, so it does not count against the allowance.
-    app.addHook('preHandler', async (request) => assertTokenAllowed(ctx, request.method === 'POST' && request.routeOptions.url === '/@api/deki/site/developer-tokens'));
+    app.addHook('preHandler', stages.requireTokenManagement);
 
-    app.post('/site/developer-tokens', async (request, reply) => {
+    app.post('/site/developer-tokens', { preHandler: [stages.requireTokenAllowance] }, async (request, reply) => {
       const input = await readCreateInput(ctx.db, requireDocument(request.body, 'developer-token'), ctx.config.now());
       const { token, secret, jwt } = await createToken(ctx, input, request.principal.user.id, {
         audit: (t) => [auditFrom(request, 'token.create', { type: 'token', id: t.id }, createdDetails(t))],

@@ -5,7 +5,6 @@ import { parseIntegerId } from '../dream/path-id.js';
 import { sendDocument } from '../dream/reply.js';
 import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
-import { assertTokenAllowed } from '../tokens/create.js';
 import { tokenHref } from '../tokens/document.js';
 import { findTokenById } from '../tokens/store.js';
 import type { UsageRecorder } from './recorder.js';
@@ -13,8 +12,7 @@ import { toSeries, toSeriesDocument } from './series.js';
 
 export function usageRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorder) {
   return async (app: FastifyInstance) => {
-    app.get<{ Params: { id: string } }>('/site/developer-tokens/:id/usage', { preHandler: [stages.requireAdmin] }, async (request, reply) => {
-      await assertTokenAllowed(ctx, false);
+    app.get<{ Params: { id: string } }>('/site/developer-tokens/:id/usage', { preHandler: [stages.requireAdmin, stages.requireTokenManagement] }, async (request, reply) => {
       const token = await findTokenById(ctx.db, parseIntegerId(request.params.id));
       if (!token) throw new DekiError('TOKEN_NOT_FOUND');
       const now = ctx.config.now();

@@ -9,10 +9,10 @@ import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
 import { writeAudit } from '../store/changes.js';
 import { signInThrottleFor } from './sign-in-throttle.js';
-import { verifyServerSignature } from '../auth/server-signature.js';
+import { checkServerSignature } from '../auth/server-signature.js';
 import { endSession } from '../auth/session.js';
 import { startBrowserSession } from '../auth/session-cookie.js';
-import { AUTHTOKEN_COOKIE } from '../auth/resolve.js';
+import { AUTHTOKEN_COOKIE } from '../auth/session-cookie.js';
 import { verifyPassword } from '../crypto/password.js';
 import type { UserRow } from '../store/schema.js';
 import { originMatches } from '../tokens/host-pattern.js';
@@ -56,7 +56,7 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
     const signature = request.query['x-deki-token'];
     if (signature) {
       // The same failure limits as a signature in a header: this is the same credential.
-      const result = await verifyServerSignature(ctx, signature).catch((err: unknown) => {
+      const result = await checkServerSignature(ctx, signature).catch((err: unknown) => {
         throw stages.countFailure(request, err);
       });
       if (result.user) return result.user;
