@@ -4,10 +4,11 @@ import { DekiError } from '../errors.js';
 import { assertTokenAllowed, createToken } from '../tokens/create.js';
 import { auditFromCli } from '../audit/entry.js';
 import { readCreateInput } from '../tokens/input.js';
-import { deleteToken, findTokenListing, listTokens, type TokenListing } from '../tokens/store.js';
+import { deleteToken, findTokenListing, type TokenListing } from '../tokens/store.js';
 import { ADMIN_ID } from '../users/store.js';
 import { type UsageFigures, UsageRecorder } from '../usage/recorder.js';
 import { print, type SiteFlags, siteOptions, userByRef, withSite } from './site.js';
+import { addTokenListCommand } from './token-list.js';
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -92,19 +93,7 @@ export function addTokenCommands(program: Command): void {
         }),
     );
 
-  siteOptions(token.command('list'))
-    .description('list tokens (never their secrets)')
-    .option('--json', 'print JSON')
-    .action(async (o: SiteFlags & { json?: boolean }) =>
-      withSite(o, async (site) => {
-        const tokens = (await listTokens(site.ctx.db)).map((t) => tokenSummary(t));
-        print(!!o.json, tokens, () =>
-          tokens.length === 0
-            ? 'No tokens.'
-            : tokens.map((t) => `${t.id}\t${t.type}\t${t.key.slice(0, 8)}…\t${t.jwtIssued ? 'JWT' : '-'}\t${t.name}`).join('\n'),
-        );
-      }),
-    );
+  addTokenListCommand(token, (t) => tokenSummary(t));
 
   siteOptions(token.command('show <id>'))
     .description('show one token (never its secret)')

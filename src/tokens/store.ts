@@ -35,10 +35,6 @@ export function listingQuery(db: Kysely<Database>) {
     .select(['r.status as restricted_status', 'r.seat as restricted_seat', 'j.status as jwt_user_status', 'j.seat as jwt_user_seat']);
 }
 
-export function listTokens(db: Kysely<Database>): Promise<TokenListing[]> {
-  return listingQuery(db).orderBy('t.id').execute();
-}
-
 export function findTokenListing(db: Kysely<Database>, id: number): Promise<TokenListing | undefined> {
   return listingQuery(db).where('t.id', '=', id).executeTakeFirst();
 }
