@@ -79,7 +79,7 @@ test('the token page charts the traffic sent, per hour and per day, with a table
     Object.entries(LABELS).map(([r, label]) => [label, String(all.reasons[r] ?? 0), String(all.reasons[r] ?? 0)]),
   );
   await chart.scrollIntoViewIfNeeded();
-  await screenshot(page, 'token-usage-chart');
+  await screenshot(page, 'token-usage-chart', true);
   await page.getByRole('button', { name: 'Show the figures as a table' }).click();
 
   await page.getByRole('button', { name: 'Last 30 days' }).click();

@@ -14,7 +14,7 @@ interface Props {
 }
 
 const W = 720;
-const H = 180;
+const H = 140;
 const TOP = 14;
 const BOTTOM = 22;
 
