@@ -118,9 +118,24 @@ describe('token and user commands against a running server', () => {
     const missing = await cli(['token', 'revoke', '424242']);
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr, 'gatehouse: developer token not found\n');
-    const badHost = await cli(['token', 'create', '--type', 'browser', '--name', 'b', '--host', 'https://x']);
+    const badHost = await cli(['token', 'create', '--type', 'browser', '--name', 'b', '--host', 'https://x/app']);
     assert.equal(badHost.code, 1);
-    assert.match(badHost.stderr, /host pattern 'https:\/\/x' is not valid/);
+    assert.match(badHost.stderr, /host pattern 'https:\/\/x\/app' is not valid/);
+    const badRedirect = await cli(['token', 'create', '--type', 'oauth', '--name', 'o', '--redirect-uri', 'https://app.example.com/cb#top']);
+    assert.equal(badRedirect.code, 1);
+    assert.match(badRedirect.stderr, /redirect URI 'https:\/\/app\.example\.com\/cb#top' is not valid/);
+  });
+
+  test('token create --redirect-uri registers exact redirect URIs for an OAuth app; show prints them', async () => {
+    const made = await cli(['token', 'create', '--type', 'oauth', '--name', 'cli app', '--redirect-uri', 'https://app.example.com/cb', '--redirect-uri', 'http://127.0.0.1/native', '--json']);
+    assert.equal(made.code, 0, made.stderr);
+    const { id, key } = JSON.parse(made.stdout) as { id: number; key: string };
+    const shown = JSON.parse((await cli(['token', 'show', String(id), '--json'])).stdout) as { redirectUris: string };
+    assert.equal(shown.redirectUris, 'https://app.example.com/cb http://127.0.0.1/native');
+    // The server holds the app to them: another URI on the same host is refused on the page.
+    const page = await fetch(`${server.url}/@app/auth/1/token/authorize?client_id=${key}&response_type=code&redirect_uri=${encodeURIComponent('https://app.example.com/other')}`, { redirect: 'manual' });
+    assert.equal(page.status, 400);
+    assert.match(await page.text(), /redirect_uri must be exactly one of the app&#39;s registered redirect URIs/);
   });
 });
 

@@ -45,6 +45,8 @@ export interface Token {
   name: string;
   key: string;
   hosts: string[];
+  /** OAuth apps: the registered redirect URIs, the only ones accepted when there are any. */
+  redirectUris: string[];
   createdById: number | undefined;
   createdBy: string | undefined;
   restrictedUserId: number | undefined;
@@ -99,6 +101,8 @@ export interface NewToken {
   type: TokenType;
   name: string;
   host?: string;
+  /** OAuth apps: redirect URIs separated by white space (one a line in the form). */
+  redirectUris?: string;
   restrictedUserId?: number;
   generateJwt?: boolean;
   /** When the token stops working, ms since the epoch. */
@@ -211,6 +215,7 @@ function toToken(doc: Json): Token {
     name: text(doc, 'name') ?? '',
     key: text(doc, 'key') ?? '',
     hosts: (text(doc, 'host') ?? '').split(',').filter(Boolean),
+    redirectUris: (text(doc, 'redirect-uris') ?? '').split(' ').filter(Boolean),
     createdById: optionalInt(text(doc, 'created-by-user-id')),
     createdBy: text(doc, 'created-by-username'),
     restrictedUserId: optionalInt(text(doc, 'restricted-by-user-id')),
@@ -319,6 +324,7 @@ export async function listTokens(): Promise<Token[]> {
 export async function createToken(input: NewToken): Promise<CreatedToken> {
   const body: Json = { '@type': input.type, name: input.name };
   if (input.host !== undefined) body.host = input.host;
+  if (input.redirectUris !== undefined && input.redirectUris.trim() !== '') body['redirect-uris'] = input.redirectUris;
   if (input.restrictedUserId !== undefined) body['restricted-by-user-id'] = String(input.restrictedUserId);
   if (input.type === 'server') body['generate-jwt'] = String(Boolean(input.generateJwt));
   if (input.expires !== undefined) body.expires = new Date(input.expires).toISOString();

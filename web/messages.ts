@@ -8,7 +8,7 @@
 import { ERROR_CODE_HEADER, type ErrorCode, errors, isErrorCode } from '../src/errors.js';
 
 /** A form field an error belongs next to. */
-export type Field = 'name' | 'host' | 'user' | 'expires';
+export type Field = 'name' | 'host' | 'redirects' | 'user' | 'expires';
 
 interface Words {
   text: (detail: string) => string;
@@ -31,6 +31,8 @@ const words: Partial<Record<ErrorCode, Words>> = {
   TOKEN_NAME_INVALID: { text: () => 'Give the token a name of 1 to 255 characters.', field: 'name' },
   TOKEN_HOST_REQUIRED: { text: () => 'A browser token needs at least one host, for example *.example.com.', field: 'host' },
   TOKEN_HOST_INVALID: { text: (pattern) => hostPatternWords(pattern), field: 'host' },
+  TOKEN_REDIRECT_URI_INVALID: { text: (uri) => redirectUriWords(uri), field: 'redirects' },
+  TOKEN_REDIRECT_URIS_NOT_OAUTH: { text: () => 'Only OAuth apps have redirect URIs: leave Redirect URIs empty or choose OAuth.', field: 'redirects' },
   TOKEN_HOST_ON_SERVER: { text: () => 'Server tokens have no hosts: leave Host empty or choose Browser.', field: 'host' },
   TOKEN_RESTRICTION_INVALID: { text: () => 'That user cannot be picked: they no longer exist, or are Anonymous. Choose another user.', field: 'user' },
   TOKEN_RESTRICTION_NOT_SERVER: { text: () => 'Only server tokens can be restricted to a user.', field: 'user' },
@@ -44,6 +46,10 @@ const words: Partial<Record<ErrorCode, Words>> = {
 };
 
 /** Words for a host pattern refused by the page's own check or by the server. */
+export function redirectUriWords(uri: string): string {
+  return `“${uri}” is not a redirect URI Gatehouse accepts. Give up to 20 full http(s) URLs such as https://app.example.com/callback, one a line, without a # part or a user name.`;
+}
+
 export function hostPatternWords(pattern: string): string {
   return `“${pattern}” is not a valid host pattern. Use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443), separated by commas.`;
 }

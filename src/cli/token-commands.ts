@@ -19,6 +19,7 @@ function tokenSummary(t: TokenListing, u?: UsageFigures) {
     name: t.name,
     key: t.key,
     host: t.host,
+    redirectUris: t.redirect_uris,
     restrictedByUserId: t.restricted_user_id,
     restrictedByUsername: t.restricted_username,
     jwtIssued: t.jwt_user_id !== null,
@@ -50,7 +51,8 @@ export function addTokenCommands(program: Command): void {
     .description('create a token; prints its key, and its secret and JWT this one time')
     .addOption(new Option('--type <type>', 'token type').choices(['server', 'browser', 'oauth']).default('server'))
     .requiredOption('--name <name>', 'a name that says which integration uses it')
-    .option('--host <patterns>', 'allowed hostname patterns, comma-separated (browser, oauth)')
+    .option('--host <patterns>', 'allowed host patterns, comma-separated, e.g. *.example.com or https://app.example.com:8443 (browser, oauth)')
+    .option('--redirect-uri <uri>', 'a redirect URI of an OAuth app, matched exactly; repeat for several (oauth)', (uri: string, all: string[]) => [...all, uri], [] as string[])
     .option('--restricted-user <id>', 'restrict a server token to this user id (also issues a JWT for them)')
     .option('--jwt', 'issue a long-term JWT (server tokens)')
     .option('--expires <date>', 'stop working at this date (ISO 8601, e.g. 2027-01-31T00:00:00Z)')
@@ -58,13 +60,14 @@ export function addTokenCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       async (
-        o: SiteFlags & { type: string; name: string; host?: string; restrictedUser?: string; jwt?: boolean; expires?: string; as: string; json?: boolean },
+        o: SiteFlags & { type: string; name: string; host?: string; redirectUri: string[]; restrictedUser?: string; jwt?: boolean; expires?: string; as: string; json?: boolean },
       ) =>
         withSite(o, async (site) => {
           await assertTokenAllowed(site.ctx, true);
           const creator = await userByRef(site, o.as);
           const doc: Record<string, unknown> = { '@type': o.type, name: o.name };
           if (o.host !== undefined) doc.host = o.host;
+          if (o.redirectUri.length > 0) doc['redirect-uris'] = o.redirectUri.join(' ');
           if (o.restrictedUser !== undefined) doc['restricted-by-user-id'] = o.restrictedUser;
           if (o.jwt) doc['generate-jwt'] = 'true';
           if (o.expires) doc.expires = o.expires;

@@ -65,3 +65,10 @@ export function oauthMigration(idType: RawBuilder<unknown>): Migration {
     },
   };
 }
+
+/** Registered redirect URIs of OAuth apps (`oauth/redirect-uri.ts`), as migration `0101_oauth_redirect_uris`. */
+export const redirectUrisMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('developer_tokens').addColumn('redirect_uris', 'text').execute();
+  },
+};

@@ -5,7 +5,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Dialect } from './database.js';
 import { describeDatabaseError } from './database-error.js';
-import { oauthMigration } from '../oauth/migration.js';
+import { oauthMigration, redirectUrisMigration } from '../oauth/migration.js';
 import { usageReasonsMigration } from '../usage/migration.js';
 import { tokenUserIndexesMigration } from '../users/migration.js';
 import { listingMigration } from './listing-migration.js';
@@ -16,6 +16,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     // The OAuth tables, defined beside the code that uses them; numbered apart from the core's.
     '0100_oauth': oauthMigration(idType),
+    '0101_oauth_redirect_uris': redirectUrisMigration,
     '0160_usage_reasons': usageReasonsMigration,
     '0161_token_user_indexes': tokenUserIndexesMigration,
     '0120_listing': listingMigration(dialect),

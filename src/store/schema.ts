@@ -50,6 +50,8 @@ export interface DeveloperTokensTable {
   rolled_from: number | null;
   /** Last successful use, as the usage recorder last wrote it (for sorting and filtering lists). */
   last_used_at: number | null;
+  /** OAuth apps: registered redirect URIs, separated by single spaces; when set, the only ones accepted. */
+  redirect_uris: string | null;
 }
 
 /** One entry per security-relevant change, written in the change's transaction; never a secret. */

@@ -56,6 +56,7 @@ export async function createToken(ctx: AppContext, input: TokenInput, creatorId:
     created_by: creatorId,
     expires_at: input.expiresAt,
     rolled_from: opts.rolledFrom ?? null,
+    redirect_uris: input.redirectUris ?? null,
     },
     opts.audit,
     opts.retire,

@@ -25,6 +25,7 @@ export function toCreatedDocument(token: TokenRow, siteUrl: string, secret: stri
     textEl('host', token.host),
     textEl('key', token.key),
     textEl('name', token.name),
+    textEl('redirect-uris', token.redirect_uris),
     textEl('restricted-by-user-id', token.restricted_user_id),
     textEl('secret', secret),
   ]);
@@ -65,6 +66,7 @@ export function toTokenDocument(token: TokenListing, siteUrl: string, usage: Usa
     }),
     textEl('key', token.key),
     textEl('name', token.name),
+    textEl('redirect-uris', token.redirect_uris),
     textEl('restricted-by-user-id', token.restricted_user_id),
     textEl('restricted-by-user-seat', token.restricted_seat === null ? undefined : String(token.restricted_seat === 1)),
     textEl('restricted-by-user-status', token.restricted_status),

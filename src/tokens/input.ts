@@ -4,6 +4,7 @@ import { readText } from '../dream/body.js';
 import { DekiError } from '../errors.js';
 import type { Database, TokenType } from '../store/schema.js';
 import { ANONYMOUS_ID, findUserById } from '../users/store.js';
+import { parseRedirectUris } from '../oauth/redirect-uri.js';
 import { parseHostPatterns } from './host-pattern.js';
 
 export interface TokenInput {
@@ -14,6 +15,8 @@ export interface TokenInput {
   generateJwt: boolean;
   /** Optional expiry, ms since the epoch. */
   expiresAt: number | null;
+  /** OAuth apps: registered redirect URIs, space-separated, or null for none. */
+  redirectUris?: string | null;
 }
 
 const TYPES: readonly TokenType[] = ['server', 'browser', 'oauth'];
@@ -30,6 +33,18 @@ export function validHost(raw: string | undefined): string | null {
   const parsed = parseHostPatterns(raw);
   if ('invalid' in parsed) throw new DekiError('TOKEN_HOST_INVALID', parsed.invalid.slice(0, 100));
   return parsed.patterns.join(',');
+}
+
+/** `redirect-uris` (oauth tokens only): validated, joined by spaces, or null when empty. */
+export function validRedirectUris(type: TokenType, raw: string | undefined): string | null | undefined {
+  if (raw === undefined) return undefined;
+  if (type !== 'oauth') {
+    if (raw.trim() !== '') throw new DekiError('TOKEN_REDIRECT_URIS_NOT_OAUTH');
+    return undefined;
+  }
+  const parsed = parseRedirectUris(raw);
+  if ('invalid' in parsed) throw new DekiError('TOKEN_REDIRECT_URI_INVALID', parsed.invalid.slice(0, 100));
+  return parsed.uris;
 }
 
 export async function validRestriction(db: Kysely<Database>, raw: string | undefined): Promise<number | null> {
@@ -67,13 +82,15 @@ export async function readCreateInput(db: Kysely<Database>, doc: Record<string, 
   const restrictedUserId = type === 'server' ? await validRestriction(db, restriction) : null;
   // The seed's API example gets a JWT by naming a restricted user; the dashboard asks for one explicitly.
   const generateJwt = type === 'server' && (generate === 'true' || restrictedUserId !== null);
-  return { type: type as TokenType, name, host, restrictedUserId, generateJwt, expiresAt: validExpiry(readText(doc, 'expires'), now) };
+  const redirectUris = validRedirectUris(type as TokenType, readText(doc, 'redirect-uris')) ?? null;
+  return { type: type as TokenType, name, host, restrictedUserId, generateJwt, expiresAt: validExpiry(readText(doc, 'expires'), now), redirectUris };
 }
 
 export interface TokenPatch {
   name?: string;
   host?: string | null;
   restricted_user_id?: number | null;
+  redirect_uris?: string | null;
 }
 
 /** A PUT body: only the fields present change; an empty `restricted-by-user-id` lifts the restriction. */
@@ -89,6 +106,8 @@ export async function readUpdateInput(db: Kysely<Database>, type: TokenType, doc
       if (type === 'browser' && patch.host === null) throw new DekiError('TOKEN_HOST_REQUIRED');
     }
   }
+  const redirectUris = validRedirectUris(type, readText(doc, 'redirect-uris'));
+  if (redirectUris !== undefined) patch.redirect_uris = redirectUris;
   const restriction = readText(doc, 'restricted-by-user-id');
   if (restriction !== undefined) {
     if (type !== 'server' && restriction.trim() !== '') throw new DekiError('TOKEN_RESTRICTION_NOT_SERVER');

@@ -40,6 +40,7 @@ function createdDetails(t: TokenRow): Record<string, unknown> {
     jwt: t.jwt_user_id !== null,
     restrictedUserId: t.restricted_user_id,
     host: t.host,
+    redirectUris: t.redirect_uris,
     expires: t.expires_at === null ? null : rfc1123(t.expires_at),
   };
 }
@@ -104,6 +105,7 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
         restrictedUserId: old.restricted_user_id,
         generateJwt: old.jwt_user_id !== null,
         expiresAt: old.expires_at,
+        redirectUris: old.redirect_uris,
       };
       const { token, secret, jwt } = await createToken(ctx, input, request.principal.user.id, {
         retire: { id: old.id, at: retireAt },

@@ -65,7 +65,7 @@ export function insertToken(
 export async function updateToken(
   db: Kysely<Database>,
   id: number,
-  patch: { name?: string; host?: string | null; restricted_user_id?: number | null },
+  patch: { name?: string; host?: string | null; restricted_user_id?: number | null; redirect_uris?: string | null },
   audit?: AuditEntry,
 ): Promise<void> {
   if (Object.keys(patch).length === 0) return;

@@ -100,6 +100,40 @@ test('an OAuth app made from the page: optional redirect hosts, a client secret 
   await context.close();
 });
 
+test('an OAuth app with exact redirect URIs: checked in the page, listed, and the only ones the server accepts', async () => {
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
+  await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
+  const form = page.getByRole('region', { name: 'Add an API token' });
+  await form.getByRole('radio', { name: 'OAuth' }).check();
+  await form.getByLabel('Name', { exact: true }).fill('Exact app');
+  const redirects = form.getByLabel('Redirect URIs');
+  assert.match(await form.locator('#token-redirects-hint').innerText(), /the exact URLs authorization codes may be sent to, one a line/);
+  await redirects.fill('https://app.example.com/callback#done');
+  await form.getByRole('button', { name: 'Generate API token' }).click();
+  await form.getByText('“https://app.example.com/callback#done” is not a redirect URI Gatehouse accepts.', { exact: false }).waitFor();
+  assert.equal(await redirects.getAttribute('aria-invalid'), 'true');
+  await form.locator('#token-redirects:focus').waitFor();
+  await redirects.fill('https://app.example.com/callback\nhttp://127.0.0.1/native');
+  await form.getByRole('button', { name: 'Generate API token' }).click();
+
+  const dialog = page.getByRole('dialog', { name: 'API Token created' });
+  await dialog.getByText('OAuth token “Exact app”').waitFor();
+  const clientId = await dialog.getByLabel('Key (identifier)').inputValue();
+  await dialog.getByRole('button', { name: 'Copy secret' }).click();
+  await dialog.getByRole('status').getByText('Secret copied to the clipboard.').waitFor();
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  const uris = rowOf(page, 'Exact app').getByRole('list', { name: 'Redirect URIs, matched exactly' });
+  assert.deepEqual(await uris.getByRole('listitem').allInnerTexts(), ['https://app.example.com/callback', 'http://127.0.0.1/native']);
+  assert.equal((await listed(clientId))['redirect-uris'], 'https://app.example.com/callback http://127.0.0.1/native');
+  await assertAccessible(page, 'the token list with an app with redirect URIs');
+  const refused = await fetch(`${h.server.url}/@app/auth/1/token/authorize?client_id=${clientId}&response_type=code&redirect_uri=${encodeURIComponent('https://app.example.com/other')}`, { redirect: 'manual' });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('expiry: in 30 days or on a chosen day, refused in words when missing or past, listed with "Expires soon" when near', async () => {
   const { page, problems, context } = await openTab(h.browser, h.server.url);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);

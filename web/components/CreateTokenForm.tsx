@@ -4,10 +4,11 @@
  * in words next to the field they concern.
  */
 import { useRef, useState } from 'preact/hooks';
+import { parseRedirectUris } from '../../src/oauth/redirect-uri';
 import { parseHostPatterns } from '../../src/tokens/host-pattern';
 import { createToken, type NewToken, type TokenType, type User } from '../api';
 import { type Expiry, expiryInstant, NO_EXPIRY } from '../expiry';
-import { ApiError, describe, type Field, hostPatternWords } from '../messages';
+import { ApiError, describe, type Field, hostPatternWords, redirectUriWords } from '../messages';
 import { ExpiryPicker } from './ExpiryPicker';
 import type { Created } from './TokensPage';
 import { UserPicker } from './UserPicker';
@@ -25,13 +26,17 @@ const HOST_HINT: Record<Exclude<TokenType, 'server'>, string> = {
   oauth: 'Optional. Where authorization codes may be sent: the hostnames your redirect_uri may use, comma-separated; * matches one or more labels. An app that only uses the device flow needs none. For example:',
 };
 
-function checkLocally(type: TokenType, name: string, host: string, expiry: Expiry): Errors {
+function checkLocally(type: TokenType, name: string, host: string, redirects: string, expiry: Expiry): Errors {
   const errors: Errors = {};
   if (name.trim().length < 1 || name.trim().length > 255) errors.name = 'Give the token a name of 1 to 255 characters.';
   if (type !== 'server') {
     const parsed = parseHostPatterns(host);
     if ('invalid' in parsed) errors.host = hostPatternWords(parsed.invalid);
     else if (type === 'browser' && parsed.patterns.length === 0) errors.host = 'A browser token needs at least one host, for example *.example.com.';
+  }
+  if (type === 'oauth') {
+    const parsed = parseRedirectUris(redirects);
+    if ('invalid' in parsed) errors.redirects = redirectUriWords(parsed.invalid);
   }
   const expires = expiryInstant(expiry, Date.now());
   if (typeof expires === 'object') errors.expires = expires.problem;
@@ -47,6 +52,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
   const [type, setType] = useState<TokenType>('server');
   const [name, setName] = useState('');
   const [host, setHost] = useState('');
+  const [redirects, setRedirects] = useState('');
   const [generateJwt, setGenerateJwt] = useState(false);
   const [restricted, setRestricted] = useState<User | null>(null);
   const [expiry, setExpiry] = useState<Expiry>(NO_EXPIRY);
@@ -58,6 +64,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
   const [pickerKey, setPickerKey] = useState(0);
   const nameInput = useRef<HTMLInputElement>(null);
   const hostInput = useRef<HTMLInputElement>(null);
+  const redirectsInput = useRef<HTMLTextAreaElement>(null);
   const userInput = useRef<HTMLInputElement>(null);
   const expiryInput = useRef<HTMLInputElement>(null);
   const formError = useRef<HTMLDivElement>(null);
@@ -68,14 +75,14 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
 
   function focusFirst(found: Errors) {
     // In the order of the form.
-    const target = found.name ? nameInput : found.host ? hostInput : found.user ? userInput : found.expires ? expiryInput : found.form ? formError : undefined;
+    const target = found.name ? nameInput : found.host ? hostInput : found.redirects ? redirectsInput : found.user ? userInput : found.expires ? expiryInput : found.form ? formError : undefined;
     target?.current?.focus();
   }
 
   async function submit(event: Event) {
     event.preventDefault();
     if (inFlight.current) return;
-    const local = checkLocally(type, name, host, expiry);
+    const local = checkLocally(type, name, host, redirects, expiry);
     setErrors(local);
     if (Object.keys(local).length > 0) return focusFirst(local);
     const input: NewToken = { type, name: name.trim() };
@@ -86,6 +93,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
       if (restricted) input.restrictedUserId = restricted.id;
     } else {
       input.host = host;
+      if (type === 'oauth') input.redirectUris = redirects;
     }
     inFlight.current = true;
     setBusy(true);
@@ -94,6 +102,7 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
       const actsAs = token.jwt ? (restricted?.username ?? currentUser.username) : undefined;
       setName('');
       setHost('');
+      setRedirects('');
       setGenerateJwt(false);
       setRestricted(null);
       setExpiry(NO_EXPIRY);
@@ -173,6 +182,29 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
               onInput={(e) => setHost(e.currentTarget.value)}
             />
             {errors.host ? <p id="token-host-error" class="field-error">{errors.host}</p> : null}
+          </div>
+        ) : null}
+
+        {type === 'oauth' ? (
+          <div class="field">
+            <label for="token-redirects">Redirect URIs</label>
+            <p id="token-redirects-hint" class="hint">
+              Optional, and safer than hosts: the exact URLs authorization codes may be sent to, one a line. When you give any, no
+              other URL is accepted, whatever the hosts say. For example: <code>https://app.example.com/callback</code>
+            </p>
+            <textarea
+              ref={redirectsInput}
+              id="token-redirects"
+              rows={2}
+              value={redirects}
+              autocomplete="off"
+              autocapitalize="none"
+              spellcheck={false}
+              aria-invalid={errors.redirects ? true : undefined}
+              aria-describedby={describedBy('token-redirects-hint', errors.redirects && 'token-redirects-error')}
+              onInput={(e) => setRedirects(e.currentTarget.value)}
+            />
+            {errors.redirects ? <p id="token-redirects-error" class="field-error">{errors.redirects}</p> : null}
           </div>
         ) : null}
 

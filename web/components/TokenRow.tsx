@@ -28,6 +28,18 @@ interface Props {
 }
 
 function Scope({ token }: { token: Token }) {
+  if (token.type === 'oauth' && token.redirectUris.length > 0) {
+    // Registered URIs are the only ones accepted: they are what the admin needs to see.
+    return (
+      <ul class="hosts" aria-label="Redirect URIs, matched exactly">
+        {token.redirectUris.map((u) => (
+          <li key={u}>
+            <code>{u}</code>
+          </li>
+        ))}
+      </ul>
+    );
+  }
   if (token.type === 'oauth' && token.hosts.length === 0) return <span class="muted">No redirect hosts (device flow only)</span>;
   if (token.type !== 'server') {
     return (
@@ -66,7 +78,7 @@ export function TokenRow({ token, jwtUser, names, life, now, replacedBy, replace
           <span class="visually-hidden"> of {called}</span>
         </button>
       </td>
-      <td data-label={token.type === 'server' ? 'Restricted to' : token.type === 'oauth' ? 'Redirect hosts' : 'Hosts'}>
+      <td data-label={token.type === 'server' ? 'Restricted to' : token.type === 'oauth' ? (token.redirectUris.length > 0 ? 'Redirect URIs' : 'Redirect hosts') : 'Hosts'}>
         <Scope token={token} />
         {/* The JWT acts as the restricted user, or as the creator: it belongs beside them. */}
         {token.type === 'server' ? (
