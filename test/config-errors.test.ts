@@ -6,29 +6,15 @@
  * `gatehouse config` prints the effective configuration with every secret masked.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
+import { gatehouse } from './helpers/cli.js';
 import { PG_ADMIN_URL, postgresSkipReason } from './helpers/postgres.js';
 import { freePort, tempDir } from './helpers/server.js';
 
-const run = promisify(execFile);
 const KEY = Buffer.alloc(32, 9).toString('base64');
-
-async function gatehouse(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Only what the test gives: the caller's GATEHOUSE_* variables must not leak into the child.
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_') && k !== 'PORT' && k !== 'HOST'));
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...base, ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Runs `serve` with a fresh, not yet existing data directory; checks one line, exit 1, nothing written. */
 async function refused(env: NodeJS.ProcessEnv, line: RegExp, dataDir = path.join(tempDir(), 'data')) {
