@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
+import { type ProxyRoute, parseProxyRoutes } from './gateway/proxy-routes.js';
 
 export interface Config {
   /** Listen address. `HOST`, `--host`. Default 127.0.0.1. */
@@ -51,6 +52,13 @@ export interface Config {
   auditRetentionDays: number;
   /** Trust `X-Forwarded-For` from a proxy in front (for client IPs). `GATEHOUSE_TRUST_PROXY` = on|off. Default off. */
   trustProxy: boolean;
+  /**
+   * Built-in authenticating proxy: routes `PREFIX=UPSTREAM_URL[;require=anyone|user|seated|admin]`,
+   * comma-separated. `GATEHOUSE_PROXY`, `--proxy` (repeatable; replaces the variable). Default none.
+   */
+  proxyRoutes: ProxyRoute[];
+  /** How long the built-in proxy waits for an upstream's headers, and between body chunks, ms; then 504. `GATEHOUSE_PROXY_TIMEOUT_MS`. Default 30,000. */
+  proxyTimeoutMs: number;
   /** pino log level. `GATEHOUSE_LOG_LEVEL`: fatal, error, warn, info, debug, trace or silent. Default info. */
   logLevel: string;
   /** PostgreSQL URL (`postgres://` or `postgresql://`). `GATEHOUSE_DATABASE_URL`, `--database-url`. Unset: SQLite in the data directory. */
@@ -175,6 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     unusedDays: int('GATEHOUSE_UNUSED_DAYS', env.GATEHOUSE_UNUSED_DAYS, 90, 1, 3650),
     auditRetentionDays: int('GATEHOUSE_AUDIT_RETENTION_DAYS', env.GATEHOUSE_AUDIT_RETENTION_DAYS, 400, 1, 36_500),
     trustProxy: bool('GATEHOUSE_TRUST_PROXY', env.GATEHOUSE_TRUST_PROXY, false),
+    proxyRoutes: overrides.proxyRoutes ?? parseProxyRoutes('GATEHOUSE_PROXY', (env.GATEHOUSE_PROXY ?? '').split(',')),
+    proxyTimeoutMs: int('GATEHOUSE_PROXY_TIMEOUT_MS', env.GATEHOUSE_PROXY_TIMEOUT_MS, 30_000, 10, 3_600_000),
     logLevel: oneOf('GATEHOUSE_LOG_LEVEL', env.GATEHOUSE_LOG_LEVEL, 'info', LOG_LEVELS),
     databaseUrl: databaseUrl(env.GATEHOUSE_DATABASE_URL),
     databaseWaitMs: int('GATEHOUSE_DATABASE_WAIT_MS', env.GATEHOUSE_DATABASE_WAIT_MS, 30_000, 0, 600_000),

@@ -54,6 +54,13 @@ export const errors = {
   PAGE_FORBIDDEN: [403, 'this page is private: sign in as a seated user to read it'],
   USER_FORBIDDEN: [403, "reading another user's details requires a signed-in user"],
 
+  // Forward-auth and the built-in proxy (README.md#put-gatehouse-in-front-of-your-api)
+  CREDENTIAL_REQUIRED: [401, 'authentication required: send a JWT, a server token signature, an authtoken or an OAuth access token'],
+  SIGNED_IN_USER_REQUIRED: [403, 'this resource requires a signed-in user, not Anonymous'],
+  SEAT_REQUIRED: [403, 'this resource requires an active user with a licence seat'],
+  UPSTREAM_UNAVAILABLE: [502, 'the upstream server could not be reached or gave no valid answer'],
+  UPSTREAM_TIMEOUT: [504, 'the upstream server did not answer in time'],
+
   // Users
   USER_NOT_FOUND: [404, 'user not found'],
   USERNAME_REQUIRED: [400, 'username is required (1 to 255 characters)'],
@@ -177,7 +184,9 @@ const titles: Record<number, string> = {
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /** The HTTP reason phrase used as an error document's `title`. */

@@ -36,6 +36,7 @@ import { instrumentHttp, meteredCredentialStage } from './ops/http-metrics.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { operationsRoutes } from './ops/routes.js';
 import { siteSources } from './ops/sources.js';
+import { gatewayRoutes } from './gateway/routes.js';
 
 export interface BuiltApp {
   readonly app: FastifyInstance;
@@ -186,6 +187,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     { prefix: '/@api/deki' },
   );
   await app.register(oauthRoutes(ctx)); // /@app/auth/1/token/…: OAuth apps, outside /@api/deki
+  await app.register(gatewayRoutes(ctx, meteredCredentialStage(metrics, stages.resolveCredential))); // /@gatehouse/verify and the GATEHOUSE_PROXY routes
 
   app.get('/', async (_request, reply) => reply.redirect('/dashboard/integrations/api-tokens', 302));
   await app.register(dashboardRoutes());

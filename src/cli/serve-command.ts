@@ -1,6 +1,7 @@
 /** `gatehouse serve`: check the configuration, wait for the database, listen, shut down on a signal. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
+import { parseProxyRoutes } from '../gateway/proxy-routes.js';
 import { handleSignals } from '../ops/shutdown.js';
 import { checkBeforeOpening } from '../ops/startup.js';
 import { buildApp } from '../server.js';
@@ -12,6 +13,7 @@ interface ServeFlags {
   siteUrl?: string;
   dataDir?: string;
   databaseUrl?: string;
+  proxy: string[];
 }
 
 export function addServeCommand(program: Command): void {
@@ -23,6 +25,12 @@ export function addServeCommand(program: Command): void {
     .option('--site-url <url>', 'public URL of the site (GATEHOUSE_SITE_URL)')
     .option('--data-dir <dir>', 'data directory (GATEHOUSE_DATA_DIR, default ./data)')
     .option('--database-url <url>', 'PostgreSQL URL (GATEHOUSE_DATABASE_URL)')
+    .option(
+      '--proxy <route>',
+      'proxy PREFIX=UPSTREAM_URL[;require=anyone|user|seated|admin] after checking credentials; repeatable (replaces GATEHOUSE_PROXY)',
+      (route: string, routes: string[]) => [...routes, route],
+      [] as string[],
+    )
     .action(async (o: ServeFlags) => {
       const env: NodeJS.ProcessEnv = {
         ...process.env,
@@ -32,11 +40,12 @@ export function addServeCommand(program: Command): void {
         ...(o.dataDir ? { GATEHOUSE_DATA_DIR: o.dataDir } : {}),
         ...(o.databaseUrl ? { GATEHOUSE_DATABASE_URL: o.databaseUrl } : {}),
       };
-      const config = loadConfig(env);
+      const config = loadConfig(env, o.proxy.length > 0 ? { proxyRoutes: parseProxyRoutes('--proxy', o.proxy) } : {});
       await checkBeforeOpening(config, say);
       const built = await buildApp(config, { databaseUrl: config.databaseUrl });
       const address = await built.listen();
       process.stdout.write(`Gatehouse listening on ${address} (site URL ${config.siteUrl}, data in ${config.dataDir})\n`);
+      for (const r of config.proxyRoutes) process.stdout.write(`Proxying ${r.prefix}/ to ${r.origin}${r.basePath}/ (require=${r.require})\n`);
       if (built.generatedAdminPassword) {
         process.stdout.write(
           `Bootstrap admin created: username 'admin', password '${built.generatedAdminPassword}' (shown once; set GATEHOUSE_ADMIN_PASSWORD to choose it)\n`,

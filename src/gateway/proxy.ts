@@ -1,0 +1,97 @@
+/**
+ * The built-in authenticating proxy: each `GATEHOUSE_PROXY` route is checked as forward-auth checks
+ * it, then forwarded by @fastify/reply-from (undici: pooled keep-alive connections, bodies streamed
+ * both ways, never buffered). The upstream gets the `X-Gatehouse-*` identity and never the client's
+ * credentials or a forged identity. Preflights and CORS are the API's.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import replyFrom from '@fastify/reply-from';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { AppContext } from '../context.js';
+import { answerPreflight } from '../auth/browser-token.js';
+import { AUTHTOKEN_COOKIE } from '../auth/session-cookie.js';
+import type { Principal } from '../auth/principal.js';
+import { DekiError } from '../errors.js';
+import { type CredentialStage, checkGatewayRequest } from './check.js';
+import { IDENTITY_PREFIX, identityHeaders } from './identity.js';
+import type { ProxyRoute } from './proxy-routes.js';
+
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+
+/** The Cookie header without the authtoken cookie; undefined when nothing else is left. */
+export function withoutAuthtoken(cookie: string | undefined): string | undefined {
+  if (!cookie) return undefined;
+  const kept = cookie.split(';').map((c) => c.trim()).filter((c) => c && c.split('=', 1)[0]!.trim() !== AUTHTOKEN_COOKIE);
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+/** What the upstream receives: the client's headers less its credentials and any `X-Gatehouse-*`, plus ours. */
+function upstreamHeaders(request: { principal: Principal; ip: string; protocol: string; headers: { host?: string | undefined } }, headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === 'authorization' || name === 'x-deki-token' || name === 'cookie' || name.startsWith(IDENTITY_PREFIX)) continue;
+    out[name] = value;
+  }
+  const cookie = withoutAuthtoken(Array.isArray(headers.cookie) ? headers.cookie.join('; ') : headers.cookie);
+  if (cookie) out.cookie = cookie;
+  const forwardedFor = headers['x-forwarded-for'];
+  out['x-forwarded-for'] = forwardedFor ? `${String(forwardedFor)}, ${request.ip}` : request.ip;
+  out['x-forwarded-host'] = request.headers.host ?? '';
+  out['x-forwarded-proto'] = request.protocol;
+  for (const [name, value] of Object.entries(identityHeaders(request.principal))) if (value !== '') out[name] = value;
+  return out;
+}
+
+/** reply-from reports a failed upstream by its own error names; the client gets ours. */
+function upstreamError(reply: { send(err: Error): unknown }, { error }: { error: Error & { statusCode?: number; code?: string } }): void {
+  const timedOut = error.statusCode === 504 || /TIMEOUT/i.test(error.code ?? '');
+  void reply.send(new DekiError(timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE'));
+}
+
+/** `/reports/a/b?x` → `<basePath>/a/b` (reply-from adds the query); dot segments are refused, not resolved. */
+function upstreamPath(route: ProxyRoute, url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  if (!path.startsWith(route.prefix)) throw new DekiError('BAD_URL'); // an encoded prefix (`/%72eports`)
+  const rest = path.slice(route.prefix.length);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest);
+  } catch {
+    throw new DekiError('BAD_URL');
+  }
+  if (DOT_SEGMENT.test(decoded)) throw new DekiError('BAD_URL');
+  return `${route.basePath}${rest}` || '/';
+}
+
+function isPreflight(request: FastifyRequest): boolean {
+  return request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
+}
+
+export function proxyRoute(ctx: AppContext, resolveCredential: CredentialStage, route: ProxyRoute) {
+  return async (app: FastifyInstance) => {
+    await app.register(replyFrom, {
+      base: route.origin,
+      disableRequestLogging: true,
+      destroyAgent: true,
+      undici: { connections: 128, keepAliveTimeout: 30_000, headersTimeout: ctx.config.proxyTimeoutMs, bodyTimeout: ctx.config.proxyTimeoutMs },
+    });
+    // The body goes upstream as the stream it arrives as: no parsing, no body limit, no copy.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+    const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (isPreflight(request)) return answerPreflight(ctx, request, reply);
+      checkGatewayRequest(ctx, request, route.require, { method: request.method, origin: undefined });
+      const path = upstreamPath(route, request.url);
+      return reply.from(path, {
+        rewriteRequestHeaders: upstreamHeaders,
+        onError: upstreamError,
+      });
+    };
+    const onRequest = [resolveCredential];
+    app.route({ method: METHODS, url: route.prefix, onRequest, handler: forward });
+    app.route({ method: METHODS, url: `${route.prefix}/*`, onRequest, handler: forward });
+  };
+}

@@ -1,0 +1,14 @@
+/** Gatehouse in front of other APIs: the forward-auth endpoint and the built-in proxy's routes. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { CredentialStage } from './check.js';
+import { proxyRoute } from './proxy.js';
+import { verifyRoute } from './verify.js';
+
+export function gatewayRoutes(ctx: AppContext, resolveCredential: CredentialStage) {
+  return async (app: FastifyInstance) => {
+    if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null as never);
+    await app.register(verifyRoute(ctx, resolveCredential));
+    for (const route of ctx.config.proxyRoutes) await app.register(proxyRoute(ctx, resolveCredential, route));
+  };
+}

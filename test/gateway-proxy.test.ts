@@ -1,0 +1,99 @@
+/**
+ * The built-in proxy (GATEHOUSE_PROXY) in front of a small upstream: the checks every gateway must
+ * pass, and a browser key from an allowed origin (preflight and CORS as on the API), an upstream
+ * that is down (502) or too slow (504). Streaming a large upload: gateway-proxy-stream.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { errors } from '../src/errors.js';
+import { type GatewayUnderTest, gatewayScenarios } from './helpers/gateway-scenarios.js';
+import { startGatewaySite } from './helpers/gateway-site.js';
+import { createToken, rawRequest } from './helpers/http.js';
+import { freePort, startServer, type TestServer } from './helpers/server.js';
+import { startUpstream } from './helpers/upstream.js';
+
+const ORIGIN = 'https://app.example.com';
+let under: GatewayUnderTest;
+let slow: TestServer;
+let browserKey: string;
+let browserTokenId: string;
+
+before(async () => {
+  const upstream = await startUpstream();
+  const down = `http://127.0.0.1:${await freePort()}`; // nothing listens there
+  const routes = [`/api=${upstream.url}/api`, `/admin=${upstream.url}/admin;require=admin`, `/public=${upstream.url}/public;require=anyone`, `/down=${down};require=anyone`];
+  const site = await startGatewaySite({ env: { GATEHOUSE_PROXY: routes.join(',') } });
+  under = { base: site.server.url, site, upstream };
+  slow = await startServer({ env: { GATEHOUSE_PROXY: `/slow=${upstream.url}/slow;require=anyone`, GATEHOUSE_PROXY_TIMEOUT_MS: '200' } });
+  const browser = await createToken(site.server.url, site.admin, { '@type': 'browser', name: 'app', host: 'app.example.com' });
+  browserKey = browser.key!;
+  browserTokenId = browser['@id']!;
+});
+after(async () => {
+  await slow.close();
+  await under.site.server.close();
+  await under.upstream.close();
+});
+
+gatewayScenarios('built-in proxy', () => under);
+
+test('built-in proxy: any client-sent X-Gatehouse-* header is dropped, not only the identity ones', async () => {
+  const { base, site, upstream } = under;
+  const res = await fetch(`${base}/api/forged`, { headers: { Authorization: site.jwt, 'X-Gatehouse-Admin': 'true', 'X-Gatehouse-Token-Id': '99' } });
+  assert.equal(res.status, 200);
+  const r = upstream.requests.find((x) => x.url === '/api/forged')!;
+  assert.equal(r.headers['x-gatehouse-admin'], undefined);
+  assert.equal(r.headers['x-gatehouse-token-id'], site.tokenId);
+});
+
+test('built-in proxy: a browser key from an allowed origin works: preflight, CORS headers, identity upstream', async () => {
+  const { base, site, upstream } = under;
+  const preflight = await fetch(`${base}/public/list`, {
+    method: 'OPTIONS',
+    headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-deki-token' },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get('access-control-allow-origin'), ORIGIN);
+  assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /X-Deki-Token/);
+
+  const anonymous = await fetch(`${base}/public/list?n=1`, { headers: { 'X-Deki-Token': browserKey, Origin: ORIGIN } });
+  assert.equal(anonymous.status, 200);
+  assert.equal(anonymous.headers.get('access-control-allow-origin'), ORIGIN);
+  assert.equal(anonymous.headers.get('access-control-allow-credentials'), 'true');
+  const a = upstream.requests.find((x) => x.url === '/public/list?n=1')!;
+  assert.equal(a.headers['x-gatehouse-credential'], 'anonymous');
+  assert.equal(a.headers['x-gatehouse-token-id'], browserTokenId);
+  assert.equal(a.headers['x-deki-token'], undefined);
+
+  // With the browser's session, the request acts as its user.
+  const signedIn = await fetch(`${base}/api/list?n=2`, { headers: { 'X-Deki-Token': browserKey, Origin: ORIGIN, Cookie: `authtoken=${site.readerSession}` } });
+  assert.equal(signedIn.status, 200);
+  const s = upstream.requests.find((x) => x.url === '/api/list?n=2')!;
+  assert.equal(s.headers['x-gatehouse-user-id'], String(site.readerId));
+  assert.equal(s.headers['x-gatehouse-credential'], 'session');
+  assert.equal(s.headers.cookie, undefined);
+});
+
+test('built-in proxy: a browser key from another origin is refused with the API message', async () => {
+  const res = await fetch(`${under.base}/public/list?dream.out.format=json`, { headers: { 'X-Deki-Token': browserKey, Origin: 'https://evil.example.org' } });
+  assert.equal(res.status, 403);
+  assert.equal(((await res.json()) as { message: string }).message, errors.BROWSER_ORIGIN_REFUSED[1]);
+});
+
+test('built-in proxy: an upstream that is down gives a 502 document', async () => {
+  const res = await fetch(`${under.base}/down/anything?dream.out.format=json`);
+  assert.equal(res.status, 502);
+  assert.deepEqual(await res.json(), { status: '502', title: 'Bad Gateway', message: errors.UPSTREAM_UNAVAILABLE[1], uri: `${under.base}/down/anything` });
+});
+
+test('built-in proxy: an upstream slower than GATEHOUSE_PROXY_TIMEOUT_MS gives a 504 document', async () => {
+  const res = await fetch(`${slow.url}/slow/report`);
+  assert.equal(res.status, 504);
+  assert.match(await res.text(), new RegExp(`<message>${errors.UPSTREAM_TIMEOUT[1]}</message>`));
+});
+
+test('built-in proxy: dot segments are refused, not resolved past the prefix', async () => {
+  const res = await rawRequest(under.base, { path: '/public/%2e%2e/admin/x', headers: {} });
+  assert.equal(res.status, 400);
+  assert.equal(under.upstream.requests.find((r) => r.url.includes('admin/x')), undefined);
+});

@@ -1,0 +1,64 @@
+/**
+ * A small upstream API for gateway tests: records what each request brought (method, path,
+ * headers, how many body bytes, counted as they stream by) and answers 200 with a short JSON
+ * body. Paths under `/slow` never answer, for timeouts.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly bytes: number;
+}
+
+export interface Upstream {
+  readonly url: string;
+  /** Resolves once a request to `path` has delivered at least `bytes` body bytes (still streaming in). */
+  received(path: string, bytes: number): Promise<void>;
+  readonly port: number;
+  readonly requests: UpstreamRequest[];
+  /** The last request that reached the upstream. */
+  last(): UpstreamRequest;
+  close(): Promise<void>;
+}
+
+export async function startUpstream(): Promise<Upstream> {
+  const requests: UpstreamRequest[] = [];
+  const waiting: { path: string; bytes: number; resolve: () => void }[] = [];
+  const server = http.createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      for (const w of waiting.filter((x) => x.path === req.url && bytes >= x.bytes)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    });
+    req.on('end', () => {
+      if (req.url?.startsWith('/slow')) return;
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bytes });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ upstream: true, bytes }));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    received: (path, bytes) => new Promise((resolve) => waiting.push({ path, bytes, resolve })),
+    last() {
+      const r = requests.at(-1);
+      if (!r) throw new Error('no request reached the upstream');
+      return r;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
