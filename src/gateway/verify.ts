@@ -13,11 +13,12 @@ import { DEFAULT_LEVEL, LEVELS, isLevel } from './requirement.js';
 export const VERIFY_PATH = '/@gatehouse/verify';
 
 /**
- * A refusal also carries its message in `X-Gatehouse-Error`: nginx `auth_request` drops the body of
- * the decision and can show only what a header tells it (deploy/nginx.conf).
+ * A refusal also carries its message in `X-Gatehouse-Error-Message` (beside the code in
+ * `X-Gatehouse-Error`): nginx `auth_request` drops the body of the decision and can show only what
+ * a header tells it (deploy/nginx.conf).
  */
 async function sayWhy(_request: FastifyRequest, reply: FastifyReply, error: Error): Promise<void> {
-  if (error instanceof DekiError) reply.header('X-Gatehouse-Error', error.message.replace(/[^\x20-\x7e]/g, '?'));
+  if (error instanceof DekiError) reply.header('X-Gatehouse-Error-Message', error.message.replace(/[^\x20-\x7e]/g, '?'));
 }
 
 export function verifyRoute(ctx: AppContext, resolveCredential: CredentialStage) {

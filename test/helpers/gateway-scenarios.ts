@@ -21,7 +21,7 @@ export interface GatewayUnderTest {
 
 async function get(base: string, path: string, headers: Record<string, string>) {
   const res = await fetch(`${base}${path}`, { headers, redirect: 'manual' });
-  return { status: res.status, text: await res.text() };
+  return { status: res.status, code: res.headers.get('x-gatehouse-error'), text: await res.text() };
 }
 
 /** The request that reached the upstream for this call, found by its unique path. */
@@ -90,6 +90,7 @@ export function gatewayScenarios(name: string, current: () => GatewayUnderTest, 
     const res = await get(base, path, { Authorization: token.authorization });
     assert.equal(res.status, 403);
     assert.match(res.text, new RegExp(errors.JWT_INVALID[1]));
+    assert.equal(res.code, 'JWT_INVALID');
     assert.equal(upstream.requests.find((r) => r.url === path), undefined);
   });
 
@@ -98,6 +99,7 @@ export function gatewayScenarios(name: string, current: () => GatewayUnderTest, 
     const refused = await get(base, '/admin/reports?x=1', { Authorization: site.jwt });
     assert.equal(refused.status, 403);
     assert.ok(refused.text.includes(errors.ADMIN_REQUIRED[1]), refused.text);
+    assert.equal(refused.code, 'ADMIN_REQUIRED');
     assert.equal(upstream.requests.find((r) => r.url === '/admin/reports?x=1'), undefined);
     const admitted = await get(base, '/admin/reports?x=2', { Cookie: `authtoken=${site.admin}` });
     assert.equal(admitted.status, 200, admitted.text);
@@ -110,6 +112,7 @@ export function gatewayScenarios(name: string, current: () => GatewayUnderTest, 
     const res = await get(base, path, { 'X-Gatehouse-User-Id': '1' });
     assert.equal(res.status, 401);
     assert.ok(res.text.includes(errors.CREDENTIAL_REQUIRED[1]), res.text);
+    assert.equal(res.code, 'CREDENTIAL_REQUIRED');
     assert.equal(upstream.requests.find((r) => r.url === path), undefined);
   });
 }
