@@ -7,7 +7,7 @@ import type { Dialect } from './database.js';
 import { describeDatabaseError } from './database-error.js';
 import { oauthMigration, redirectUrisMigration } from '../oauth/migration.js';
 import { usageReasonsMigration } from '../usage/migration.js';
-import { tokenUserIndexesMigration } from '../users/migration.js';
+import { tokenUserIndexesMigration, usersRoleIndexMigration } from '../users/migration.js';
 import { listingMigration } from './listing-migration.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -19,6 +19,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0101_oauth_redirect_uris': redirectUrisMigration,
     '0160_usage_reasons': usageReasonsMigration,
     '0161_token_user_indexes': tokenUserIndexesMigration,
+    '0162_users_role': usersRoleIndexMigration,
     '0120_listing': listingMigration(dialect),
     '0001_initial': {
       async up(db: Kysely<unknown>) {
