@@ -10,6 +10,7 @@
  *   create      token creations per second through the API
  *   revocation  two nodes on PostgreSQL (bench/lib/revocation.ts)
  *   final-revocation  three nodes on PostgreSQL, two processes on SQLite (bench/lib/final-revocation.ts)
+ *   listing     paging, filtering and sorting tokens, the audit log and users on a big site (bench/lib/listing-scale.ts)
  *
  * Flags: --quick, --only=<phases>, --connections=N, --dist, --profile, --ref=<commit>; --report rewrites
  * the doc from the last latest.json without measuring.
@@ -26,13 +27,14 @@ import { mintPeerJwts } from './lib/peer-tokens.js';
 import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir, useSnapshot } from './lib/processes.js';
 import { consoleTable, type RunRecord, type RunSettings, writeResults } from './lib/report.js';
 import { measureFinalRevocation } from './lib/final-revocation.js';
+import { measureListingScale } from './lib/listing-scale.js';
 import { measureRevocation } from './lib/revocation.js';
 import { obtainAccessTokens } from './lib/oauth-tokens.js';
 import { makeSignaturePool } from './lib/signatures.js';
 import { type Figures, rows, type Scale, type StoreFigures, type Throughput } from './lib/verdicts.js';
 import { compareWithWrk, wrkMissing } from './lib/wrk.js';
 
-const PHASES = ['throughput', 'wrk', 'scale', 'create', 'revocation', 'final-revocation'] as const;
+const PHASES = ['throughput', 'wrk', 'scale', 'create', 'revocation', 'final-revocation', 'listing'] as const;
 type Phase = (typeof PHASES)[number];
 
 function flag(name: string): string | undefined {
@@ -286,6 +288,14 @@ async function main(): Promise<void> {
       const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
       figures.finalRevocation = await measureFinalRevocation({ adminUrl, quick, masterKey, dist: settings.gatehouse === 'dist', log });
     }
+    if (wants('listing')) {
+      log('listing: token pages, filters and sorts, the audit log and users on a big site');
+      figures.listing = await measureListingScale({ quick, masterKey, dist: settings.gatehouse === 'dist', log, dirs }).catch((err: unknown) => {
+        figures.skipped.listing = (err as Error).message;
+        log(`  not measured: ${(err as Error).message}`);
+        return undefined;
+      });
+    } else figures.skipped.listing = 'not selected (--only)';
   } finally {
     for (const p of [...procs]) await p.stop();
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

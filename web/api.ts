@@ -321,6 +321,33 @@ export async function listTokens(): Promise<Token[]> {
   return many((await json(await request('GET', 'site/developer-tokens')))['developer-token']).map(toToken);
 }
 
+/** What the token list asks the server for: one page, in an order, narrowed by text and state. */
+export interface TokenPageQuery {
+  limit: number;
+  offset: number;
+  /** `name`, `created`, `lastused` or `type`; `-` before it for descending. */
+  sortby: string;
+  /** Matched by the server against name, hosts, key prefix, restricted user and creator. */
+  filter?: string;
+  /** `unused`, `expired`, `expiring` or `rolled`. */
+  state?: string;
+}
+
+export interface TokenPage {
+  tokens: Token[];
+  /** How many tokens match, over all pages. */
+  total: number;
+}
+
+/** One page of tokens, sorted and filtered by the server: the list never holds more than a page. */
+export async function listTokenPage(query: TokenPageQuery, signal: AbortSignal): Promise<TokenPage> {
+  const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset), sortby: query.sortby });
+  if (query.filter) params.set('filter', query.filter);
+  if (query.state) params.set('state', query.state);
+  const doc = await json(await request('GET', `site/developer-tokens?${params}`, { signal }));
+  return { tokens: many(doc['developer-token']).map(toToken), total: Number(text(doc, '@querycount') ?? 0) };
+}
+
 export async function createToken(input: NewToken): Promise<CreatedToken> {
   const body: Json = { '@type': input.type, name: input.name };
   if (input.host !== undefined) body.host = input.host;

@@ -5,6 +5,7 @@
  */
 import type { LoadResult } from './load.js';
 import { type FinalRevocationOutcome, finalRevocationRows } from './final-revocation.js';
+import { type ListingOutcome, listingRows } from './listing-scale.js';
 import type { RevocationOutcome } from './revocation.js';
 
 export interface Throughput {
@@ -48,6 +49,7 @@ export interface Figures {
   creation?: LoadResult | undefined;
   revocation?: RevocationOutcome | undefined;
   finalRevocation?: FinalRevocationOutcome | undefined;
+  listing?: ListingOutcome | undefined;
   /** Why a phase was not run at all (`--only`, or it failed). */
   skipped: Record<string, string>;
 }
@@ -196,5 +198,6 @@ export function rows(f: Figures): Row[] {
     out.push(notMeasured('Token creations through the API (SQLite)', '≥ 2,000/s', f.skipped.create ?? 'skipped'));
   }
   out.push(...finalRevocationRows(f.finalRevocation));
+  out.push(...listingRows(f.listing));
   return out;
 }

@@ -129,32 +129,42 @@ test('the list filters by name, user and host, and sorts by name and by creation
   const names = await rowNames(page);
   assert.deepEqual(names.slice(0, 3), ['gamma-widget', 'Alpha-Export', 'beta-sync'], 'newest first');
 
+  // The server sorts and filters: each check waits for the caption or the count that says the new rows arrived.
+  const sortedBy = (words: string) => list.locator('caption', { hasText: `API tokens, ${words}` }).waitFor({ state: 'attached' });
   const nameHeader = list.getByRole('columnheader', { name: /Name/ });
   await nameHeader.getByRole('button').click();
+  await sortedBy('by name, ascending');
   assert.equal(await nameHeader.getAttribute('aria-sort'), 'ascending');
   const ascending = await rowNames(page);
   assert.deepEqual(ascending, [...ascending].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })));
   await nameHeader.getByRole('button').click();
+  await sortedBy('by name, descending');
   assert.equal(await nameHeader.getAttribute('aria-sort'), 'descending');
   assert.deepEqual(await rowNames(page), [...ascending].reverse());
   const created = list.getByRole('columnheader', { name: /Created/ });
   await created.getByRole('button').click();
+  await sortedBy('by creation date, descending');
   assert.equal(await created.getAttribute('aria-sort'), 'descending');
   assert.equal(await nameHeader.getAttribute('aria-sort'), null);
   await created.getByRole('button').click();
+  await sortedBy('by creation date, ascending');
   assert.deepEqual((await rowNames(page)).slice(-3), ['beta-sync', 'Alpha-Export', 'gamma-widget'], 'oldest first');
 
   const filter = list.getByRole('searchbox', { name: 'Filter tokens' });
+  const matched = (text: string) => list.getByRole('status').getByText(`1 token matches “${text}”. Showing 1–1.`).waitFor();
   await filter.fill('sort-bot');
+  await matched('sort-bot');
   assert.deepEqual(await rowNames(page), ['Alpha-Export']);
-  await list.getByRole('status').getByText(/Showing 1 of \d+ tokens/).waitFor();
   await filter.fill('sorting.test');
+  await matched('sorting.test');
   assert.deepEqual(await rowNames(page), ['gamma-widget']);
   await filter.fill('BETA');
+  await matched('BETA');
   assert.deepEqual(await rowNames(page), ['beta-sync']);
   await filter.fill('no such token');
   await list.getByText('No token matches “no such token”.').waitFor();
   await filter.fill('');
+  await list.getByRole('status').getByText(/^\d+ tokens\. Showing 1–\d+\.$/).waitFor();
 
   // The key prefix opens to the full key on demand.
   const row = list.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'beta-sync' }) });

@@ -1,43 +1,68 @@
 /**
- * The token list: newest first, sortable by name, creation and last use, narrowed by a filter box
- * that matches name, type, key prefix, user, hosts and states such as "unused" or "expired".
- * Rotating and deleting go through confirmations that name the token and say what happens.
+ * The token list: one page from the server, in the order its column headers choose, narrowed on the
+ * server by a filter box (name, key prefix, hosts, restricted user, creator) and a state. Typing is
+ * debounced, and each new query cancels the one before (TokensPage). Rotating and deleting go
+ * through confirmations that name the token and say what happens.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Token } from '../api';
-import { lifetime, stateWords } from '../lifetime';
+import { lifetime } from '../lifetime';
 import { directoryOf } from '../names';
 import type { Created } from './TokensPage';
 import { DeleteDialog } from './DeleteDialog';
+import { Pager } from './Pager';
 import { RotateDialog } from './RotateDialog';
 import { SortHeader, type Sort } from './SortHeader';
-import { TokenRow, TYPE_LABEL } from './TokenRow';
+import { TokenRow } from './TokenRow';
 
 /** Relative times ("5 minutes ago") are redrawn this often. */
 const TICK_MS = 30_000;
+/** Typing pauses this long before the server is asked. */
+const DEBOUNCE_MS = 250;
+export const PAGE_SIZE = 25;
 
 const SORT_WORDS: Record<Sort['by'], string> = { name: 'by name', created: 'by creation date', lastused: 'by last use' };
 
+/** The states the server filters by, in the words the Status column uses. */
+const STATES: [string, string][] = [
+  ['', 'All tokens'],
+  ['unused', 'Unused'],
+  ['expired', 'Expired'],
+  ['expiring', 'Expires soon'],
+  ['rolled', 'Replaced by a rotation'],
+];
+
+export interface ListQuery {
+  filter: string;
+  state: string;
+  sort: Sort;
+  page: number;
+}
+
 interface Props {
+  /** The page the server sent for `shown`. */
   tokens: Token[];
+  total: number;
+  shown: ListQuery;
+  /** The query asked for; it differs from `shown` while its page is on the way. */
+  query: ListQuery;
+  onQuery: (query: ListQuery) => void;
+  busy: boolean;
   onDeleted: (token: Token) => void;
   onRotated: (created: Created) => void;
 }
 
-function compare(sort: Sort) {
-  return (a: Token, b: Token): number => {
-    let order: number;
-    if (sort.by === 'name') order = a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true });
-    else if (sort.by === 'lastused') order = (a.usage?.lastUsed ?? -Infinity) - (b.usage?.lastUsed ?? -Infinity) || 0;
-    else order = a.created - b.created;
-    order ||= a.id - b.id;
-    return sort.dir === 'asc' ? order : -order;
-  };
+function summary(q: ListQuery, count: number, total: number): string {
+  const first = (q.page - 1) * PAGE_SIZE + 1;
+  const range = count === 0 ? '' : ` Showing ${first}–${first + count - 1}.`;
+  const one = total === 1;
+  const state = STATES.find(([v]) => v === q.state)?.[1].toLowerCase();
+  const what = [q.filter ? `${one ? 'matches' : 'match'} “${q.filter}”` : '', q.state ? `${one ? 'is' : 'are'} ${state}` : ''].filter(Boolean).join(' and ');
+  return `${total} ${one ? 'token' : 'tokens'}${what ? ` ${what}` : ''}.${range}`;
 }
 
-export function TokenList({ tokens, onDeleted, onRotated }: Props) {
-  const [filter, setFilter] = useState('');
-  const [sort, setSort] = useState<Sort>({ by: 'created', dir: 'desc' });
+export function TokenList({ tokens, total, shown, query, onQuery, busy, onDeleted, onRotated }: Props) {
+  const [text, setText] = useState(query.filter);
   const [deleting, setDeleting] = useState<Token | null>(null);
   const [rotating, setRotating] = useState<Token | null>(null);
   const [now, setNow] = useState(Date.now);
@@ -48,8 +73,16 @@ export function TokenList({ tokens, onDeleted, onRotated }: Props) {
     return () => clearInterval(timer);
   }, [tokens]);
 
+  useEffect(() => {
+    const filter = text.trim();
+    if (filter === query.filter) return;
+    const timer = setTimeout(() => onQuery({ ...query, filter, page: 1 }), DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [text, query, onQuery]);
+
   const names = useMemo(() => directoryOf(tokens).users, [tokens]);
   const byId = useMemo(() => new Map(tokens.map((t) => [t.id, t])), [tokens]);
+  // Within the page: a roll's two tokens are usually listed together.
   const replacedBy = useMemo(() => {
     const map = new Map<number, Token>();
     for (const t of tokens) if (t.rolledFrom !== undefined) map.set(t.rolledFrom, t);
@@ -60,19 +93,12 @@ export function TokenList({ tokens, onDeleted, onRotated }: Props) {
     for (const t of tokens) map.set(t.name, (map.get(t.name) ?? 0) + 1);
     return map;
   }, [tokens]);
-
   const rows = useMemo(() => tokens.map((token) => ({ token, life: lifetime(token, now, replacedBy.has(token.id)) })), [tokens, now, replacedBy]);
-  const needle = filter.trim().toLowerCase();
-  const shown = useMemo(() => {
-    const matches = ({ token, life }: (typeof rows)[number]) =>
-      [token.name, TYPE_LABEL[token.type], token.key.slice(0, 8), token.restrictedUsername ?? '', token.createdBy ?? '', ...token.hosts, ...stateWords(life, token.usage?.unused ?? false)].some(
-        (s) => s.toLowerCase().includes(needle),
-      );
-    const order = compare(sort);
-    return rows.filter((row) => !needle || matches(row)).sort((a, b) => order(a.token, b.token));
-  }, [rows, needle, sort]);
+  // Headers and caption describe the rows shown; a new order is announced once its rows arrive.
+  const sort = shown.sort;
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
 
-  if (tokens.length === 0) {
+  if (total === 0 && !shown.filter && !shown.state) {
     return (
       <div class="empty">
         <p>No API tokens yet.</p>
@@ -86,18 +112,30 @@ export function TokenList({ tokens, onDeleted, onRotated }: Props) {
 
   return (
     <>
-      <div class="field filter">
-        <label for="token-filter">Filter tokens</label>
-        <input id="token-filter" type="search" value={filter} autocomplete="off" aria-describedby="token-filter-hint" onInput={(e) => setFilter(e.currentTarget.value)} />
-        <p id="token-filter-hint" class="hint">
-          Matches name, type, key prefix, restricted user, creator and hosts, and states: unused, expired, expires soon, replaced.
-        </p>
+      <div class="list-controls">
+        <div class="field filter">
+          <label for="token-filter">Filter tokens</label>
+          <input id="token-filter" type="search" value={text} autocomplete="off" aria-describedby="token-filter-hint" onInput={(e) => setText(e.currentTarget.value)} />
+          <p id="token-filter-hint" class="hint">
+            Matches name, key prefix, hosts, restricted user and creator.
+          </p>
+        </div>
+        <div class="field">
+          <label for="token-state">Show</label>
+          <select id="token-state" value={query.state} onChange={(e) => onQuery({ ...query, state: e.currentTarget.value, page: 1 })}>
+            {STATES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
-      <p role="status" class="filter-status">
-        {needle ? `Showing ${shown.length} of ${tokens.length} tokens.` : ''}
+      <p role="status" class="filter-status" aria-busy={busy ? true : undefined}>
+        {summary(shown, tokens.length, total)}
       </p>
-      {shown.length === 0 ? (
-        <p class="empty">No token matches “{filter.trim()}”.</p>
+      {tokens.length === 0 ? (
+        <p class="empty">{shown.filter ? `No token matches “${shown.filter}”.` : shown.state ? 'No token is in that state.' : `No tokens on page ${shown.page}.`}</p>
       ) : (
         <div class="table-wrap">
           <table class="tokens">
@@ -106,12 +144,12 @@ export function TokenList({ tokens, onDeleted, onRotated }: Props) {
             </caption>
             <thead>
               <tr>
-                <SortHeader column="name" label="Name" sort={sort} onSort={setSort} />
+                <SortHeader column="name" label="Name" sort={sort} onSort={(next) => onQuery({ ...query, sort: next, page: 1 })} />
                 <th scope="col">Type</th>
                 <th scope="col">Key</th>
                 <th scope="col">Restricted to / hosts</th>
-                <SortHeader column="created" label="Created" sort={sort} onSort={setSort} />
-                <SortHeader column="lastused" label="Last used" sort={sort} onSort={setSort} />
+                <SortHeader column="created" label="Created" sort={sort} onSort={(next) => onQuery({ ...query, sort: next, page: 1 })} />
+                <SortHeader column="lastused" label="Last used" sort={sort} onSort={(next) => onQuery({ ...query, sort: next, page: 1 })} />
                 <th scope="col">Requests</th>
                 <th scope="col">Status</th>
                 <th scope="col">
@@ -120,7 +158,7 @@ export function TokenList({ tokens, onDeleted, onRotated }: Props) {
               </tr>
             </thead>
             <tbody>
-              {shown.map(({ token, life }) => (
+              {rows.map(({ token, life }) => (
                 <TokenRow
                   key={token.id}
                   token={token}
@@ -139,6 +177,7 @@ export function TokenList({ tokens, onDeleted, onRotated }: Props) {
           </table>
         </div>
       )}
+      <Pager label="Token list pages" page={shown.page} pages={pages} onPage={(page) => onQuery({ ...query, page })} />
       {deleting ? (
         <DeleteDialog
           token={deleting}

@@ -5,18 +5,18 @@
  * unmount it.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { type CreatedToken, listTokens, type Token, type User } from '../api';
+import { type CreatedToken, listTokenPage, type Token, type User } from '../api';
 import { localDateTime } from '../format';
 import { ApiError, describe } from '../messages';
 import { CreatedDialog } from './CreatedDialog';
 import { CreateTokenForm } from './CreateTokenForm';
-import { TokenList } from './TokenList';
+import { type ListQuery, PAGE_SIZE, TokenList } from './TokenList';
 
 type Listing =
   | { state: 'loading' }
   | { state: 'disabled'; message: string }
   | { state: 'failed'; message: string }
-  | { state: 'ready'; tokens: Token[]; at: number };
+  | { state: 'ready'; tokens: Token[]; total: number; query: ListQuery; at: number };
 
 export interface Created {
   token: CreatedToken;
@@ -41,25 +41,43 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
   const announce = useCallback((text: string) => setNotice((prev) => ({ n: prev.n + 1, text })), []);
 
   const [refreshing, setRefreshing] = useState(false);
+  const [query, setQuery] = useState<ListQuery>({ filter: '', state: '', sort: { by: 'created', dir: 'desc' }, page: 1 });
+  const [attempt, setAttempt] = useState(0);
+  const reload = useCallback(() => setAttempt((n) => n + 1), []);
 
-  const reload = useCallback(async () => {
+  // One page from the server per query; a newer query (typing, sorting, paging) cancels the older one.
+  useEffect(() => {
+    const controller = new AbortController();
     setRefreshing(true);
-    try {
-      setListing({ state: 'ready', tokens: await listTokens(), at: Date.now() });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'TOKENS_DISABLED') setListing({ state: 'disabled', message: err.message });
-      else if (err instanceof ApiError && err.code === 'ADMIN_REQUIRED') onSessionLost();
-      else setListing({ state: 'failed', message: describe(err) });
-    } finally {
-      setRefreshing(false);
-    }
-  }, [onSessionLost]);
-
-  useEffect(() => void reload(), [reload]);
+    listTokenPage(
+      {
+        limit: PAGE_SIZE,
+        offset: (query.page - 1) * PAGE_SIZE,
+        sortby: `${query.sort.dir === 'desc' ? '-' : ''}${query.sort.by}`,
+        filter: query.filter || undefined,
+        state: query.state || undefined,
+      },
+      controller.signal,
+    )
+      .then((page) => {
+        // The last page emptied (its tokens deleted elsewhere): show the new last page instead.
+        const last = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
+        if (page.tokens.length === 0 && query.page > last) setQuery((q) => ({ ...q, page: last }));
+        else setListing({ state: 'ready', tokens: page.tokens, total: page.total, query, at: Date.now() });
+      })
+      .catch((err: unknown) => {
+        if (controller.signal.aborted) return;
+        if (err instanceof ApiError && err.code === 'TOKENS_DISABLED') setListing({ state: 'disabled', message: err.message });
+        else if (err instanceof ApiError && err.code === 'ADMIN_REQUIRED') onSessionLost();
+        else setListing({ state: 'failed', message: describe(err) });
+      })
+      .finally(() => !controller.signal.aborted && setRefreshing(false));
+    return () => controller.abort();
+  }, [query, attempt, onSessionLost]);
 
   function onCreated(result: Created) {
     setCreated(result);
-    void reload();
+    reload();
   }
 
   function onDialogClosed() {
@@ -74,13 +92,13 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
     );
     setFocusList((n) => n + 1);
     // The admin may have tried the new credentials while the dialog was open: show that use too.
-    void reload();
+    reload();
   }
 
   function onDeleted(token: Token) {
     announce(`Token “${token.name}” deleted. Its signatures${token.jwtIssued ? ' and its JWT' : ''} no longer work.`);
     setFocusList((n) => n + 1);
-    void reload();
+    reload();
   }
 
   if (listing.state === 'disabled') {
@@ -110,14 +128,14 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
         <div class="section-head">
           <h2 id="token-list-title" ref={listHeading} tabIndex={-1}>
             API tokens
-            {listing.state === 'ready' ? <span class="count"> ({listing.tokens.length})</span> : null}
+            {listing.state === 'ready' && !listing.query.filter && !listing.query.state ? <span class="count"> ({listing.total})</span> : null}
           </h2>
           {listing.state === 'ready' ? (
             <p class="freshness">
               <span class="muted small">
                 Usage as of <time dateTime={new Date(listing.at).toISOString()}>{new Date(listing.at).toLocaleTimeString()}</time>
               </span>{' '}
-              <button type="button" class="button secondary small" aria-disabled={refreshing ? true : undefined} onClick={() => !refreshing && void reload()}>
+              <button type="button" class="button secondary small" aria-disabled={refreshing ? true : undefined} onClick={() => !refreshing && reload()}>
                 Refresh<span class="visually-hidden"> the token list</span>
               </button>
             </p>
@@ -127,12 +145,14 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
         {listing.state === 'failed' ? (
           <div class="error-box" role="alert">
             <p>{listing.message}</p>
-            <button type="button" class="button secondary small" onClick={() => void reload()}>
+            <button type="button" class="button secondary small" onClick={reload}>
               Try again
             </button>
           </div>
         ) : null}
-        {listing.state === 'ready' ? <TokenList tokens={listing.tokens} onDeleted={onDeleted} onRotated={onCreated} /> : null}
+        {listing.state === 'ready' ? (
+          <TokenList tokens={listing.tokens} total={listing.total} shown={listing.query} query={query} onQuery={setQuery} busy={refreshing} onDeleted={onDeleted} onRotated={onCreated} />
+        ) : null}
       </section>
       {created ? <CreatedDialog created={created} onClosed={onDialogClosed} /> : null}
     </>
