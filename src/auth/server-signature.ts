@@ -9,7 +9,7 @@
  * The HMAC key is the secret string's UTF-8 bytes; the hash is hex in either case. Usernames may
  * contain `_`, so key, epoch and hash are split off and the user is whatever remains.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type KeyObject, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
@@ -44,9 +44,27 @@ export function parseSignature(value: string): ParsedSignature {
   return { key, epoch: Number(epoch), user, hash: hash.toLowerCase(), message };
 }
 
-function hmacMatches(secret: string, message: string, hash: string): boolean {
-  const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(message, 'utf8').digest();
-  return timingSafeEqual(expected, Buffer.from(hash, 'hex'));
+/** The token's HMAC key, made once per token and node from its decrypted secret. */
+function hmacKey(ctx: AppContext, token: TokenRow): KeyObject {
+  return ctx.cache.derived(token, 'hmac-key', () => {
+    const secret = ctx.cache.derived(token, 'secret', () => openSecret(ctx.keys, token.key, token.secret_enc!));
+    return createSecretKey(Buffer.from(secret, 'utf8'));
+  });
+}
+
+function hmacMatches(key: KeyObject, message: string, hash: string): boolean {
+  return timingSafeEqual(createHmac('sha256', key).update(message, 'utf8').digest(), Buffer.from(hash, 'hex'));
+}
+
+/** Parse → token by key → HMAC (constant time); the outcome is remembered for the same string. */
+async function verifyParts(ctx: AppContext, value: string, now: number): Promise<{ token: TokenRow; parts: ParsedSignature }> {
+  const parts = parseSignature(value);
+  // Keys are issued in lower case; a client that upper-cased one still means it (the HMAC covers what was sent).
+  const token = await ctx.cache.tokenByKey(parts.key.toLowerCase());
+  if (!token || token.type !== 'server' || token.secret_enc === null) throw new DekiError('SIGNATURE_INVALID');
+  if (!hmacMatches(hmacKey(ctx, token), parts.message, parts.hash)) throw new DekiError('SIGNATURE_INVALID').about(token.id);
+  ctx.cache.rememberSignature(value, token, parts, (parts.epoch + ctx.config.signatureWindowSeconds) * 1000, now);
+  return { token, parts };
 }
 
 export interface SignatureResult {
@@ -77,13 +95,9 @@ async function findSignedUser(ctx: AppContext, user: string | undefined): Promis
  * the result to create a user the signature names for the first time.
  */
 export async function checkServerSignature(ctx: AppContext, value: string): Promise<SignatureResult> {
-  const sig = parseSignature(value);
-  // Keys are issued in lower case; a client that upper-cased one still means it (the HMAC covers what was sent).
-  const token = await ctx.cache.tokenByKey(sig.key.toLowerCase());
-  if (!token || token.type !== 'server' || token.secret_enc === null) throw new DekiError('SIGNATURE_INVALID');
-  const secret = ctx.cache.derived(token, 'secret', () => openSecret(ctx.keys, token.key, token.secret_enc!));
-  if (!hmacMatches(secret, sig.message, sig.hash)) throw new DekiError('SIGNATURE_INVALID').about(token.id);
   const now = ctx.config.now();
+  // A string this node already verified against the unchanged token skips parsing and the HMAC.
+  const { token, parts: sig } = ctx.cache.recallSignature<ParsedSignature>(value) ?? (await verifyParts(ctx, value, now));
   if (Math.abs(now / 1000 - sig.epoch) > ctx.config.signatureWindowSeconds) throw new DekiError('SIGNATURE_EXPIRED').about(token.id);
   if (token.expires_at !== null && token.expires_at <= now) throw new DekiError('TOKEN_EXPIRED').about(token.id);
   const signed = await findSignedUser(ctx, sig.user);

@@ -21,6 +21,8 @@ export class VerificationCache {
   private readonly sessions = new Map<string, SessionRow>();
   /** JWT strings verified on this node, to their token's id; the proof itself lives with the token. */
   private readonly jwtTokenIds = new Map<string, number>();
+  /** Server signature strings verified on this node, oldest first; each holds the token row it was checked against. */
+  private readonly signatureProofs = new Map<string, { token: TokenRow; parts: unknown; until: number }>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -107,6 +109,28 @@ export class VerificationCache {
     return hit ? { token, nbf: proof.nbf, exp: proof.exp } : undefined;
   }
 
+  /**
+   * Remembers that the signature string `value` verified against `token` (its parts and HMAC), until
+   * `until` (ms; when its epoch leaves the window). A client signs every request of one second alike,
+   * so the HMAC need not be computed again for the same string. Proofs that are past it go first.
+   */
+  rememberSignature<P>(value: string, token: TokenRow, parts: P, until: number, now: number): void {
+    if (!this.trusted() || this.tokensById.get(token.id) !== token) return;
+    for (const [oldest, proof] of this.signatureProofs) {
+      if (proof.until > now && this.signatureProofs.size < this.maxEntries) break;
+      this.signatureProofs.delete(oldest);
+    }
+    this.signatureProofs.set(value, { token, parts, until });
+  }
+
+  /** The token and parts a signature string was verified against, if that token is unchanged since. */
+  recallSignature<P>(value: string): { token: TokenRow; parts: P } | undefined {
+    const proof = this.trusted() ? this.signatureProofs.get(value) : undefined;
+    // A changed or dropped token leaves a different row (or none) in tokensById: the proof no longer stands.
+    if (!proof || this.tokensById.get(proof.token.id) !== proof.token) return undefined;
+    return proof as { token: TokenRow; parts: P };
+  }
+
   private keepUser(user: UserRow): void {
     this.usersById.set(user.id, user);
     this.userIdsByName.set(user.username_key, user.id);
@@ -173,7 +197,7 @@ export class VerificationCache {
   }
 
   reset(): void {
-    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions, this.jwtTokenIds]) map.clear();
+    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions, this.jwtTokenIds, this.signatureProofs]) map.clear();
   }
 
   /** Entry counts, for metrics and the scaling docs. */
