@@ -17,7 +17,7 @@ function UserRefusal({ token, id, name, jwtOnly }: { token: Token; id: number; n
   const refused = jwtOnly || state.active ? 'Its JWT gets' : jwtIsTheirs ? 'Its signatures and JWT get' : 'Its signatures get';
   return (
     <p class="state">
-      <span class="tag danger">
+      <span class="tag danger refusal">
         Refused: {jwtOnly ? 'the JWT’s user' : 'restricted user'} {state.active ? 'has no licence seat' : 'is inactive'}
       </span>{' '}
       <span class="small">
@@ -41,7 +41,7 @@ export function TokenRefusals({ token, jwtUser }: { token: Token; jwtUser: strin
       ) : null}
       {token.type === 'browser' && origins > 0 ? (
         <p class="state">
-          <span class="tag warn">
+          <span class="tag warn refusal">
             Refused {plural(origins, 'request')} from origins not allowed in the last 24 h
           </span>{' '}
           <span class="small">
