@@ -16,6 +16,8 @@ export interface Config {
   dataDir: string;
   /** Public base URL of the site, used in `@href`, error `uri` and the JWT `iss`. `GATEHOUSE_SITE_URL`. Default `http://localhost:<port>`. */
   siteUrl: string;
+  /** Whether the site URL was given (`GATEHOUSE_SITE_URL`, a flag) rather than defaulted; if not, the CLI adopts the one the server recorded. */
+  siteUrlGiven: boolean;
   /** Password for the bootstrap admin on first start. `GATEHOUSE_ADMIN_PASSWORD`. Unset: random, printed once. */
   adminPassword: string | undefined;
   /** Base64 master keys (32 bytes each), newest first, comma-separated. `GATEHOUSE_MASTER_KEY`. Unset: `<data-dir>/master.key`. */
@@ -165,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port,
     dataDir: path.resolve(env.GATEHOUSE_DATA_DIR || './data'),
     siteUrl,
+    siteUrlGiven: Boolean(overrides.siteUrl ?? env.GATEHOUSE_SITE_URL),
     adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
     masterKeys: masterKeys(env.GATEHOUSE_MASTER_KEY),
     signatureWindowSeconds: int('GATEHOUSE_SIGNATURE_WINDOW', env.GATEHOUSE_SIGNATURE_WINDOW, 300, 1, 86_400),

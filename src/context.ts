@@ -1,6 +1,7 @@
 /** What every part of a running Gatehouse shares: configuration, the store and the master keys. */
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
+import type { ChangeLog } from './store/changes.js';
 import type { MasterKeyRing } from './crypto/master-key.js';
 import type { Metrics } from './ops/metrics.js';
 import type { Database, UserRow } from './store/schema.js';
@@ -9,6 +10,8 @@ import type { VerificationCache } from './store/verification-cache.js';
 export interface AppContext {
   readonly config: Config;
   readonly db: Kysely<Database>;
+  /** Writes that can revoke a credential, and audit entries: with their feed rows, on the configured clock. */
+  readonly changes: ChangeLog;
   readonly keys: MasterKeyRing;
   /** The built-in Anonymous user (id 2): immutable, so read once at start. */
   readonly anonymous: UserRow;

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import { keyFile, loadMasterKeys } from './crypto/master-key.js';
 import { keyMismatch, noKeyRefusal, recordSiteKeyIds, siteKeyIds } from './crypto/site-keys.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { featureMigrations } from './feature-migrations.js';
 import { ChangeFeed } from './store/change-feed.js';
-import { registerFollower } from './store/changes.js';
 import { FeedPeers, type PeerWait } from './store/feed-peers.js';
 import { openStore, type Store } from './store/database.js';
 import type { Database } from './store/schema.js';
@@ -44,7 +44,7 @@ export async function recordSiteUrl(db: Kysely<Database>, url: string): Promise<
 }
 
 export async function openSite(config: Config, opts: OpenOptions = {}): Promise<OpenedSite> {
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: opts.databaseUrl });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: opts.databaseUrl, now: config.now, migrations: featureMigrations });
   let feed: ChangeFeed | undefined;
   const metrics = opts.metrics ?? createMetrics({ processMetrics: false });
   try {
@@ -62,7 +62,7 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
     if (opts.role === 'server') {
       await recordSiteUrl(store.db, config.siteUrl);
     } else {
-      const recorded = process.env.GATEHOUSE_SITE_URL ? undefined : await recordedSiteUrl(store.db);
+      const recorded = config.siteUrlGiven ? undefined : await recordedSiteUrl(store.db);
       if (recorded) config = { ...config, siteUrl: recorded };
     }
     let cache: VerificationCache;
@@ -72,28 +72,29 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
       opts.onFeedError?.(new Error(`a revoking write returned after ${Math.round(wait.ms)} ms, the bound, without confirmation from ${wait.unconfirmed.length} node(s)`), 'revocation');
     };
     if (opts.role === 'server') {
-      feed = new ChangeFeed(store.db, peers, {
+      feed = new ChangeFeed(store.changes, peers, {
         boundMs: config.stalenessBoundMs,
         pollMs: config.feedPollMs,
         retentionMs: 3_600_000,
+        now: config.now,
         listenUrl: config.feedListen ? opts.databaseUrl : undefined,
         onChange: (change) => {
           cache.apply(change);
-          metrics.changeApplied(Date.now() - change.at);
+          metrics.changeApplied(config.now() - change.at);
         },
         onReconnect: () => metrics.listenerReconnected(),
         onReset: () => cache.reset(),
         onError: opts.onFeedError,
       });
       cache = new VerificationCache(store.db, feed, config.cacheEntries, (kind, hit) => metrics.cacheLookup(kind, hit));
-      registerFollower(store.db, { peers, onWait });
+      store.changes.follow({ peers, onWait });
       await feed.start();
     } else {
       cache = new VerificationCache(store.db, undefined, 0);
       // The CLI serves nothing, but what it revokes is final on the servers too.
-      registerFollower(store.db, { peers, onWait });
+      store.changes.follow({ peers, onWait });
     }
-    const ctx: AppContext = { config, db: store.db, keys, anonymous: seed.anonymous, cache, metrics };
+    const ctx: AppContext = { config, db: store.db, changes: store.changes, keys, anonymous: seed.anonymous, cache, metrics };
     return {
       ctx,
       store,

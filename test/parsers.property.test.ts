@@ -43,7 +43,7 @@ before(async () => {
   );
   ({ ctx, store } = await openSite(config));
   const user = (name: string, status: 'active' | 'inactive') =>
-    insertUser(ctx.db, { username: name, username_key: name.toLowerCase(), email: '', fullname: '', status, seat: 1, role: 'Viewer', password_hash: null, created_at: NOW });
+    insertUser(ctx.changes, { username: name, username_key: name.toLowerCase(), email: '', fullname: '', status, seat: 1, role: 'Viewer', password_hash: null, created_at: NOW });
   const restrictedUser = await user('under_score', 'active');
   inactiveId = (await user('gone', 'inactive')).id;
   const make = async (restrictedUserId: number | null) => {

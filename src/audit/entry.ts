@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.js';
+import type { AuditRecord } from '../store/changes.js';
 import type { UserRow } from '../store/schema.js';
 
 export type AuditAction =
@@ -20,15 +21,26 @@ export type AuditAction =
   | 'signin.failure'
   | 'keys.rotate';
 
-export interface AuditEntry {
+/** An audit entry as the change log writes it (`store/changes.ts`), in the change's transaction. */
+export interface AuditEntry extends AuditRecord {
   action: AuditAction;
-  actorId: number | null;
-  actorName: string | null;
-  credential: string;
-  ip: string | null;
-  targetType: 'token' | 'user' | 'keys' | null;
-  targetId: string | null;
-  details: Record<string, unknown>;
+  target_type: 'token' | 'user' | 'keys' | null;
+}
+
+type Target = { type: AuditEntry['target_type']; id: string | number | null };
+
+/** Details as stored: JSON of what the caller allow-listed. */
+function entry(action: AuditAction, actor: { id: number | null; name: string | null }, credential: string, ip: string | null, target: Target, details: Record<string, unknown>): AuditEntry {
+  return {
+    action,
+    actor_id: actor.id,
+    actor_name: actor.name,
+    credential,
+    ip,
+    target_type: target.type,
+    target_id: target.id === null ? null : String(target.id),
+    details: JSON.stringify(details),
+  };
 }
 
 export function credentialLabel(principal: Principal): string {
@@ -45,31 +57,17 @@ export function credentialLabel(principal: Principal): string {
 }
 
 /** An entry whose actor is the request's principal. */
-export function auditFrom(
-  request: FastifyRequest,
-  action: AuditAction,
-  target: { type: AuditEntry['targetType']; id: string | number | null },
-  details: Record<string, unknown> = {},
-): AuditEntry {
+export function auditFrom(request: FastifyRequest, action: AuditAction, target: Target, details: Record<string, unknown> = {}): AuditEntry {
   const { user } = request.principal;
-  return {
-    action,
-    actorId: user.id,
-    actorName: user.username,
-    credential: credentialLabel(request.principal),
-    ip: request.ip,
-    targetType: target.type,
-    targetId: target.id === null ? null : String(target.id),
-    details,
-  };
+  return entry(action, { id: user.id, name: user.username }, credentialLabel(request.principal), request.ip, target, details);
 }
 
 /** An entry for the command line, where the operator acts through the data directory. */
-export function auditFromCli(action: AuditAction, target: { type: AuditEntry['targetType']; id: string | number | null }, details: Record<string, unknown> = {}): AuditEntry {
-  return { action, actorId: null, actorName: 'cli', credential: 'cli', ip: null, targetType: target.type, targetId: target.id === null ? null : String(target.id), details };
+export function auditFromCli(action: AuditAction, target: Target, details: Record<string, unknown> = {}): AuditEntry {
+  return entry(action, { id: null, name: 'cli' }, 'cli', null, target, details);
 }
 
 /** Sign-in attempts are audited whoever makes them: the actor is the account tried, if it exists. */
 export function signInAudit(request: FastifyRequest, action: 'signin.success' | 'signin.failure', user: UserRow | undefined, details: Record<string, unknown>): AuditEntry {
-  return { action, actorId: user?.id ?? null, actorName: user?.username ?? null, credential: 'sign-in', ip: request.ip, targetType: 'user', targetId: user ? String(user.id) : null, details };
+  return entry(action, { id: user?.id ?? null, name: user?.username ?? null }, 'sign-in', request.ip, { type: 'user', id: user?.id ?? null }, details);
 }

@@ -6,7 +6,6 @@ import { hash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import type { Principal } from './principal.js';
-import { writeWithChange } from '../store/changes.js';
 
 /** One-shot: no Hash object per request, which costs more than the SHA-256 itself and burdens the GC. */
 function hashAuthtoken(authtoken: string): string {
@@ -47,9 +46,9 @@ export async function verifySession(ctx: AppContext, authtoken: string, via: 'co
 
 export async function endSession(ctx: AppContext, authtoken: string): Promise<void> {
   const hash = hashAuthtoken(authtoken);
-  await writeWithChange(ctx.db, { changes: [{ kind: 'session', ref: hash }] }, (trx) => trx.deleteFrom('sessions').where('token_hash', '=', hash).execute());
+  await ctx.changes.write({ changes: [{ kind: 'session', ref: hash }] }, (trx) => trx.deleteFrom('sessions').where('token_hash', '=', hash).execute());
 }
 
 export async function endUserSessions(ctx: AppContext, userId: number): Promise<void> {
-  await writeWithChange(ctx.db, { changes: [{ kind: 'user-sessions', ref: userId }] }, (trx) => trx.deleteFrom('sessions').where('user_id', '=', userId).execute());
+  await ctx.changes.write({ changes: [{ kind: 'user-sessions', ref: userId }] }, (trx) => trx.deleteFrom('sessions').where('user_id', '=', userId).execute());
 }

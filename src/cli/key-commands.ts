@@ -4,7 +4,6 @@ import { auditFromCli } from '../audit/entry.js';
 import { keyFile, keyRing, newKeyBase64, toKey, writeKeyFile } from '../crypto/master-key.js';
 import { keyUsage, reEncryptSecrets } from '../crypto/rotate.js';
 import { recordSiteKeyIds } from '../crypto/site-keys.js';
-import { writeAudit } from '../store/changes.js';
 import fs from 'node:fs';
 import { print, type SiteFlags, siteOptions, withSite } from './site.js';
 
@@ -46,8 +45,7 @@ export function addKeyCommands(program: Command): void {
         // Recorded first, so no command is refused the key that secrets are about to be sealed with.
         await recordSiteKeyIds(site.ctx.db, ring);
         const result = await reEncryptSecrets(site.ctx.db, ring);
-        await writeAudit(
-          site.ctx.db,
+        await site.ctx.changes.audit(
           auditFromCli(
             'keys.rotate',
             { type: 'keys', id: result.keyId },

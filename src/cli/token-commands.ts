@@ -71,7 +71,7 @@ export function addTokenCommands(program: Command): void {
           if (o.restrictedUser !== undefined) doc['restricted-by-user-id'] = o.restrictedUser;
           if (o.jwt) doc['generate-jwt'] = 'true';
           if (o.expires) doc.expires = o.expires;
-          const created = await createToken(site.ctx, await readCreateInput(site.ctx.db, doc, Date.now()), creator.id, {
+          const created = await createToken(site.ctx, await readCreateInput(site.ctx.db, doc, site.ctx.config.now()), creator.id, {
             audit: (t) => [auditFromCli('token.create', { type: 'token', id: t.id }, { name: t.name, type: t.type })],
           });
           const out = {
@@ -120,7 +120,7 @@ export function addTokenCommands(program: Command): void {
     .description('delete a token: its signatures and JWT stop working at once, and on running servers within the staleness bound (1 s)')
     .action(async (id: string, o: SiteFlags) =>
       withSite(o, async (site) => {
-        if (!/^\d+$/.test(id) || !(await deleteToken(site.ctx.db, Number(id), auditFromCli('token.delete', { type: 'token', id }))))
+        if (!/^\d+$/.test(id) || !(await deleteToken(site.ctx.changes, Number(id), auditFromCli('token.delete', { type: 'token', id }))))
           throw new DekiError('TOKEN_NOT_FOUND');
         process.stdout.write(`Token ${id} revoked.\n`);
       }),

@@ -45,7 +45,7 @@ export function addUserCommands(program: Command): void {
         const patch = readUserPatch(userDocFromFlags({ ...o, username }));
         if (await findUserByName(site.ctx.db, patch.username!)) throw new DekiError('USERNAME_TAKEN', patch.username!);
         const row = await insertUser(
-          site.ctx.db,
+          site.ctx.changes,
           {
             username: patch.username!,
             username_key: patch.username_key!,
@@ -55,7 +55,7 @@ export function addUserCommands(program: Command): void {
             seat: patch.seat ?? 0,
             role: patch.role ?? 'None',
             password_hash: o.password ? await hashPassword(validPassword(o.password)) : null,
-            created_at: Date.now(),
+            created_at: site.ctx.config.now(),
           },
           (row) => auditFromCli('user.create', { type: 'user', id: row.id }, userChanges(patch)),
         );
@@ -87,7 +87,7 @@ export function addUserCommands(program: Command): void {
         // As the API does: never leave the site without an admin who could undo this.
         if (isAdmin(target) && !isAdmin({ ...target, ...patch } as UserRow) && (await countAdmins(site.ctx.db)) <= 1)
           throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
-        const row = Object.keys(patch).length > 0 ? await updateUser(site.ctx.db, target.id, patch, audit) : target;
+        const row = Object.keys(patch).length > 0 ? await updateUser(site.ctx.changes, target.id, patch, audit) : target;
         if (row.status !== 'active' || o.password) await endUserSessions(site.ctx, row.id);
         print(!!o.json, userSummary(row), () => `User ${row.id} updated: ${row.username} (${row.status}, ${row.seat ? 'seated' : 'unseated'}, ${row.role})`);
       }),

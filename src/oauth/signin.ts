@@ -8,7 +8,6 @@ import { startBrowserSession } from '../auth/session-cookie.js';
 import type { AppContext } from '../context.js';
 import { verifyPassword } from '../crypto/password.js';
 import { signInAudit } from '../audit/entry.js';
-import { writeAudit } from '../store/changes.js';
 import { signInThrottleFor } from '../users/sign-in-throttle.js';
 import { DekiError } from '../errors.js';
 import { ANONYMOUS_ID, findUserByName } from '../users/store.js';
@@ -46,9 +45,9 @@ export function signInRoute(ctx: AppContext) {
     const refusal = !user || !ok ? new DekiError('LOGIN_FAILED') : user.id === ANONYMOUS_ID || user.status !== 'active' ? new DekiError('USER_INVALID') : undefined;
     if (refusal) {
       if (refusal.code === 'LOGIN_FAILED') throttle.failed(username, request.ip);
-      await writeAudit(ctx.db, signInAudit(request, 'signin.failure', user, { username: username.slice(0, 255), method: 'oauth-page' }));
+      await ctx.changes.audit(signInAudit(request, 'signin.failure', user, { username: username.slice(0, 255), method: 'oauth-page' }));
     } else {
-      await writeAudit(ctx.db, signInAudit(request, 'signin.success', user, { method: 'oauth-page' }));
+      await ctx.changes.audit(signInAudit(request, 'signin.success', user, { method: 'oauth-page' }));
     }
     if (refusal || !user) {
       const formToken = preSessionFormToken(ctx, request, reply);

@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { NOTIFY_CHANNEL, registerFollower } from './changes.js';
+import { type ChangeLog, NOTIFY_CHANNEL } from './changes.js';
 import { APPLIED_CHANNEL, type FeedPeers } from './feed-peers.js';
 import type { ChangesTable, Database } from './schema.js';
 
@@ -21,6 +21,8 @@ export interface FeedOptions {
   pollMs: number;
   /** Feed rows older than this are deleted (by any node); a node further behind drops its cache. */
   retentionMs: number;
+  /** The configured clock, which also stamps each row's `at`. */
+  now: () => number;
   /** PostgreSQL URL for LISTEN; absent on SQLite, where polling alone keeps the bound. */
   listenUrl?: string | undefined;
   /** `at` is when the change was committed (ms), so a node can tell how late it learned of it. */
@@ -46,11 +48,16 @@ export class ChangeFeed {
   private announcedSeq = -1;
   private listening = false;
 
+  private readonly db: Kysely<Database>;
+
   constructor(
-    private readonly db: Kysely<Database>,
+    /** The store's change log: its writes wait for this feed to catch up. */
+    private readonly changes: ChangeLog,
     private readonly peers: FeedPeers,
     private readonly opts: FeedOptions,
-  ) {}
+  ) {
+    this.db = changes.db;
+  }
 
   /** Reads the current position (the cache starts empty, so nothing before it matters) and starts polling. */
   async start(): Promise<void> {
@@ -60,7 +67,7 @@ export class ChangeFeed {
     const row = await this.db.selectFrom('changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
     this.appliedSeq = Number(row?.seq ?? 0);
     this.confirmedAt = sentAt;
-    registerFollower(this.db, { catchUp: () => this.catchUp(), peers: this.peers });
+    this.changes.follow({ catchUp: () => this.catchUp(), peers: this.peers });
     await this.catchUp(); // the first heartbeat: writers wait for this node from now on
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.opts.pollMs);
     this.timer.unref();
@@ -138,7 +145,7 @@ export class ChangeFeed {
   }
 
   private async prune(): Promise<void> {
-    const now = Date.now();
+    const now = this.opts.now();
     if (now - this.lastPrune < 60_000) return;
     this.lastPrune = now;
     await this.db.deleteFrom('changes').where('at', '<', now - this.opts.retentionMs).execute();

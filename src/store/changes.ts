@@ -8,38 +8,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type Kysely, type Transaction, sql } from 'kysely';
-import type { AuditEntry } from '../audit/entry.js';
 import type { FeedPeers, PeerWait } from './feed-peers.js';
+import type { Dialect } from './dialect.js';
 import type { ChangeKind, Database, NewAuditRow } from './schema.js';
 
 export const NOTIFY_CHANNEL = 'gatehouse_changes';
 
-/** Per database handle: its dialect, the feed to catch up after a write (a serving process), and the nodes to wait for. */
-interface FeedHooks {
-  dialect: 'sqlite' | 'postgres';
+/** What a revoking write waits for: this process's feed (when it serves) and the other nodes. */
+export interface ChangeFollower {
   catchUp?: () => Promise<void>;
-  peers?: FeedPeers;
+  peers: FeedPeers;
   onWait?: (wait: PeerWait) => void;
-}
-
-const hooks = new WeakMap<object, FeedHooks>();
-
-export function registerDatabase(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): void {
-  hooks.set(db, { dialect });
-}
-
-/** The database behind a handle, for the few queries written differently on each (store/text-search.ts). */
-export function dialectOf(db: Kysely<Database>): 'sqlite' | 'postgres' {
-  return hooks.get(db)?.dialect ?? 'sqlite';
-}
-
-/** What a revoking write on `db` waits for: this process's feed (if it serves) and the other nodes. */
-export function registerFollower(db: Kysely<Database>, follower: { catchUp?: () => Promise<void>; peers: FeedPeers; onWait?: (wait: PeerWait) => void }): void {
-  const h = hooks.get(db);
-  if (!h) return;
-  h.catchUp = follower.catchUp ?? h.catchUp;
-  h.peers = follower.peers;
-  h.onWait = follower.onWait ?? h.onWait;
 }
 
 export interface Change {
@@ -47,7 +26,10 @@ export interface Change {
   ref: string | number;
 }
 
-type MaybeAudit = AuditEntry | undefined;
+/** An audit row as a feature built it; the change log stamps `at` with the configured clock. */
+export type AuditRecord = Omit<NewAuditRow, 'at' | 'id'>;
+
+type MaybeAudit = AuditRecord | undefined;
 
 export interface WriteRecords<T> {
   /** Feed rows: what other nodes must drop from their caches. */
@@ -57,64 +39,71 @@ export interface WriteRecords<T> {
 }
 
 /**
- * Runs `write` and records its feed rows and audit entries in one transaction, then (when it
- * wrote feed rows) lets this process's cache catch up.
+ * The one way to write what can revoke a credential, and the audit log, for one store. Made by
+ * `openStore` with the database's dialect and the configured clock; `openSite` tells it whom a
+ * revoking write waits for (`follow`).
  */
-export async function writeWithChange<T>(db: Kysely<Database>, records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  const changes = records.changes ?? [];
-  const h = hooks.get(db);
-  let lastSeq = 0;
-  const result = await db.transaction().execute(async (trx) => {
-    if (h?.dialect === 'postgres') {
-      // One writer at a time, until commit: sequence numbers then become visible in order, so a
-      // reader that has seen seq N has seen everything below it.
-      await sql`select pg_advisory_xact_lock(7316203)`.execute(trx);
-    }
-    const value = await write(trx);
-    const audit = (typeof records.audit === 'function' ? records.audit(value) : (records.audit ?? [])).filter((a): a is AuditEntry => a !== undefined);
-    if (audit.length > 0) await trx.insertInto('audit_log').values(audit.map(toAuditRow)).execute();
-    if (changes.length > 0) {
-      const at = Date.now();
-      const rows = await trx.insertInto('changes').values(changes.map((c) => ({ kind: c.kind, ref: String(c.ref), at }))).returning('seq').execute();
-      lastSeq = Math.max(...rows.map((r) => Number(r.seq)));
-      if (h?.dialect === 'postgres') await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
-    }
-    return value;
-  });
-  const committedAt = performance.now();
-  // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
-  // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
-  if (changes.length > 0) await Promise.all([h?.catchUp?.().catch(() => undefined), h?.peers ? awaitPeers(h, lastSeq, committedAt) : undefined]);
-  return result;
-}
+export class ChangeLog {
+  private follower: Partial<ChangeFollower> = {};
 
-/** Waits for the other nodes; when their heartbeats cannot even be read, waits out the bound instead. */
-async function awaitPeers(h: FeedHooks, seq: number, committedAt: number): Promise<void> {
-  const peers = h.peers!;
-  let wait: PeerWait;
-  try {
-    wait = await peers.awaitApplied(seq, committedAt);
-  } catch {
-    wait = await peers.waitOutBound(committedAt);
+  constructor(
+    readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly now: () => number,
+  ) {}
+
+  /** Who a revoking write waits for from now on; later calls replace what they name. */
+  follow(follower: Partial<ChangeFollower>): void {
+    this.follower = { ...this.follower, ...Object.fromEntries(Object.entries(follower).filter(([, v]) => v !== undefined)) };
   }
-  h.onWait?.(wait);
+
+  /**
+   * Runs `write` and records its feed rows and audit entries in one transaction, then (when it
+   * wrote feed rows) lets this process's cache catch up and waits for the other nodes.
+   */
+  async write<T>(records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const changes = records.changes ?? [];
+    const postgres = this.dialect === 'postgres';
+    let lastSeq = 0;
+    const result = await this.db.transaction().execute(async (trx) => {
+      if (postgres) {
+        // One writer at a time, until commit: sequence numbers then become visible in order, so a
+        // reader that has seen seq N has seen everything below it.
+        await sql`select pg_advisory_xact_lock(7316203)`.execute(trx);
+      }
+      const value = await write(trx);
+      const audit = (typeof records.audit === 'function' ? records.audit(value) : (records.audit ?? [])).filter((a): a is AuditRecord => a !== undefined);
+      const at = this.now();
+      if (audit.length > 0) await trx.insertInto('audit_log').values(audit.map((e) => ({ ...e, at }))).execute();
+      if (changes.length > 0) {
+        const rows = await trx.insertInto('changes').values(changes.map((c) => ({ kind: c.kind, ref: String(c.ref), at }))).returning('seq').execute();
+        lastSeq = Math.max(...rows.map((r) => Number(r.seq)));
+        if (postgres) await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
+      }
+      return value;
+    });
+    const committedAt = performance.now();
+    // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
+    // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
+    if (changes.length > 0) await Promise.all([this.follower.catchUp?.().catch(() => undefined), this.follower.peers ? this.awaitPeers(this.follower.peers, lastSeq, committedAt) : undefined]);
+    return result;
+  }
+
+  /** Writes audit entries on their own (sign-in attempts, key rotations, which change nothing else). */
+  async audit(...entries: AuditRecord[]): Promise<void> {
+    const at = this.now();
+    if (entries.length > 0) await this.db.insertInto('audit_log').values(entries.map((e) => ({ ...e, at }))).execute();
+  }
+
+  /** Waits for the other nodes; when their heartbeats cannot even be read, waits out the bound instead. */
+  private async awaitPeers(peers: FeedPeers, seq: number, committedAt: number): Promise<void> {
+    let wait: PeerWait;
+    try {
+      wait = await peers.awaitApplied(seq, committedAt);
+    } catch {
+      wait = await peers.waitOutBound(committedAt);
+    }
+    this.follower.onWait?.(wait);
+  }
 }
 
-function toAuditRow(e: AuditEntry): NewAuditRow {
-  return {
-    at: Date.now(),
-    action: e.action,
-    actor_id: e.actorId,
-    actor_name: e.actorName,
-    credential: e.credential,
-    ip: e.ip,
-    target_type: e.targetType,
-    target_id: e.targetId,
-    details: JSON.stringify(e.details),
-  };
-}
-
-/** Writes audit entries on their own (sign-in attempts, which change nothing else). */
-export async function writeAudit(db: Kysely<Database>, ...entries: AuditEntry[]): Promise<void> {
-  if (entries.length > 0) await db.insertInto('audit_log').values(entries.map(toAuditRow)).execute();
-}

@@ -7,11 +7,12 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { registerDatabase } from './changes.js';
-import { migrate } from './migrations.js';
+import { ChangeLog } from './changes.js';
+import type { Dialect } from './dialect.js';
+import { type MigrationFor, migrate } from './migrations.js';
 import type { Database } from './schema.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect } from './dialect.js';
 
 /** Distinct SQL texts kept compiled; queries built with a varying number of values make more. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -40,12 +41,23 @@ function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /** Every write that can revoke a credential, and the audit log, goes through it. */
+  readonly changes: ChangeLog;
   /** The SQLite file, for operators and tests; undefined on PostgreSQL. */
   readonly file: string | undefined;
   close(): Promise<void>;
 }
 
-export async function openStore(opts: { dataDir: string; databaseUrl?: string | undefined }): Promise<Store> {
+export interface StoreOptions {
+  readonly dataDir: string;
+  readonly databaseUrl?: string | undefined;
+  /** The configured clock: the times of feed rows and audit entries. */
+  readonly now: () => number;
+  /** The features' migrations, by name (`src/feature-migrations.ts`). */
+  readonly migrations: Readonly<Record<string, MigrationFor>>;
+}
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) {
     // int8 columns (ids, millisecond times) come back as strings by default; they fit a JS number.
     pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -57,9 +69,8 @@ export async function openStore(opts: { dataDir: string; databaseUrl?: string | 
     // still fails with the error, which the error handler turns into a 503.
     pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    registerDatabase(db, 'postgres');
-    await migrate(db as Kysely<unknown>, 'postgres');
-    return { db, dialect: 'postgres', file: undefined, close: () => db.destroy() };
+    await migrate(db as Kysely<unknown>, 'postgres', opts.migrations);
+    return { db, dialect: 'postgres', changes: new ChangeLog(db, 'postgres', opts.now), file: undefined, close: () => db.destroy() };
   }
   // Only the server's user may read the data directory: the database holds password hashes.
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -72,7 +83,6 @@ export async function openStore(opts: { dataDir: string; databaseUrl?: string | 
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
-  registerDatabase(db, 'sqlite');
-  await migrate(db as Kysely<unknown>, 'sqlite');
-  return { db, dialect: 'sqlite', file, close: () => db.destroy() };
+  await migrate(db as Kysely<unknown>, 'sqlite', opts.migrations);
+  return { db, dialect: 'sqlite', changes: new ChangeLog(db, 'sqlite', opts.now), file, close: () => db.destroy() };
 }

@@ -4,7 +4,7 @@
  * three characters; a shorter filter is matched with LIKE, which scans.
  */
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
-import { dialectOf } from './changes.js';
+import { dialectOf } from './dialect.js';
 import type { Database } from './schema.js';
 
 /** `%text%` for LIKE, with LIKE's own wildcards escaped so they match themselves. */

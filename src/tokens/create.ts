@@ -40,7 +40,7 @@ export async function createToken(ctx: AppContext, input: TokenInput, creatorId:
   // Whole seconds, so the document's date and the JWT's iat agree exactly.
   const now = Math.floor(ctx.config.now() / 1000) * 1000;
   const token = await insertToken(
-    ctx.db,
+    ctx.changes,
     {
     type: input.type,
     name: input.name,

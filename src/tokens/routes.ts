@@ -84,7 +84,7 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
     app.put<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
       const token = await existing(request);
       const patch = await readUpdateInput(ctx.db, token.type, requireDocument(request.body, 'developer-token'));
-      await updateToken(ctx.db, token.id, patch, auditFrom(request, 'token.update', { type: 'token', id: token.id }, { name: token.name, ...patch }));
+      await updateToken(ctx.changes, token.id, patch, auditFrom(request, 'token.update', { type: 'token', id: token.id }, { name: token.name, ...patch }));
       const updated = (await findTokenListing(ctx.db, token.id))!;
       return sendDocument(request, reply, toTokenDocument(updated, ctx.config.siteUrl, (await usage.figures([updated])).get(token.id)));
     });
@@ -123,7 +123,7 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
 
     app.delete<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
       const token = await existing(request);
-      if (!(await deleteToken(ctx.db, token.id, auditFrom(request, 'token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type })))) {
+      if (!(await deleteToken(ctx.changes, token.id, auditFrom(request, 'token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type })))) {
         throw new DekiError('TOKEN_NOT_FOUND');
       }
       return sendDocument(request, reply, toTokenDocument(token, ctx.config.siteUrl, undefined));

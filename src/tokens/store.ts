@@ -1,7 +1,7 @@
 /** Developer tokens in the database. Secrets stay encrypted here; see `tokens/secret.ts`. */
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
-import { writeWithChange } from '../store/changes.js';
+import type { ChangeLog } from '../store/changes.js';
 import type { Database, NewToken, TokenRow } from '../store/schema.js';
 
 /** A token row with the names of the users it refers to, for documents. */
@@ -49,13 +49,13 @@ export async function countTokens(db: Kysely<Database>): Promise<number> {
  * `audit` is built once the id is known.
  */
 export function insertToken(
-  db: Kysely<Database>,
+  log: ChangeLog,
   token: NewToken,
   audit?: (row: TokenRow) => (AuditEntry | undefined)[],
   retire?: { id: number; at: number },
 ): Promise<TokenRow> {
   const changes = retire ? [{ kind: 'token' as const, ref: retire.id }] : [];
-  return writeWithChange(db, { changes, audit: (row) => audit?.(row) ?? [] }, async (trx) => {
+  return log.write({ changes, audit: (row) => audit?.(row) ?? [] }, async (trx) => {
     const row = await trx.insertInto('developer_tokens').values(token).returningAll().executeTakeFirstOrThrow();
     if (retire) await trx.updateTable('developer_tokens').set({ expires_at: retire.at }).where('id', '=', retire.id).execute();
     return row;
@@ -63,20 +63,20 @@ export function insertToken(
 }
 
 export async function updateToken(
-  db: Kysely<Database>,
+  log: ChangeLog,
   id: number,
   patch: { name?: string; host?: string | null; restricted_user_id?: number | null; redirect_uris?: string | null },
   audit?: AuditEntry,
 ): Promise<void> {
   if (Object.keys(patch).length === 0) return;
-  await writeWithChange(db, { changes: [{ kind: 'token', ref: id }], audit: [audit] }, (trx) =>
+  await log.write({ changes: [{ kind: 'token', ref: id }], audit: [audit] }, (trx) =>
     trx.updateTable('developer_tokens').set(patch).where('id', '=', id).execute(),
   );
 }
 
 /** Deletes the token; returns whether it existed. Its signatures and JWT fail from the next lookup on. */
-export async function deleteToken(db: Kysely<Database>, id: number, audit?: AuditEntry): Promise<boolean> {
-  const result = await writeWithChange(db, { changes: [{ kind: 'token', ref: id }], audit: [audit] }, (trx) =>
+export async function deleteToken(log: ChangeLog, id: number, audit?: AuditEntry): Promise<boolean> {
+  const result = await log.write({ changes: [{ kind: 'token', ref: id }], audit: [audit] }, (trx) =>
     trx.deleteFrom('developer_tokens').where('id', '=', id).executeTakeFirst(),
   );
   return Number(result.numDeletedRows) > 0;

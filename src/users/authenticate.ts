@@ -7,7 +7,6 @@ import type { AppContext } from '../context.js';
 import { auditFrom, signInAudit } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
-import { writeAudit } from '../store/changes.js';
 import { signInThrottleFor } from './sign-in-throttle.js';
 import { checkServerSignature } from '../auth/server-signature.js';
 import { endSession } from '../auth/session.js';
@@ -64,7 +63,7 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
       // First sight of this username: create it, active and unseated with role None.
       const username = validUsername(result.requestedName);
       const provisioned = (row: UserRow) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, { username: row.username, via: 'x-deki-token', tokenId: result.token.id });
-      return insertUserOnce(ctx.db, {
+      return insertUserOnce(ctx.changes, {
         username,
         username_key: username.toLowerCase(),
         email: '',
@@ -86,7 +85,7 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
     const ok = await verifyPassword(basic.password, user?.password_hash ?? null);
     if (!user || !ok) {
       throttle.failed(basic.username, request.ip);
-      await writeAudit(ctx.db, signInAudit(request, 'signin.failure', user, { username: basic.username.slice(0, 255), method: 'basic' }));
+      await ctx.changes.audit(signInAudit(request, 'signin.failure', user, { username: basic.username.slice(0, 255), method: 'basic' }));
       throw new DekiError('LOGIN_FAILED');
     }
     return user;
@@ -97,11 +96,11 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
     const user = await signInUser(request);
     if (user.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
     if (user.status !== 'active') {
-      await writeAudit(ctx.db, signInAudit(request, 'signin.failure', user, { reason: 'inactive' }));
+      await ctx.changes.audit(signInAudit(request, 'signin.failure', user, { reason: 'inactive' }));
       throw new DekiError('USER_INVALID');
     }
     const authtoken = await startBrowserSession(ctx, reply, user.id);
-    await writeAudit(ctx.db, signInAudit(request, 'signin.success', user, { method: request.query['x-deki-token'] ? 'x-deki-token' : 'basic' }));
+    await ctx.changes.audit(signInAudit(request, 'signin.success', user, { method: request.query['x-deki-token'] ? 'x-deki-token' : 'basic' }));
     reply.header('Cache-Control', 'no-store');
     if (redirect) return reply.redirect(redirect, 302);
     return reply.code(200).type('text/plain; charset=utf-8').send(authtoken);

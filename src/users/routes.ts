@@ -80,7 +80,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       if (!patch.username || !patch.username_key) throw new DekiError('USERNAME_REQUIRED');
       if (await findUserByName(ctx.db, patch.username)) throw new DekiError('USERNAME_TAKEN', patch.username);
       const password = request.query.accountpassword;
-      const user = await insertUser(ctx.db, {
+      const user = await insertUser(ctx.changes, {
         username: patch.username,
         username_key: patch.username_key,
         email: patch.email ?? '',
@@ -110,7 +110,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
         Object.keys(userChanges(patch)).length > 0 ? auditFrom(request, patch.status === 'inactive' && target.status !== 'inactive' ? 'user.deactivate' : 'user.update', { type: 'user', id: target.id }, userChanges(patch)) : undefined,
         password !== undefined ? auditFrom(request, 'user.password', { type: 'user', id: target.id }) : undefined,
       ];
-      const user = Object.keys(patch).length > 0 ? await updateUser(ctx.db, target.id, patch, audit) : target;
+      const user = Object.keys(patch).length > 0 ? await updateUser(ctx.changes, target.id, patch, audit) : target;
       if (user.status !== 'active' || password !== undefined) await endUserSessions(ctx, user.id);
       return sendDocument(request, reply, await adminUserDocument(ctx, user));
     });

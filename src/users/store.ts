@@ -1,7 +1,7 @@
 /** Users in the database. Rules about who may do what live in the routes, not here. */
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
-import { writeWithChange } from '../store/changes.js';
+import type { ChangeLog } from '../store/changes.js';
 import { userTextMatch } from '../store/text-search.js';
 import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
 
@@ -43,23 +43,23 @@ export async function listUsers(db: Kysely<Database>, q: UserListQuery): Promise
   return { users, total: Number(count.n) };
 }
 
-export async function insertUser(db: Kysely<Database>, user: NewUser, audit?: (row: UserRow) => AuditEntry | undefined): Promise<UserRow> {
-  return writeWithChange(db, { audit: (row) => [audit?.(row)] }, (trx) => trx.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow());
+export async function insertUser(changes: ChangeLog, user: NewUser, audit?: (row: UserRow) => AuditEntry | undefined): Promise<UserRow> {
+  return changes.write({ audit: (row) => [audit?.(row)] }, (trx) => trx.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow());
 }
 
 /**
  * Inserts the user unless its name is taken by then (two first sign-ins at once), and returns the
  * row either way: the loser of the race gets the winner's user, never a constraint error.
  */
-export async function insertUserOnce(db: Kysely<Database>, user: NewUser, audit?: (row: UserRow) => AuditEntry | undefined): Promise<UserRow> {
-  const inserted = await writeWithChange<UserRow | undefined>(db, { audit: (row) => [row ? audit?.(row) : undefined] }, (trx) =>
+export async function insertUserOnce(changes: ChangeLog, user: NewUser, audit?: (row: UserRow) => AuditEntry | undefined): Promise<UserRow> {
+  const inserted = await changes.write<UserRow | undefined>({ audit: (row) => [row ? audit?.(row) : undefined] }, (trx) =>
     trx.insertInto('users').values(user).onConflict((oc) => oc.column('username_key').doNothing()).returningAll().executeTakeFirst(),
   );
-  return inserted ?? (await db.selectFrom('users').selectAll().where('username_key', '=', user.username_key).executeTakeFirstOrThrow());
+  return inserted ?? (await changes.db.selectFrom('users').selectAll().where('username_key', '=', user.username_key).executeTakeFirstOrThrow());
 }
 
-export async function updateUser(db: Kysely<Database>, id: number, patch: UserUpdate, audit: (AuditEntry | undefined)[] = []): Promise<UserRow> {
-  return writeWithChange(db, { changes: [{ kind: 'user', ref: id }], audit }, (trx) =>
+export async function updateUser(changes: ChangeLog, id: number, patch: UserUpdate, audit: (AuditEntry | undefined)[] = []): Promise<UserRow> {
+  return changes.write({ changes: [{ kind: 'user', ref: id }], audit }, (trx) =>
     trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
   );
 }
