@@ -109,7 +109,7 @@ test('a browser token refused from another origin says so in the list; its hosts
   await context.close();
 });
 
-test('at 390 px the token page fits and passes axe', async () => {
+test('at 390 px the token page fits and passes axe; a token is deleted from its page', async () => {
   const { page, problems, context } = await openTab(h.browser, h.server.url, PHONE);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   await page.goto(`/dashboard/integrations/api-tokens/${traffic.tokenId}`);
@@ -120,6 +120,13 @@ test('at 390 px the token page fits and passes axe', async () => {
   await page.goto(`/dashboard/integrations/api-tokens/${widget['@id']}`);
   await page.getByRole('textbox', { name: 'Hosts' }).waitFor();
   await assertAccessible(page, 'a browser token’s page at 390 px');
+  // Deleted from its own page, through the list's confirmation: back to the list, without it.
+  await page.getByRole('button', { name: `Delete token ${WIDGET}` }).click();
+  await page.getByRole('alertdialog', { name: `Delete “${WIDGET}”?` }).getByRole('button', { name: 'Delete token' }).click();
+  await page.getByRole('rowheader', { name: 'Chart-Sync' }).waitFor();
+  assert.equal(await page.getByRole('rowheader', { name: WIDGET }).count(), 0);
+  const gone = await call(h.server.url, '/@api/deki/pages/home/info', { headers: { 'X-Deki-Token': widget.key!, Origin: 'https://kb.example.org' } });
+  assert.equal(gone.headers.get('access-control-allow-origin'), null, 'the key no longer admits the origin');
   assert.deepEqual(problems, []);
   await context.close();
 });

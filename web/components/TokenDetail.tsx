@@ -13,6 +13,7 @@ import { followLink, TOKENS_PATH, userPath } from '../router';
 import { useLoad } from '../use-load';
 import { LoadFailed } from './LoadFailed';
 import { Moment } from './Moment';
+import { TokenActions } from './TokenActions';
 import { TYPE_LABEL } from './TokenRow';
 import { TokenStatus } from './TokenStatus';
 import { UsageChart } from './UsageChart';
@@ -43,6 +44,7 @@ export function TokenDetail({ id, onSessionLost }: { id: number; onSessionLost: 
   const replaces = token.rolledFrom === undefined ? undefined : all.find((t) => t.id === token.rolledFrom);
   const jwtUser = token.jwtUserId === undefined ? undefined : names.get(token.jwtUserId);
   const hostsValue = hosts ?? token.hosts.join(',');
+  const life = lifetime(token, now, replacedBy !== undefined);
 
   async function saveHosts() {
     try {
@@ -89,7 +91,8 @@ export function TokenDetail({ id, onSessionLost }: { id: number; onSessionLost: 
         <dd>{token.usage?.lastUsed !== undefined ? <Moment at={token.usage.lastUsed} now={now} absolute /> : 'Never'}</dd>
       </dl>
       <h3>State</h3>
-      <TokenStatus token={token} life={lifetime(token, now, replacedBy !== undefined)} now={now} replacedBy={replacedBy} replaces={replaces} jwtUser={jwtUser} />
+      <TokenStatus token={token} life={life} now={now} replacedBy={replacedBy} replaces={replaces} jwtUser={jwtUser} />
+      <TokenActions token={token} life={life} actsAs={jwtUser} onChanged={reload} />
       {token.type !== 'server' ? (
         <form
           id="hosts"
