@@ -31,6 +31,7 @@ export const errors = {
   SIGNATURE_RESTRICTED: [403, 'server token is restricted to another user'],
   AUTHTOKEN_INVALID: [403, 'invalid authtoken'],
   BROWSER_ORIGIN_REFUSED: [403, 'browser token is not allowed from this origin'],
+  OAUTH_ORIGIN_REFUSED: [403, 'no OAuth app allows cross-origin requests from this origin'],
   CSRF_REFUSED: [
     403,
     'request refused as a possible cross-site request forgery: send X-Deki-Requested-With, or a non-form Content-Type',

@@ -103,6 +103,17 @@ describe('an app with registered redirect URIs', () => {
     }
   });
 
+  test("the sign-in page of an authorization request lets its answer go on to the app's checked origin (CSP form-action)", async () => {
+    // A user who approved before goes from the sign-in form straight on to the app: the browser
+    // applies form-action to that redirect too.
+    const signInPage = await fetch(authorizeUrl(app.key, CALLBACK));
+    assert.equal(signInPage.status, 200);
+    assert.match(await signInPage.text(), /<h1>Sign in<\/h1>/);
+    assert.match(signInPage.headers.get('content-security-policy') ?? '', /form-action 'self' https:\/\/app\.example\.com;/);
+    const elsewhere = await fetch(`${server.url}/@app/oauth/authorized-apps`);
+    assert.match(elsewhere.headers.get('content-security-policy') ?? '', /form-action 'self';/);
+  });
+
   test('a loopback IP URI may name any port (RFC 8252 §7.3), and nothing else may differ', async () => {
     for (const uri of ['http://127.0.0.1:53211/native', 'http://127.0.0.1/native']) {
       const res = await authorizeAs(app.key, uri);

@@ -10,6 +10,7 @@ import { verifyAnonymous } from './anonymous.js';
 import type { Principal } from './principal.js';
 import { DekiError, ERROR_CODE_HEADER } from '../errors.js';
 import { originMatches, parseOrigin, storedPatterns } from '../tokens/host-pattern.js';
+import { answerOAuthPreflight } from './oauth-cors.js';
 
 const KEY = /^[0-9a-fA-F]{64}$/;
 
@@ -52,13 +53,16 @@ export async function verifyBrowserToken(ctx: AppContext, value: string, origin:
 
 /**
  * Answers a CORS preflight. A preflight carries no token value, so the origin must match the hosts
- * of some browser token (or be the site itself).
+ * of some browser token (or be the site itself). One that asks for `Authorization` but not
+ * `X-Deki-Token` is a page with an OAuth access token: `auth/oauth-cors.ts` answers it.
  */
 export async function answerPreflight(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const origin = request.headers.origin;
   const url = parseOrigin(origin);
   const asked = String(request.headers['access-control-request-headers'] ?? '').toLowerCase();
-  if (!origin || !url || !asked.split(',').some((h) => h.trim() === 'x-deki-token')) throw new DekiError('BROWSER_ORIGIN_REFUSED');
+  const asks = (name: string) => asked.split(',').some((h) => h.trim() === name);
+  if (origin && url && !asks('x-deki-token') && asks('authorization')) return answerOAuthPreflight(ctx, reply, origin, url);
+  if (!origin || !url || !asks('x-deki-token')) throw new DekiError('BROWSER_ORIGIN_REFUSED');
   if (!isSameSite(ctx, origin)) {
     const rows = await ctx.db.selectFrom('developer_tokens').select('host').where('type', '=', 'browser').execute();
     if (!rows.some((r) => originMatches(storedPatterns(r.host), url))) throw new DekiError('BROWSER_ORIGIN_REFUSED');

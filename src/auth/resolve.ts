@@ -21,6 +21,7 @@ import { verifyAnonymous } from './anonymous.js';
 import { allowOrigin, verifyBrowserToken } from './browser-token.js';
 import { looksLikeJwt, verifyJwt } from './jwt.js';
 import { looksLikeOAuthAccessToken, verifyOAuthAccessToken } from './oauth-access-token.js';
+import { allowOAuthOrigin } from './oauth-cors.js';
 import type { Principal } from './principal.js';
 import { verifyServerSignature } from './server-signature.js';
 import { verifySession } from './session.js';
@@ -66,6 +67,8 @@ export async function resolvePrincipal(ctx: AppContext, request: FastifyRequest,
   const browser = presented.dekiToken === undefined ? undefined : await verifyBrowserToken(ctx, presented.dekiToken, request.headers.origin);
   if (browser) allowOrigin(reply, browser.origin);
   const identity = await verifyIdentity(ctx, presented, browser?.principal, reply);
+  // A browser key's CORS headers (with credentials) stand; otherwise an access token's app may allow the Origin.
+  if (!browser && identity.credential.kind === 'oauth') await allowOAuthOrigin(ctx, reply, request.headers.origin, identity.credential.tokenId);
   return browser ? { ...identity, browserTokenId: browser.principal.browserTokenId } : identity;
 }
 

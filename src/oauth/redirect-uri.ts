@@ -39,7 +39,7 @@ export function parseRedirectUris(value: string): { uris: string | null } | { in
 }
 
 /** The registered redirect URIs of an app, as stored. */
-export function registeredRedirectUris(app: TokenRow): string[] {
+export function registeredRedirectUris(app: Pick<TokenRow, 'redirect_uris'>): string[] {
   return (app.redirect_uris ?? '').split(' ').filter(Boolean);
 }
 
@@ -68,11 +68,6 @@ export function checkRedirectUri(app: TokenRow, raw: string): URL {
   }
   if (!url || !originMatches(storedPatterns(app.host), url)) throw new DekiError('OAUTH_REDIRECT_URI_INVALID');
   return url;
-}
-
-/** The origins an app's pages run on: those of its registered redirect URIs. (Its host patterns are matched separately.) */
-export function redirectOrigins(app: TokenRow): string[] {
-  return registeredRedirectUris(app).map((u) => new URL(u).origin);
 }
 
 /** `redirect_uri` with the response parameters added to its query (RFC 6749 §4.1.2). */

@@ -13,6 +13,9 @@ import { DekiError } from '../errors.js';
 import { ANONYMOUS_ID, findUserByName } from '../users/store.js';
 import { checkPreSessionFormToken, preSessionFormToken } from './form-token.js';
 import { formParams } from './params.js';
+import { findOAuthApp } from './grant-store.js';
+import { TOKEN_BASE } from './metadata.js';
+import { checkRedirectUri } from './redirect-uri.js';
 import { sendPage } from './pages/html.js';
 import { signInPage } from './pages/signin-page.js';
 
@@ -22,9 +25,27 @@ function safeReturn(path: string | undefined): string {
   return ok ? path : '/@app/oauth/authorized-apps';
 }
 
+/**
+ * The app origin a sign-in for an authorization request may end on. A browser applies the sign-in
+ * page's CSP `form-action` to every redirect after the form is sent, and when the user consented
+ * before, the form's answer leads straight on to the app's `redirect_uri`: that origin must be
+ * allowed, once the redirect_uri is known good for the app.
+ */
+async function signInTargets(ctx: AppContext, returnTo: string): Promise<string[]> {
+  if (!returnTo.startsWith(`${TOKEN_BASE}/authorize?`)) return [];
+  const query = new URLSearchParams(returnTo.slice(returnTo.indexOf('?') + 1));
+  const app = await findOAuthApp(ctx.db, query.get('client_id') ?? '');
+  try {
+    return app ? [checkRedirectUri(app, query.get('redirect_uri') ?? '').origin] : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Answers with the sign-in form for the page at `returnTo`. */
-export function showSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, returnTo: string, appName?: string): FastifyReply {
-  return sendPage(reply, signInPage({ returnTo: safeReturn(returnTo), formToken: preSessionFormToken(ctx, request, reply), appName }));
+export async function showSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, returnTo: string, appName?: string): Promise<FastifyReply> {
+  const safe = safeReturn(returnTo);
+  return sendPage(reply, signInPage({ returnTo: safe, formToken: preSessionFormToken(ctx, request, reply), appName, formTargets: await signInTargets(ctx, safe) }));
 }
 
 export function signInRoute(ctx: AppContext) {
@@ -32,12 +53,13 @@ export function signInRoute(ctx: AppContext) {
     const params = formParams(request);
     checkPreSessionFormToken(ctx, request, params.get('form_token'));
     const returnTo = safeReturn(params.get('return'));
+    const formTargets = await signInTargets(ctx, returnTo);
     const username = params.get('username') ?? '';
     // The same throttle and audit as users/authenticate: this form is another door to the same passwords.
     const throttle = signInThrottleFor(ctx);
     if (throttle.blocked(username, request.ip) !== undefined) {
       const formToken = preSessionFormToken(ctx, request, reply);
-      return sendPage(reply, signInPage({ returnTo, formToken, error: new DekiError('LOGIN_THROTTLED').message, username: username.slice(0, 255) }));
+      return sendPage(reply, signInPage({ returnTo, formToken, error: new DekiError('LOGIN_THROTTLED').message, username: username.slice(0, 255), formTargets }));
     }
     const user = await findUserByName(ctx.db, username);
     // Always run the hash, so timing does not tell which usernames exist.
@@ -51,7 +73,7 @@ export function signInRoute(ctx: AppContext) {
     }
     if (refusal || !user) {
       const formToken = preSessionFormToken(ctx, request, reply);
-      return sendPage(reply, signInPage({ returnTo, formToken, error: refusal?.message, username: username.slice(0, 255) }));
+      return sendPage(reply, signInPage({ returnTo, formToken, error: refusal?.message, username: username.slice(0, 255), formTargets }));
     }
     await startBrowserSession(ctx, reply, user.id);
     return reply.redirect(returnTo, 303);

@@ -9,6 +9,8 @@ export interface SignInView {
   readonly appName?: string | undefined;
   readonly error?: string | undefined;
   readonly username?: string | undefined;
+  /** Origins the form's answer may redirect on to (an app's, after an authorization request). */
+  readonly formTargets?: readonly string[];
 }
 
 const SIGNIN_PATH = '/@app/auth/1/token/signin';
@@ -17,6 +19,7 @@ export function signInPage(view: SignInView): Page {
   return {
     title: 'Sign in',
     status: view.error ? 401 : 200,
+    formTargets: view.formTargets,
     body: html`<h1>Sign in</h1>
 ${view.appName ? html`<p>Sign in to continue to <strong>${view.appName}</strong>.</p>` : ''}
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
