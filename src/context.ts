@@ -1,11 +1,13 @@
 /** What every part of a running Gatehouse shares: configuration, the store and the master keys. */
 import type { Kysely } from 'kysely';
+import type { FailureLimiter } from './auth/failure-limiter.js';
 import type { Config } from './config.js';
 import type { ChangeLog } from './store/changes.js';
 import type { MasterKeyRing } from './crypto/master-key.js';
 import type { Metrics } from './ops/metrics.js';
 import type { Database, UserRow } from './store/schema.js';
 import type { VerificationCache } from './store/verification-cache.js';
+import type { SignInThrottle } from './users/sign-in-throttle.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -19,6 +21,8 @@ export interface AppContext {
   readonly cache: VerificationCache;
   /** What this node counts for `/@gatehouse/metrics`. */
   readonly metrics: Metrics;
+  /** Failed-credential limits and the sign-in throttle: counters in the database, shared by every node. */
+  readonly limits: { readonly failures: FailureLimiter; readonly signIn: SignInThrottle };
 }
 
 /** `config.now()` in whole seconds. */

@@ -7,12 +7,15 @@ import { keyFile, loadMasterKeys } from './crypto/master-key.js';
 import { keyMismatch, noKeyRefusal, recordSiteKeyIds, siteKeyIds } from './crypto/site-keys.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { featureMigrations } from './feature-migrations.js';
+import { failureLimiter } from './auth/failure-limiter.js';
+import { AttemptCounters } from './store/attempt-counters.js';
 import { ChangeFeed } from './store/change-feed.js';
 import { FeedPeers, type PeerWait } from './store/feed-peers.js';
 import { openStore, type Store } from './store/database.js';
 import type { Database } from './store/schema.js';
 import { seedSite } from './store/seed.js';
 import { VerificationCache } from './store/verification-cache.js';
+import { signInThrottle } from './users/sign-in-throttle.js';
 
 export interface OpenedSite {
   readonly ctx: AppContext;
@@ -94,7 +97,12 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
       // The CLI serves nothing, but what it revokes is final on the servers too.
       store.changes.follow({ peers, onWait });
     }
-    const ctx: AppContext = { config, db: store.db, changes: store.changes, keys, anonymous: seed.anonymous, cache, metrics };
+    const counters = new AttemptCounters(store.db, config.now);
+    const limits = {
+      failures: failureLimiter(counters, config.authFailureLimit),
+      signIn: signInThrottle(counters, config.signInFailureLimit, () => metrics.refused('sign_in_throttle')),
+    };
+    const ctx: AppContext = { config, db: store.db, changes: store.changes, keys, anonymous: seed.anonymous, cache, metrics, limits };
     return {
       ctx,
       store,

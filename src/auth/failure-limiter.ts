@@ -1,10 +1,15 @@
 /**
- * Limits on failed authentication, per client IP and per token, in fixed one-minute
- * windows per node. Only failures are counted and only failures are answered 429: a valid
- * credential is always checked and always passes, so valid traffic is never slowed. (Guessing an
- * HMAC-SHA256 or HS512 key is hopeless anyway; the limit keeps floods of bad credentials cheap and
- * visible.) Sign-in has its own, stricter throttle: `users/sign-in-throttle.ts`.
+ * Limits on failed authentication, per client IP and per token, in fixed one-minute windows kept
+ * in the database (store/attempt-counters.ts), so all nodes share them: N nodes do not give a
+ * client N times the allowance. Only failures are counted and only failures are answered 429: a
+ * valid credential is always checked and always passes, and never costs a database round trip.
+ * (Guessing an HMAC-SHA256 or HS512 key is hopeless anyway; the limit keeps floods of bad
+ * credentials cheap and visible.) Sign-in has its own, stricter throttle: `users/sign-in-throttle.ts`.
+ *
+ * `windowCounter` is the same fixed window in one process's memory, for limits that need not be
+ * shared.
  */
+import type { AttemptCounters } from '../store/attempt-counters.js';
 
 export interface WindowCounter {
   /** Counts one event for `key`; returns seconds until the window ends when `limit` is exceeded. */
@@ -42,16 +47,14 @@ export function windowCounter(windowMs: number, now: () => number, maxKeys = 100
 
 export interface FailureLimiter {
   /** Records a failed credential from `ip` (naming `tokenId` if known); seconds to wait if over the limit. */
-  failed(ip: string, tokenId: number | undefined): number | undefined;
+  failed(ip: string, tokenId: number | undefined): Promise<number | undefined>;
 }
 
-export function failureLimiter(perMinute: number, now: () => number): FailureLimiter {
-  const counter = windowCounter(60_000, now);
+export function failureLimiter(counters: AttemptCounters, perMinute: number): FailureLimiter {
   return {
-    failed(ip, tokenId) {
-      const byIp = counter.hit(`ip:${ip}`, perMinute);
-      const byToken = tokenId === undefined ? undefined : counter.hit(`token:${tokenId}`, perMinute);
-      return byIp ?? byToken;
+    async failed(ip, tokenId) {
+      const counted = await counters.add(tokenId === undefined ? [`fail-ip:${ip}`] : [`fail-ip:${ip}`, `fail-token:${tokenId}`], 60_000);
+      return counted.find((c) => c.count > perMinute)?.retryAfter;
     },
   };
 }

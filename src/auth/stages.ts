@@ -13,7 +13,6 @@ import { isAdmin } from '../users/store.js';
 import { refuseCrossSiteForm } from './csrf.js';
 import { reasonOf } from '../usage/failure-reason.js';
 import type { UsageRecorder } from '../usage/recorder.js';
-import { failureLimiter } from './failure-limiter.js';
 import type { Principal } from './principal.js';
 import { resolvePrincipal } from './resolve.js';
 
@@ -25,12 +24,11 @@ declare module 'fastify' {
 }
 
 export function stages(ctx: AppContext, usage: UsageRecorder) {
-  const limiter = failureLimiter(ctx.config.authFailureLimit, ctx.config.now);
-
   /** Counts a refused credential for its token's usage and the failure limits; past them, a 429. */
-  function countFailure(request: FastifyRequest, err: unknown): unknown {
+  async function countFailure(request: FastifyRequest, err: unknown): Promise<unknown> {
     if (!(err instanceof DekiError) || !CREDENTIAL_REFUSALS.has(err.code)) return err;
-    const wait = limiter.failed(request.ip, err.tokenId);
+    // Refused either way: a limit that cannot be counted (the database gone) leaves the refusal as it is.
+    const wait = await ctx.limits.failures.failed(request.ip, err.tokenId).catch(() => undefined);
     if (err.tokenId !== undefined) usage.failure(err.tokenId, request.ip, reasonOf(wait === undefined ? err.code : 'AUTH_RATE_LIMITED'));
     return wait === undefined ? err : new DekiError('AUTH_RATE_LIMITED').retryIn(wait);
   }
@@ -42,7 +40,7 @@ export function stages(ctx: AppContext, usage: UsageRecorder) {
       try {
         principal = await resolvePrincipal(ctx, request, reply);
       } catch (err) {
-        throw countFailure(request, err);
+        throw await countFailure(request, err);
       }
       request.principal = principal;
       const { credential } = principal;

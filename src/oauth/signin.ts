@@ -8,7 +8,6 @@ import { startBrowserSession } from '../auth/session-cookie.js';
 import type { AppContext } from '../context.js';
 import { verifyPassword } from '../crypto/password.js';
 import { signInAudit } from '../audit/entry.js';
-import { signInThrottleFor } from '../users/sign-in-throttle.js';
 import { DekiError } from '../errors.js';
 import { ANONYMOUS_ID, findUserByName } from '../users/store.js';
 import { checkPreSessionFormToken, preSessionFormToken } from './form-token.js';
@@ -56,17 +55,17 @@ export function signInRoute(ctx: AppContext) {
     const formTargets = await signInTargets(ctx, returnTo);
     const username = params.get('username') ?? '';
     // The same throttle and audit as users/authenticate: this form is another door to the same passwords.
-    const throttle = signInThrottleFor(ctx);
-    if (throttle.blocked(username, request.ip) !== undefined) {
+    const attempt = await ctx.limits.signIn.begin(username, request.ip);
+    if (attempt.retryAfter !== undefined) {
       const formToken = preSessionFormToken(ctx, request, reply);
       return sendPage(reply, signInPage({ returnTo, formToken, error: new DekiError('LOGIN_THROTTLED').message, username: username.slice(0, 255), formTargets }));
     }
     const user = await findUserByName(ctx.db, username);
     // Always run the hash, so timing does not tell which usernames exist.
     const ok = await verifyPassword(params.get('password') ?? '', user?.password_hash ?? null);
+    if (user && ok) await attempt.succeeded(); // the password was right: only failures use the allowance
     const refusal = !user || !ok ? new DekiError('LOGIN_FAILED') : user.id === ANONYMOUS_ID || user.status !== 'active' ? new DekiError('USER_INVALID') : undefined;
     if (refusal) {
-      if (refusal.code === 'LOGIN_FAILED') throttle.failed(username, request.ip);
       await ctx.changes.audit(signInAudit(request, 'signin.failure', user, { username: username.slice(0, 255), method: 'oauth-page' }));
     } else {
       await ctx.changes.audit(signInAudit(request, 'signin.success', user, { method: 'oauth-page' }));

@@ -148,6 +148,17 @@ function coreMigrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0012_attempt_counters': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('attempt_counters')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('window_start', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('attempt_counters_window').on('attempt_counters').column('window_start').execute();
+      },
+    },
     '0120_listing': listingMigration(dialect),
   };
 }

@@ -145,6 +145,13 @@ export interface FeedNodesTable {
   seen_at: number;
 }
 
+/** Failed-credential and sign-in counters (store/attempt-counters.ts), shared by every node. */
+export interface AttemptCountersTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
 /** `token`: updated or deleted; `user`: updated; `session`: ended; `user-sessions`: all of a user's ended. */
 export type ChangeKind = 'token' | 'user' | 'session' | 'user-sessions';
 
@@ -213,6 +220,7 @@ export interface Database {
   token_usage_ips: TokenUsageIpsTable;
   changes: ChangesTable;
   feed_nodes: FeedNodesTable;
+  attempt_counters: AttemptCountersTable;
   settings: SettingsTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -7,7 +7,6 @@ import type { AppContext } from '../context.js';
 import { auditFrom, signInAudit } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
-import { signInThrottleFor } from './sign-in-throttle.js';
 import { checkServerSignature } from '../auth/server-signature.js';
 import { endSession } from '../auth/session.js';
 import { startBrowserSession } from '../auth/session-cookie.js';
@@ -49,14 +48,12 @@ function checkRedirect(ctx: AppContext, redirect: string): string {
 }
 
 export function authenticateRoutes(ctx: AppContext, stages: Stages) {
-  const throttle = signInThrottleFor(ctx);
-
   async function signInUser(request: FastifyRequest<AuthQuery>): Promise<UserRow> {
     const signature = request.query['x-deki-token'];
     if (signature) {
       // The same failure limits as a signature in a header: this is the same credential.
-      const result = await checkServerSignature(ctx, signature).catch((err: unknown) => {
-        throw stages.countFailure(request, err);
+      const result = await checkServerSignature(ctx, signature).catch(async (err: unknown) => {
+        throw await stages.countFailure(request, err);
       });
       if (result.user) return result.user;
       if (result.requestedName === undefined) throw new DekiError('USER_INVALID');
@@ -77,17 +74,18 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
     }
     const basic = readBasic(request.headers.authorization);
     if (!basic) throw new DekiError('LOGIN_REQUIRED');
-    // Throttled before the password is looked at: a guesser learns nothing more once over the limit.
-    const wait = throttle.blocked(basic.username, request.ip);
-    if (wait !== undefined) throw new DekiError('LOGIN_THROTTLED').retryIn(wait);
+    // Counted before the password is looked at: a guesser learns nothing more once over the limit,
+    // and guesses sent at once cannot overtake it.
+    const attempt = await ctx.limits.signIn.begin(basic.username, request.ip);
+    if (attempt.retryAfter !== undefined) throw new DekiError('LOGIN_THROTTLED').retryIn(attempt.retryAfter);
     const user = await findUserByName(ctx.db, basic.username);
     // Always run the hash, so timing does not tell which usernames exist.
     const ok = await verifyPassword(basic.password, user?.password_hash ?? null);
     if (!user || !ok) {
-      throttle.failed(basic.username, request.ip);
       await ctx.changes.audit(signInAudit(request, 'signin.failure', user, { username: basic.username.slice(0, 255), method: 'basic' }));
       throw new DekiError('LOGIN_FAILED');
     }
+    await attempt.succeeded();
     return user;
   }
 

@@ -1,32 +1,40 @@
 /**
- * Sign-in throttling: after `limit` failed passwords for one username in 15 minutes, or
- * five times that from one IP, further attempts get 429 with Retry-After until the window ends —
- * the right password included, or a guesser could tell when they hit it.
+ * Sign-in throttling: at most `limit` password checks for one username in 15 minutes, or five
+ * times that from one IP, counted in the database (store/attempt-counters.ts) so every node and
+ * every way to sign in with a password (`users/authenticate`, the OAuth sign-in page) shares them.
+ * An attempt is counted *before* its password is checked, so attempts sent at once cannot overtake
+ * the limit; a right password gives its count back, so only failures use the allowance. Past the
+ * limit, attempts get 429 with Retry-After until the window ends — the right password included,
+ * or a guesser could tell when they hit it.
  */
-import { windowCounter } from '../auth/failure-limiter.js';
-import type { AppContext } from '../context.js';
+import type { AttemptCounters, WindowCount } from '../store/attempt-counters.js';
 
-export function signInThrottle(limit: number, now: () => number, onRefused: () => void = () => undefined) {
-  const counter = windowCounter(15 * 60_000, now);
-  const userKey = (username: string) => `user:${username.toLowerCase()}`;
-  return {
-    blocked(username: string, ip: string): number | undefined {
-      const wait = counter.blocked(userKey(username), limit) ?? counter.blocked(`ip:${ip}`, limit * 5);
-      if (wait !== undefined) onRefused();
-      return wait;
-    },
-    failed(username: string, ip: string): void {
-      counter.hit(userKey(username), limit);
-      counter.hit(`ip:${ip}`, limit * 5);
-    },
-  };
+const WINDOW_MS = 15 * 60_000;
+
+export interface SignInAttempt {
+  /** Seconds to wait when over the limit: then the password must not be checked. */
+  readonly retryAfter: number | undefined;
+  /** The password was right (or the attempt ended before a check): its count is given back. */
+  succeeded(): Promise<void>;
 }
 
-const perSite = new WeakMap<AppContext, ReturnType<typeof signInThrottle>>();
+export interface SignInThrottle {
+  /** Counts an attempt for `username` from `ip`, before its password is checked. */
+  begin(username: string, ip: string): Promise<SignInAttempt>;
+}
 
-/** The site's one throttle, shared by every way to sign in with a password (API and OAuth page). */
-export function signInThrottleFor(ctx: AppContext): ReturnType<typeof signInThrottle> {
-  let t = perSite.get(ctx);
-  if (!t) perSite.set(ctx, (t = signInThrottle(ctx.config.signInFailureLimit, ctx.config.now, () => ctx.metrics.refused('sign_in_throttle'))));
-  return t;
+export function signInThrottle(counters: AttemptCounters, limit: number, onRefused: () => void = () => undefined): SignInThrottle {
+  return {
+    async begin(username, ip) {
+      const userKey = `signin-user:${username.toLowerCase().slice(0, 255)}`;
+      const counted: WindowCount[] = await counters.add([userKey, `signin-ip:${ip}`], WINDOW_MS);
+      const giveBack = () => counters.giveBack(counted);
+      const over = counted.find((c) => c.count > (c.key === userKey ? limit : limit * 5));
+      if (!over) return { retryAfter: undefined, succeeded: giveBack };
+      // Refused unchecked: it does not use the allowance either.
+      onRefused();
+      await giveBack();
+      return { retryAfter: over.retryAfter, succeeded: async () => undefined };
+    },
+  };
 }

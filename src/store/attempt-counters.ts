@@ -1,0 +1,75 @@
+/**
+ * Fixed-window counters in the database, so every node (and every process on one SQLite data
+ * directory) counts into the same window. One row per key; an add is one atomic upsert, so
+ * concurrent adds from any number of nodes each see a distinct count. Windows start on the clock of
+ * the node that opens them (`now`): clock skew between nodes moves a window's end by that much.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Rows whose window ended longer ago than this are deleted, now and then. */
+const KEEP_MS = 3_600_000;
+
+export interface WindowCount {
+  key: string;
+  count: number;
+  /** When this window opened; `giveBack` needs it, so a count is never given back to a later window. */
+  windowStart: number;
+  /** Seconds until the window ends, at least 1. */
+  retryAfter: number;
+}
+
+export class AttemptCounters {
+  private lastPrune = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Counts one event for each key in its current window of `windowMs`, in one statement (one round
+   * trip, one connection); returns each key's count including it, in the order given.
+   */
+  async add(keys: string[], windowMs: number): Promise<WindowCount[]> {
+    const now = this.now();
+    const expired = sql<boolean>`attempt_counters.window_start <= ${now - windowMs}`;
+    // Rows are locked in key order, the same in every statement: two statements never wait on each other in a cycle.
+    const sorted = [...new Set(keys)].sort();
+    const rows = await this.db
+      .insertInto('attempt_counters')
+      .values(sorted.map((key) => ({ key, window_start: now, count: 1 })))
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          count: sql<number>`case when ${expired} then 1 else attempt_counters.count + 1 end`,
+          window_start: sql<number>`case when ${expired} then ${now} else attempt_counters.window_start end`,
+        }),
+      )
+      .returning(['key', 'count', 'window_start'])
+      .execute();
+    await this.prune(now);
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    return keys.map((key) => {
+      const row = byKey.get(key)!;
+      const windowStart = Number(row.window_start);
+      return { key, count: Number(row.count), windowStart, retryAfter: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
+    });
+  }
+
+  /** Takes back events counted by `add` (a success, or an attempt refused without a check), in one statement. */
+  async giveBack(counted: WindowCount[]): Promise<void> {
+    if (counted.length === 0) return;
+    await this.db
+      .updateTable('attempt_counters')
+      .set({ count: sql<number>`count - 1` })
+      .where((eb) => eb.or(counted.map((c) => eb.and([eb('key', '=', c.key), eb('window_start', '=', c.windowStart)]))))
+      .where('count', '>', 0)
+      .execute();
+  }
+
+  private async prune(now: number): Promise<void> {
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    await this.db.deleteFrom('attempt_counters').where('window_start', '<', now - KEEP_MS).execute();
+  }
+}
