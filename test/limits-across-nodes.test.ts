@@ -17,18 +17,21 @@ const skip = await postgresSkipReason();
 const PASSWORD = 'the right password 42';
 
 /** 40 wrong passwords and the right one for `username`, all sent at once, spread over `bases`. */
-async function burst(bases: string[], username: string): Promise<{ failed: number; throttled: number; rightOne: number; other: number[] }> {
+async function burst(bases: string[], username: string): Promise<{ failed: number; throttled: number; unavailable: number; rightOne: number; other: number[] }> {
   const passwords = Array.from({ length: 41 }, (_, i) => (i === 20 ? PASSWORD : `wrong guess ${i}`));
   const answers = await Promise.all(
     passwords.map((password, i) => call(bases[i % bases.length]!, '/@api/deki/users/authenticate', { headers: { Authorization: basic(username, password) } }).then((res) => ({ password, res }))),
   );
-  const out = { failed: 0, throttled: 0, rightOne: 0, other: [] as number[] };
+  const out = { failed: 0, throttled: 0, unavailable: 0, rightOne: 0, other: [] as number[] };
   for (const { password, res } of answers) {
     if (password === PASSWORD) out.rightOne = res.status;
     if (res.status === 401) out.failed++;
     else if (res.status === 429) {
       assert.equal(res.json.message, 'too many failed sign-in attempts for this user or from this client: retry later');
       out.throttled++;
+    } else if (res.status === 503 && res.json.message === 'authentication store unavailable') {
+      // On a machine loaded far past its cores a pool connection can time out (1 s): not a check either.
+      out.unavailable++;
     } else if (res.status !== 200) out.other.push(res.status);
   }
   return out;
@@ -39,9 +42,10 @@ function assertThrottledBurst(b: Awaited<ReturnType<typeof burst>>): void {
   assert.deepEqual(b.other, []);
   assert.ok(b.failed <= 10, `${b.failed} wrong passwords were checked`);
   assert.ok(b.failed >= 1);
-  assert.ok(b.rightOne === 200 || b.rightOne === 429, `the right password got ${b.rightOne}`);
+  assert.ok(b.rightOne === 200 || b.rightOne === 429 || b.rightOne === 503, `the right password got ${b.rightOne}`);
+  assert.ok(b.unavailable <= 5, `${b.unavailable} answers were 503`);
   // The right one, when it was among those checked, gave its count back: then one more wrong one may be checked.
-  assert.equal(b.failed + b.throttled + (b.rightOne === 200 ? 1 : 0), 41);
+  assert.equal(b.failed + b.throttled + b.unavailable + (b.rightOne === 200 ? 1 : 0), 41);
 }
 
 describe('one node: sign-in attempts sent at once', () => {
