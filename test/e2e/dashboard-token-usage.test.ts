@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { call, createToken, signIn } from '../helpers/http.js';
+import { bearer, call, createToken, signIn } from '../helpers/http.js';
 import { ADMIN_PASSWORD } from '../helpers/server.js';
 import { countIn, type KnownTraffic, makeKnownTraffic, TRAFFIC_FAILURE_LIMIT } from '../helpers/usage-traffic.js';
 import { assertAccessible, harness, openTab, PHONE, screenshot, signInThroughPage } from './browser.js';
@@ -127,6 +127,25 @@ test('at 390 px the token page fits and passes axe; a token is deleted from its 
   assert.equal(await page.getByRole('rowheader', { name: WIDGET }).count(), 0);
   const gone = await call(h.server.url, '/@api/deki/pages/home/info', { headers: { 'X-Deki-Token': widget.key!, Origin: 'https://kb.example.org' } });
   assert.equal(gone.headers.get('access-control-allow-origin'), null, 'the key no longer admits the origin');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a rolled token’s page links to the token that replaced it, and back', async () => {
+  const admin = await signIn(h.server.url, 'admin', ADMIN_PASSWORD);
+  const old = await createToken(h.server.url, admin, { '@type': 'server', name: 'Roll-Me' });
+  const rolled = await call(h.server.url, `/@api/deki/site/developer-tokens/${old['@id']}/roll?overlap=3600`, { method: 'POST', headers: bearer(admin) });
+  assert.equal(rolled.status, 200, rolled.text);
+  const { page, problems, context } = await openTab(h.browser, h.server.url);
+  await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
+  await page.goto(`/dashboard/integrations/api-tokens/${old['@id']}`);
+  const next = page.getByRole('link', { name: `key ${String(rolled.json.key).slice(0, 8)}…` });
+  await next.waitFor();
+  assert.match(await page.locator('.status').innerText(), /Replaced by key [0-9a-f]{8}… \(rolled\)/);
+  await next.click();
+  await page.getByRole('heading', { name: `Token Roll-Me (#${rolled.json['@id']})` }).waitFor();
+  await page.getByRole('link', { name: `key ${old.key!.slice(0, 8)}…` }).waitFor();
+  assert.match(await page.locator('.status').innerText(), /Replaces key/);
   assert.deepEqual(problems, []);
   await context.close();
 });

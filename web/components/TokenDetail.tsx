@@ -4,7 +4,7 @@
  * hour and by day, failures broken down by reason.
  */
 import { useState } from 'preact/hooks';
-import { changeHosts, getToken, getTokenUsage, listTokens } from '../api';
+import { changeHosts, getToken, getTokenUsage, listTokenPage } from '../api';
 import { lifetime } from '../lifetime';
 import { describe } from '../messages';
 import { directoryOf } from '../names';
@@ -28,8 +28,10 @@ function UserLink({ id, name }: { id: number; name: string | undefined }) {
 
 export function TokenDetail({ id, onSessionLost }: { id: number; onSessionLost: () => void }) {
   const [result, reload] = useLoad(async (signal) => {
-    const [token, usage, all] = await Promise.all([getToken(id, signal), getTokenUsage(id, signal), listTokens()]);
-    return { token, usage, all };
+    const [token, usage] = await Promise.all([getToken(id, signal), getTokenUsage(id, signal)]);
+    // A roll keeps the name: the tokens it made from this one, or this one from, share it.
+    const { tokens: named } = await listTokenPage({ limit: 100, offset: 0, sortby: '-created', filter: token.name }, signal);
+    return { token, usage, all: [token, ...named] };
   }, [id], onSessionLost);
   const [unit, setUnit] = useState<'hour' | 'day'>('hour');
   const [hosts, setHosts] = useState<string | undefined>();
