@@ -74,7 +74,9 @@ export function TokenList({ tokens, total, shown, query, onQuery, busy, onDelete
   }, [tokens]);
 
   useEffect(() => {
-    const filter = text.trim();
+    // One or two characters would make the server scan every token: the filter starts at three.
+    const typed = text.trim();
+    const filter = [...typed].length >= 3 ? typed : '';
     if (filter === query.filter) return;
     const timer = setTimeout(() => onQuery({ ...query, filter, page: 1 }), DEBOUNCE_MS);
     return () => clearTimeout(timer);
@@ -117,7 +119,7 @@ export function TokenList({ tokens, total, shown, query, onQuery, busy, onDelete
           <label for="token-filter">Filter tokens</label>
           <input id="token-filter" type="search" value={text} autocomplete="off" aria-describedby="token-filter-hint" onInput={(e) => setText(e.currentTarget.value)} />
           <p id="token-filter-hint" class="hint">
-            Matches name, key prefix, hosts, restricted user and creator.
+            From 3 characters: matches name, key prefix, hosts, restricted user and creator.
           </p>
         </div>
         <div class="field">
