@@ -11,6 +11,7 @@
  *   revocation  two nodes on PostgreSQL (bench/lib/revocation.ts)
  *   final-revocation  three nodes on PostgreSQL, two processes on SQLite (bench/lib/final-revocation.ts)
  *   listing     paging, filtering and sorting tokens, the audit log and users on a big site (bench/lib/listing-scale.ts)
+ *   gateway     /@gatehouse/verify, the built-in proxy and nginx + auth_request in front of an upstream (bench/lib/gateway.ts)
  *
  * Flags: --quick, --only=<phases>, --connections=N, --dist, --profile, --ref=<commit>; --report rewrites
  * the doc from the last latest.json without measuring.
@@ -28,13 +29,14 @@ import { memoryMiB, type Proc, REPO_ROOT, startGatehouse, startPeer, tempDir, us
 import { consoleTable, type RunRecord, type RunSettings, writeResults } from './lib/report.js';
 import { measureFinalRevocation } from './lib/final-revocation.js';
 import { measureListingScale } from './lib/listing-scale.js';
+import { measureGateway } from './lib/gateway.js';
 import { measureRevocation } from './lib/revocation.js';
 import { obtainAccessTokens } from './lib/oauth-tokens.js';
 import { makeSignaturePool } from './lib/signatures.js';
 import { type Figures, rows, type Scale, type StoreFigures, type Throughput } from './lib/verdicts.js';
 import { compareWithWrk, wrkMissing } from './lib/wrk.js';
 
-const PHASES = ['throughput', 'wrk', 'scale', 'create', 'revocation', 'final-revocation', 'listing'] as const;
+const PHASES = ['throughput', 'wrk', 'scale', 'create', 'revocation', 'final-revocation', 'listing', 'gateway'] as const;
 type Phase = (typeof PHASES)[number];
 
 function flag(name: string): string | undefined {
@@ -296,6 +298,27 @@ async function main(): Promise<void> {
         return undefined;
       });
     } else figures.skipped.listing = 'not selected (--only)';
+    if (wants('gateway')) {
+      log('gateway: /@gatehouse/verify, the built-in proxy, nginx + auth_request, the upstream alone');
+      try {
+        figures.gateway = await measureGateway({
+          masterKey,
+          dist: settings.gatehouse === 'dist',
+          tokens: settings.poolSize,
+          rounds: settings.rounds,
+          connections: settings.connections,
+          warmupSeconds: settings.warmupSeconds,
+          secondsPerRound: settings.secondsPerRound,
+          log,
+          keep: allRounds,
+          started: (p) => void procs.push(p),
+          dirs,
+        });
+      } catch (err) {
+        figures.skipped.gateway = (err as Error).message;
+        log(`  not measured: ${(err as Error).message}`);
+      }
+    } else figures.skipped.gateway = 'not selected (--only)';
   } finally {
     for (const p of [...procs]) await p.stop();
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 /** GATEHOUSE_PROXY and `serve --proxy`: routes as parsed, and one clear line for each kind of mistake. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { tempDir } from './helpers/server.js';
@@ -37,4 +39,12 @@ test('serve --proxy names the flag in its error and exits 1 with one line', () =
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--data-dir', tempDir(), '--proxy', '/r=ftp://x'], { encoding: 'utf8' });
   assert.equal(run.status, 1);
   assert.equal(run.stderr, `gatehouse: --proxy: route '/r=ftp://x': the upstream 'ftp://x' must be an http:// or https:// URL; ${FORM}\n`);
+});
+
+test('README shows each deploy/ configuration exactly as the tests run it', () => {
+  const readme = fs.readFileSync('README.md', 'utf8');
+  for (const file of fs.readdirSync('deploy')) {
+    const text = fs.readFileSync(path.join('deploy', file), 'utf8').trimEnd();
+    assert.ok(readme.includes(`\n${text}\n\`\`\``), `README.md must show deploy/${file} as it is`);
+  }
 });

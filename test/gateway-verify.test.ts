@@ -123,3 +123,11 @@ test('usage counts gateway traffic: successes and failures show on the token', a
   assert.equal(usage['requests.30d'], '3', JSON.stringify(usage));
   assert.equal(usage['failures.30d'], '1', JSON.stringify(usage));
 });
+
+test("under /@gatehouse/verify/ (Envoy appends the original path), the level is X-Gatehouse-Require's, never the client's query", async () => {
+  const closed = await verify('/admin/reports?require=anyone');
+  assertRefusal(closed, 'CREDENTIAL_REQUIRED');
+  assert.equal((await verify('/public/page?x=1', { 'X-Gatehouse-Require': 'anyone' })).status, 200);
+  assertRefusal(await verify('/admin/reports', { 'X-Gatehouse-Require': 'admin', Authorization: site.jwt }), 'ADMIN_REQUIRED');
+  assert.equal((await verify('/admin/reports', { 'X-Gatehouse-Require': 'admin', ...bearer(site.admin) })).status, 200);
+});

@@ -3,7 +3,7 @@
  * then measured in interleaved rounds (A B C, A B C, …) so that whatever else the machine does in
  * a given moment falls on all of them alike. Returns each target's best round (load.ts `bestOf`).
  */
-import { CURRENT_USER, currentUserStatus } from './gatehouse-api.js';
+import { CURRENT_USER, requestStatus } from './gatehouse-api.js';
 import { bestOf, type LoadResult, runLoad } from './load.js';
 import type { Proc } from './processes.js';
 
@@ -21,6 +21,8 @@ export interface Target {
   name: string;
   proc: Proc;
   headers: Headers;
+  /** What is requested; users/current unless told. */
+  path?: string | undefined;
 }
 
 export interface CompareOptions {
@@ -35,19 +37,19 @@ export interface CompareOptions {
 
 /** Checks one request of each target gets a 200 before measuring, so a broken credential says so. */
 async function check(t: Target): Promise<void> {
-  const status = await currentUserStatus(t.proc, t.headers());
-  if (status !== 200) throw new Error(`${t.name}: users/current answered ${status}, not 200`);
+  const status = await requestStatus(t.proc, t.path ?? CURRENT_USER, t.headers());
+  if (status !== 200) throw new Error(`${t.name}: ${t.path ?? 'users/current'} answered ${status}, not 200`);
 }
 
 export async function compareTargets(targets: Target[], o: CompareOptions): Promise<Map<string, LoadResult>> {
   for (const t of targets) await check(t);
   for (const t of targets) {
-    await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: o.connections, seconds: o.warmupSeconds });
+    await runLoad({ target: t.proc, path: t.path ?? CURRENT_USER, headers: t.headers, connections: o.connections, seconds: o.warmupSeconds });
   }
   const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= o.rounds; round++) {
     for (const t of targets) {
-      const r = await runLoad({ target: t.proc, path: CURRENT_USER, headers: t.headers, connections: o.connections, seconds: o.secondsPerRound });
+      const r = await runLoad({ target: t.proc, path: t.path ?? CURRENT_USER, headers: t.headers, connections: o.connections, seconds: o.secondsPerRound });
       runs.get(t.name)!.push(r);
       o.log(
         `  round ${round}: ${t.name.padEnd(28)} ${Math.round(r.rps).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  server ${Math.round(r.serverCpuUsPerReq)} µs/req  other work ${r.otherCpu.toFixed(2)} cores`,

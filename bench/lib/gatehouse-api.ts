@@ -59,9 +59,14 @@ export async function createServerTokens(target: Proc, authtoken: string, count:
   return inBatches(names, 8, (name) => createServerToken(target, authtoken, name));
 }
 
-/** `GET users/current` with the given headers; returns the status. */
-export async function currentUserStatus(target: Proc, headers: Record<string, string>): Promise<number> {
-  const res = await fetch(target.url + CURRENT_USER, { headers });
+/** `GET path` (users/current unless told) with the given headers; returns the status. */
+export async function requestStatus(target: Proc, path: string, headers: Record<string, string>): Promise<number> {
+  const res = await fetch(target.url + path, { headers });
   await res.arrayBuffer();
   return res.status;
+}
+
+/** `GET users/current` with the given headers; returns the status. */
+export function currentUserStatus(target: Proc, headers: Record<string, string>): Promise<number> {
+  return requestStatus(target, CURRENT_USER, headers);
 }

@@ -132,6 +132,8 @@ export interface GatehouseOptions {
   dist: boolean;
   /** Write a V8 CPU profile into this folder when the process exits. */
   profileDir?: string | undefined;
+  /** More settings for this process (`GATEHOUSE_PROXY`, …). */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** `gatehouse serve` on a free port, logging off, with the run's master key and site URL. */
@@ -155,6 +157,7 @@ export async function startGatehouse(o: GatehouseOptions): Promise<Proc> {
     GATEHOUSE_AUTH_FAILURE_LIMIT: '1000000',
   };
   if (o.databaseUrl) env.GATEHOUSE_DATABASE_URL = o.databaseUrl;
+  Object.assign(env, o.env);
   return spawnServer({
     label: o.label,
     args: [...nodeFlags, ...entry, 'serve', '--host', '127.0.0.1', '--port', String(port)],

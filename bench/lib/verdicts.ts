@@ -6,6 +6,7 @@
 import type { LoadResult } from './load.js';
 import { type FinalRevocationOutcome, finalRevocationRows } from './final-revocation.js';
 import { type ListingOutcome, listingRows } from './listing-scale.js';
+import { type GatewayFigures, gatewayRows } from './gateway.js';
 import type { RevocationOutcome } from './revocation.js';
 
 export interface Throughput {
@@ -50,6 +51,7 @@ export interface Figures {
   revocation?: RevocationOutcome | undefined;
   finalRevocation?: FinalRevocationOutcome | undefined;
   listing?: ListingOutcome | undefined;
+  gateway?: GatewayFigures | undefined;
   /** Why a phase was not run at all (`--only`, or it failed). */
   skipped: Record<string, string>;
 }
@@ -199,5 +201,6 @@ export function rows(f: Figures): Row[] {
   }
   out.push(...finalRevocationRows(f.finalRevocation));
   out.push(...listingRows(f.listing));
+  out.push(...gatewayRows(f.gateway, f.skipped.gateway));
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * `/@gatehouse/verify`, any method: the forward-auth decision for nginx `auth_request`, Caddy
- * `forward_auth`, Traefik ForwardAuth and Envoy `ext_authz`. 200 with the `X-Gatehouse-*` identity
- * headers, or the error document the API would answer (401, 403, 429, 503).
+ * `forward_auth` and Traefik ForwardAuth (`?require=LEVEL`), and Envoy `ext_authz`
+ * (`/@gatehouse/verify/<original path>` with `X-Gatehouse-Require: LEVEL`). 200 with the
+ * `X-Gatehouse-*` identity headers, or the error document the API would answer (401, 403, 429, 503).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -22,13 +23,20 @@ async function sayWhy(_request: FastifyRequest, reply: FastifyReply, error: Erro
 }
 
 export function verifyRoute(ctx: AppContext, resolveCredential: CredentialStage) {
+  const decide = (levelOf: (request: FastifyRequest) => string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const level = levelOf(request);
+    if (!isLevel(level)) throw new DekiError('BAD_QUERY', 'require', `use one of ${LEVELS.join(', ')}`);
+    checkGatewayRequest(ctx, request, level, originalRequest(request));
+    // A decision is about this request only: no cache in between may keep it.
+    return reply.code(200).header('Cache-Control', 'no-store').headers(identityHeaders(request.principal)).send();
+  };
+  const hooks = { onRequest: [resolveCredential], onError: sayWhy };
   return async (app: FastifyInstance) => {
-    app.all(VERIFY_PATH, { onRequest: [resolveCredential], onError: sayWhy }, async (request, reply) => {
-      const level = (request.query as Record<string, string>).require ?? DEFAULT_LEVEL;
-      if (!isLevel(level)) throw new DekiError('BAD_QUERY', 'require', `use one of ${LEVELS.join(', ')}`);
-      checkGatewayRequest(ctx, request, level, originalRequest(request));
-      // A decision is about this request only: no cache in between may keep it.
-      return reply.code(200).header('Cache-Control', 'no-store').headers(identityHeaders(request.principal)).send();
-    });
+    // nginx, Caddy, Traefik: the gateway builds this URL, so its query is the operator's.
+    app.all(VERIFY_PATH, hooks, decide((request) => (request.query as Record<string, string>).require ?? DEFAULT_LEVEL));
+    // Envoy's ext_authz appends the original path and query to a path prefix: that query is the
+    // client's, so here the level comes only from the header Envoy adds (headers_to_add overrides
+    // any a client sends).
+    app.all(`${VERIFY_PATH}/*`, hooks, decide((request) => String(request.headers['x-gatehouse-require'] ?? DEFAULT_LEVEL)));
   };
 }
