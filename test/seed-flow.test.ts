@@ -109,5 +109,5 @@ test('the secret and JWT never appear again: not in the list, not in GET one', a
     assert.ok(!/"secret"|"authorization"|<secret|<authorization/.test(r.text));
   }
   assert.equal(one.json.name, 'hidden');
-  assert.deepEqual(one.json.jwt, { '@issued': 'true', '@user-id': '1' });
+  assert.deepEqual(one.json.jwt, { '@issued': 'true', '@user-id': '1', '@user-seat': 'true', '@user-status': 'active' });
 });
