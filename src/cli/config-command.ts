@@ -58,7 +58,7 @@ export function addConfigCommand(program: Command): void {
       const shown = rows(config);
       const given = new Set([...Object.keys(process.env), ...(o.dataDir ? ['GATEHOUSE_DATA_DIR'] : []), ...(o.databaseUrl ? ['GATEHOUSE_DATABASE_URL'] : [])]);
       print(!!o.json, Object.fromEntries(shown.map(([k, v]) => [k, v ?? null])), () =>
-        shown.map(([k, v]) => `${k}=${v === undefined ? (UNSET[k] ?? '(unset)') : String(v)}${given.has(k) ? '' : '  (default)'}`).join('\n'),
+        shown.map(([k, v]) => `${k}=${v === undefined ? (UNSET[k] ?? '(unset)') : String(v)}${given.has(k) || v === undefined ? '' : '  (default)'}`).join('\n'),
       );
     });
 }

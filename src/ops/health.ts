@@ -48,9 +48,9 @@ export function readiness(deps: { feed: ChangeFeed | undefined; keys: MasterKeyR
         // The store failed if its last error came after the feed's last confirmed poll.
         if (lastError && performance.now() - lastError.at < staleMs) failing.store = `not answering (${lastError.reason})`;
         if (!feed.isFresh()) {
-          failing.changeFeed = Number.isFinite(staleMs)
-            ? `not confirmed current for ${(staleMs / 1000).toFixed(1)} s (bound ${deps.boundMs / 1000} s)`
-            : 'never confirmed current';
+          // After a lapse the feed forgets when it was last current (it must catch up from scratch).
+          const since = Number.isFinite(staleMs) ? `; last ${(staleMs / 1000).toFixed(1)} s ago` : '';
+          failing.changeFeed = `not confirmed current within the staleness bound of ${deps.boundMs / 1000} s${since}`;
         }
       } else {
         failing.changeFeed = 'not running';
