@@ -98,6 +98,7 @@ const LABELS: Record<string, string> = {
   restrictedUserId: 'Restricted to',
   restricted_user_id: 'Restricted to',
   host: 'Hosts',
+  redirectUris: 'Redirect URIs',
   expiresAt: 'Expires',
   expires: 'Expires',
   newTokenId: 'New token',
@@ -141,6 +142,8 @@ function value(key: string, raw: string, names: Directory): string {
       return raw === '' ? 'any user' : userWords(raw, names);
     case 'host':
       return raw === '' ? 'none' : raw.split(',').join(', ');
+    case 'redirectUris':
+      return raw === '' ? 'none' : raw.split(/\s+/).join(', ');
     case 'expiresAt':
     case 'expires':
       return dateOr(raw, 'never');
@@ -175,6 +178,7 @@ function humanise(key: string): string {
 function idle(entry: AuditEntry, key: string, raw: string): boolean {
   const type = entry.details.type;
   if (key === 'host') return raw === '' && type === 'server';
+  if (key === 'redirectUris') return raw === '' && type !== 'oauth';
   if (key === 'restrictedUserId' || key === 'restricted_user_id') return raw === '' && type !== undefined && type !== 'server';
   if (key === 'jwt') return raw === 'false' && type !== undefined && type !== 'server';
   return false;
