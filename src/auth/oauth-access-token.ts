@@ -1,14 +1,15 @@
 /**
  * OAuth access tokens on the API: `Authorization: Bearer gth_at_…`, issued by
- * the token endpoint (`oauth/`). Opaque, so never taken for a JWT or an authtoken. Checked
- * against the database on every request, so deleting the app, deactivating the user (or taking the
- * seat a `seated` token needs) or revoking the grant refuses the very next request.
+ * the token endpoint (`oauth/`). Opaque, so never taken for a JWT or an authtoken. Read through
+ * the node's verification cache, kept current by the change feed: deleting the app, deactivating
+ * the user (or taking the seat a `seated` token needs), revoking the token, its family or the grant
+ * is refused by every node once the revoking answer has returned (docs/security.md#revocation).
  */
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import { PREFIX } from '../oauth/opaque.js';
 import { actingUser } from '../oauth/scopes.js';
-import { findIssuedToken, tokenState } from '../oauth/token-state.js';
+import { findAccessToken, tokenState } from '../oauth/token-state.js';
 import type { Principal } from './principal.js';
 
 /** Any Bearer value with the access-token prefix is ours to accept or refuse. */
@@ -21,8 +22,7 @@ export function looksLikeOAuthAccessToken(value: string): boolean {
  * with their seat only when the token has the `seated` scope.
  */
 export async function verifyOAuthAccessToken(ctx: AppContext, value: string): Promise<Principal> {
-  const found = await findIssuedToken(ctx, value);
-  const state = await tokenState(ctx, found?.kind === 'access' ? found : undefined);
+  const state = await tokenState(ctx, await findAccessToken(ctx, value));
   if (!state.ok) throw new DekiError(state.code);
   return {
     user: actingUser(state.user, state.scopes),

@@ -54,7 +54,7 @@ export function authorizationRoutes(ctx: AppContext) {
       const user = await target(request);
       const grant = await findGrantListing(ctx.db, user.id, parseIntegerId(request.params.grantId ?? ''));
       if (!grant) throw new DekiError('OAUTH_AUTHORIZATION_NOT_FOUND');
-      await deleteGrant(ctx.db, grant.id);
+      await deleteGrant(ctx.changes, grant.id);
       return sendDocument(request, reply, toAuthorizationDocument(grant, user, ctx.config.siteUrl));
     });
   };

@@ -30,7 +30,7 @@ export function authorizedAppsHandlers(ctx: AppContext) {
     const id = form.get('grant_id');
     const grant = id !== undefined && /^\d{1,15}$/.test(id) ? await findGrantListing(ctx.db, session.user.id, Number(id)) : undefined;
     if (!grant) throw new DekiError('OAUTH_AUTHORIZATION_NOT_FOUND');
-    await deleteGrant(ctx.db, grant.id);
+    await deleteGrant(ctx.changes, grant.id);
     // Answered in place rather than redirected: a "Revoked X" notice taken from the URL could be forged.
     return showApps(reply, session, grant.app_name);
   }

@@ -23,7 +23,7 @@ export async function exchangeCode(ctx: AppContext, app: TokenRow, params: Param
   const now = ctx.config.now();
   if (!row || row.token_id !== app.id) throw new DekiError('OAUTH_CODE_INVALID');
   if (row.used_at !== null) {
-    if (row.family_id !== null) await revokeFamily(ctx.db, row.family_id);
+    if (row.family_id !== null) await revokeFamily(ctx.changes, row.family_id);
     throw new DekiError('OAUTH_CODE_INVALID');
   }
   if (row.expires_at <= now) throw new DekiError('OAUTH_CODE_INVALID');

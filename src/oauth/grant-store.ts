@@ -4,6 +4,7 @@
  * read through a join on the grant, so a deleted grant refuses them from the next request on.
  */
 import type { Kysely } from 'kysely';
+import type { ChangeLog } from '../store/changes.js';
 import type { Database, OAuthGrantRow, TokenRow } from '../store/schema.js';
 import { findTokenByKey } from '../tokens/store.js';
 
@@ -55,9 +56,9 @@ export function findGrantListing(db: Kysely<Database>, userId: number, grantId: 
   return listingQuery(db).where('g.user_id', '=', userId).where('g.id', '=', grantId).executeTakeFirst();
 }
 
-/** Deletes the grant and everything issued under it, in one transaction. */
-export async function deleteGrant(db: Kysely<Database>, grantId: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/** Deletes the grant and everything issued under it, in one transaction, on every node. */
+export async function deleteGrant(changes: ChangeLog, grantId: number): Promise<void> {
+  await changes.write({ changes: [{ kind: 'oauth-grant', ref: grantId }] }, async (trx) => {
     await trx.deleteFrom('oauth_tokens').where('grant_id', '=', grantId).execute();
     await trx.deleteFrom('oauth_codes').where('grant_id', '=', grantId).execute();
     await trx.deleteFrom('oauth_device_codes').where('grant_id', '=', grantId).execute();

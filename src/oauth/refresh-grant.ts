@@ -19,7 +19,7 @@ export async function refreshTokens(ctx: AppContext, app: TokenRow, params: Para
   const now = ctx.config.now();
   if (!row || row.kind !== 'refresh' || row.token_id !== app.id) throw new DekiError('OAUTH_REFRESH_INVALID');
   if (row.used_at !== null) {
-    await revokeFamily(ctx.db, row.family_id);
+    await revokeFamily(ctx.changes, row.family_id);
     throw new DekiError('OAUTH_REFRESH_REUSED');
   }
   if (row.expires_at <= now) throw new DekiError('OAUTH_REFRESH_INVALID');
@@ -28,7 +28,7 @@ export async function refreshTokens(ctx: AppContext, app: TokenRow, params: Para
   if (!includesAll(granted, asked)) throw new DekiError('OAUTH_SCOPE_WIDENED');
   if (!userMayHold(await findUserById(ctx.db, row.user_id), asked)) throw new DekiError('OAUTH_GRANT_USER_INVALID');
   if (!(await useRefreshToken(ctx.db, tokenHash, now))) {
-    await revokeFamily(ctx.db, row.family_id);
+    await revokeFamily(ctx.changes, row.family_id);
     throw new DekiError('OAUTH_REFRESH_REUSED');
   }
   return issueTokens(ctx, { grantId: row.grant_id, tokenId: app.id, scopes: granted, accessScopes: asked, familyId: row.family_id });

@@ -19,8 +19,8 @@ export function revokeEndpoint(ctx: AppContext) {
     const token = await findIssuedToken(ctx, required(params, 'token'));
     if (token) {
       if (token.token_id !== app.id) throw new DekiError('OAUTH_TOKEN_NOT_YOURS');
-      if (token.kind === 'refresh') await revokeFamily(ctx.db, token.family_id);
-      else await revokeToken(ctx.db, token.token_hash);
+      if (token.kind === 'refresh') await revokeFamily(ctx.changes, token.family_id);
+      else await revokeToken(ctx.changes, token.token_hash);
     }
     return sendOAuthJson(reply, {});
   };

@@ -3,6 +3,7 @@
  * `type="oauth"` developer token) and its grant exist: every read joins both.
  */
 import type { Insertable, Kysely } from 'kysely';
+import type { ChangeLog } from '../store/changes.js';
 import type { Database, OAuthTokenRow, OAuthTokensTable } from '../store/schema.js';
 
 export interface LiveToken extends OAuthTokenRow {
@@ -38,13 +39,13 @@ export async function useRefreshToken(db: Kysely<Database>, tokenHash: string, n
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Revokes a whole family: every access and refresh token of one chain of rotations. */
-export async function revokeFamily(db: Kysely<Database>, familyId: string): Promise<void> {
-  await db.deleteFrom('oauth_tokens').where('family_id', '=', familyId).execute();
+/** Revokes a whole family: every access and refresh token of one chain of rotations, on every node. */
+export async function revokeFamily(changes: ChangeLog, familyId: string): Promise<void> {
+  await changes.write({ changes: [{ kind: 'oauth-family', ref: familyId }] }, (trx) => trx.deleteFrom('oauth_tokens').where('family_id', '=', familyId).execute());
 }
 
-export async function revokeToken(db: Kysely<Database>, tokenHash: string): Promise<void> {
-  await db.deleteFrom('oauth_tokens').where('token_hash', '=', tokenHash).execute();
+export async function revokeToken(changes: ChangeLog, tokenHash: string): Promise<void> {
+  await changes.write({ changes: [{ kind: 'oauth-token', ref: tokenHash }] }, (trx) => trx.deleteFrom('oauth_tokens').where('token_hash', '=', tokenHash).execute());
 }
 
 /** Drops tokens that expired more than a day ago (refresh tokens are kept that long to spot replays). */

@@ -9,7 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** What a credential check was about; `none` when the request carried no credential. */
 export type CredentialKind = 'jwt' | 'server-signature' | 'browser-token' | 'oauth' | 'session' | 'none';
 export type Refusal = 'failure_limit' | 'sign_in_throttle';
-export type CacheKind = 'tokens' | 'users' | 'sessions' | 'jwts';
+export type CacheKind = 'tokens' | 'users' | 'sessions' | 'jwts' | 'oauth';
 export type StoreErrorSource = 'request' | 'change_feed' | 'usage_flush';
 
 /** What the gauges read when scraped: nothing is counted on the request path for them. */

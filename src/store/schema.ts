@@ -152,8 +152,13 @@ export interface AttemptCountersTable {
   count: number;
 }
 
-/** `token`: updated or deleted; `user`: updated; `session`: ended; `user-sessions`: all of a user's ended. */
-export type ChangeKind = 'token' | 'user' | 'session' | 'user-sessions';
+/**
+ * `token`: updated or deleted (an OAuth app's too); `user`: updated; `session`: ended;
+ * `user-sessions`: all of a user's ended; `oauth-token`: an access or refresh token revoked (ref:
+ * its hash); `oauth-family`: every token of a family revoked; `oauth-grant`: a grant and everything
+ * issued under it deleted.
+ */
+export type ChangeKind = 'token' | 'user' | 'session' | 'user-sessions' | 'oauth-token' | 'oauth-family' | 'oauth-grant';
 
 /** OAuth: one row per user and app, what the user consented to ("authorized apps"). */
 export interface OAuthGrantsTable {

@@ -10,7 +10,10 @@
  */
 import type { Kysely } from 'kysely';
 import type { ChangeFeed } from './change-feed.js';
-import type { ChangesTable, Database, SessionRow, TokenRow, UserRow } from './schema.js';
+import type { ChangesTable, Database, OAuthTokenRow, SessionRow, TokenRow, UserRow } from './schema.js';
+
+/** What an OAuth access-token check needs of its row: the token, its grant's user, its app's key. */
+export type CachedOAuthToken = OAuthTokenRow & { user_id: number; client_id: string };
 
 export class VerificationCache {
   private readonly tokensByKey = new Map<string, TokenRow>();
@@ -19,6 +22,8 @@ export class VerificationCache {
   private readonly usersById = new Map<number, UserRow>();
   private readonly userIdsByName = new Map<string, number>();
   private readonly sessions = new Map<string, SessionRow>();
+  /** OAuth access tokens by SHA-256 of the value. */
+  private readonly oauthTokens = new Map<string, CachedOAuthToken>();
   /** JWT strings verified on this node, to their token's id; the proof itself lives with the token. */
   private readonly jwtTokenIds = new Map<string, number>();
   /** Server signature strings verified on this node, oldest first; each holds the token row it was checked against. */
@@ -30,7 +35,7 @@ export class VerificationCache {
     private readonly feed: ChangeFeed | undefined,
     private readonly maxEntries: number,
     /** Told of every lookup, for the hit and miss counts. */
-    private readonly onLookup: (kind: 'tokens' | 'users' | 'sessions' | 'jwts', hit: boolean) => void = () => undefined,
+    private readonly onLookup: (kind: 'tokens' | 'users' | 'sessions' | 'jwts' | 'oauth', hit: boolean) => void = () => undefined,
   ) {}
 
   private trusted(): boolean {
@@ -167,11 +172,32 @@ export class VerificationCache {
     );
   }
 
+  /**
+   * An OAuth access token by its hash, with its grant's user and its app (`fetch` joins them). Kept
+   * until a feed row revokes it, its family, its grant or its app; its expiry and its user (read
+   * through `userById`) are checked on every use by the caller.
+   */
+  async oauthToken<T extends CachedOAuthToken>(hash: string, fetch: () => Promise<T | undefined>): Promise<T | undefined> {
+    const hit = this.trusted() ? (this.oauthTokens.get(hash) as T | undefined) : undefined;
+    this.onLookup('oauth', hit !== undefined);
+    if (hit) return hit;
+    return this.load(fetch, (t) => {
+      this.oauthTokens.set(hash, t);
+      this.bound(this.oauthTokens);
+    });
+  }
+
+  private forgetOAuth(matches: (t: CachedOAuthToken) => boolean): void {
+    for (const [hash, t] of this.oauthTokens) if (matches(t)) this.oauthTokens.delete(hash);
+  }
+
   private forgetToken(id: number): void {
     const token = this.tokensById.get(id);
     this.tokensById.delete(id);
     this.derivedByToken.delete(id);
     if (token) this.tokensByKey.delete(token.key);
+    // An OAuth app is a developer token: its access tokens go with it.
+    if (this.oauthTokens.size > 0) this.forgetOAuth((t) => t.token_id === id);
   }
 
   /** Invalidates what a feed row is about. */
@@ -193,15 +219,24 @@ export class VerificationCache {
       case 'user-sessions':
         for (const [hash, s] of this.sessions) if (s.user_id === id) this.sessions.delete(hash);
         break;
+      case 'oauth-token':
+        this.oauthTokens.delete(change.ref);
+        break;
+      case 'oauth-family':
+        this.forgetOAuth((t) => t.family_id === change.ref);
+        break;
+      case 'oauth-grant':
+        this.forgetOAuth((t) => t.grant_id === id);
+        break;
     }
   }
 
   reset(): void {
-    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions, this.jwtTokenIds, this.signatureProofs]) map.clear();
+    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions, this.jwtTokenIds, this.signatureProofs, this.oauthTokens]) map.clear();
   }
 
   /** Entry counts, for metrics and the scaling docs. */
   sizes(): Record<string, number> {
-    return { tokens: this.tokensById.size, users: this.usersById.size, sessions: this.sessions.size, jwts: this.jwtTokenIds.size };
+    return { tokens: this.tokensById.size, users: this.usersById.size, sessions: this.sessions.size, jwts: this.jwtTokenIds.size, oauth: this.oauthTokens.size };
   }
 }
