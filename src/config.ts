@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
+import { parseHostPatterns } from './tokens/host-pattern.js';
 import { type ProxyRoute, parseProxyRoutes } from './gateway/proxy-routes.js';
 
 export interface Config {
@@ -147,6 +148,12 @@ function metricsToken(value: string | undefined): string | undefined {
   return value;
 }
 
+function hostPatterns(name: string, value: string | undefined): string[] {
+  const parsed = parseHostPatterns(value ?? '');
+  if ('invalid' in parsed) throw new TypeError(`${name}: '${parsed.invalid}' is not a host pattern such as *.example.com or https://app.example.com:8443`);
+  return parsed.patterns;
+}
+
 function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -174,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tokenManagementEnabled: bool('GATEHOUSE_TOKEN_MANAGEMENT', env.GATEHOUSE_TOKEN_MANAGEMENT, true),
     tokenAllowance: allowance ? int('GATEHOUSE_TOKEN_ALLOWANCE', allowance, 0, 0, 1_000_000_000) : undefined,
     sessionTtlSeconds: int('GATEHOUSE_SESSION_TTL', env.GATEHOUSE_SESSION_TTL, 14 * 86_400, 60, 366 * 86_400),
-    redirectHosts: list(env.GATEHOUSE_REDIRECT_HOSTS),
+    redirectHosts: hostPatterns('GATEHOUSE_REDIRECT_HOSTS', env.GATEHOUSE_REDIRECT_HOSTS),
     bodyLimit: int('GATEHOUSE_BODY_LIMIT', env.GATEHOUSE_BODY_LIMIT, 64 * 1024, 1024, 16 * 1024 * 1024),
     cacheEntries: int('GATEHOUSE_CACHE_ENTRIES', env.GATEHOUSE_CACHE_ENTRIES, 50_000, 0, 10_000_000),
     feedPollMs: int('GATEHOUSE_FEED_POLL_MS', env.GATEHOUSE_FEED_POLL_MS, 250, 10, 10_000),
