@@ -67,7 +67,7 @@ try {
     const main = files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
     process.stdout.write(
       `${kind.padEnd(10)} ${Math.round(r.rps).toString().padStart(6)} req/s  ${r.serverCpuUsPerReq.toFixed(1).padStart(6)} µs CPU/req  other work ${r.otherCpu.toFixed(2)} cores  ${JSON.stringify(r.statuses)}\n` +
-        `           profile-summary.ts ${path.relative(REPO_ROOT, main!)} --skip=${skip.toFixed(1)}\n`,
+        `           node --import tsx bench/profile-summary.ts ${path.relative(REPO_ROOT, main!)} --skip=${skip.toFixed(1)} --requests=${r.requests}\n`,
     );
   }
 } finally {

@@ -3,11 +3,12 @@
  * server's time went, by function (self and inclusive time) and by package, so a slow figure can be
  * traced to a function and its share of the time rather than guessed at.
  *
- *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [--top=25] [--skip=<seconds>]
+ *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [--top=25] [--skip=<seconds>] [--requests=N]
  *
  * `--skip` leaves out the first seconds (start-up, module loading, the run's own setup), so the
  * shares are of the serving time. "Inclusive by area" is the share of samples with at least one frame
- * of that package on the stack: what the package costs, including what it calls into.
+ * of that package on the stack: what the package costs, including what it calls into. `--requests`
+ * (the requests served after `--skip`, as bench/profile-credentials.ts prints) adds µs per request.
  */
 import fs from 'node:fs';
 
@@ -32,6 +33,7 @@ const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.spli
 const file = args.find((a) => !a.startsWith('--'));
 const top = Number(opt('top') ?? 25);
 const skipUs = Number(opt('skip') ?? 0) * 1e6;
+const requests = Number(opt('requests') ?? 0);
 if (!file) throw new TypeError('usage: profile-summary.ts <file.cpuprofile> [--top=25] [--skip=seconds]');
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 
@@ -85,9 +87,10 @@ profile.samples.forEach((id, i) => {
 });
 
 const busy = total - idle;
-const pct = (x: number) => `${((100 * x) / busy).toFixed(1).padStart(5)}%`;
+const pct = (x: number) => `${((100 * x) / busy).toFixed(1).padStart(5)}%${requests ? ` ${(x / requests).toFixed(2).padStart(7)} µs` : ''}`;
 const print = (title: string, m: Map<string, number>, skip: (k: string) => boolean = () => false) => {
-  process.stdout.write(`\n${title} (share of ${(busy / 1e6).toFixed(1)} s busy, idle excluded)\n`);
+  const perRequest = requests ? `, ${(busy / requests).toFixed(1)} µs per request` : '';
+  process.stdout.write(`\n${title} (share of ${(busy / 1e6).toFixed(1)} s busy${perRequest}, idle excluded)\n`);
   [...m]
     .filter(([k]) => !skip(k) && !k.startsWith('(idle)'))
     .sort((a, b) => b[1] - a[1])
