@@ -40,23 +40,38 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+const BEARER = /^bearer +/i;
+
+/** What follows `Bearer ` and its spaces, trimmed; undefined for other schemes. No match arrays: it runs on every request. */
+function bearerValue(header: string): string | undefined {
+  if (!BEARER.test(header)) return undefined;
+  let start = 7;
+  while (header.charCodeAt(start) === 32) start++;
+  return header.slice(start).trim();
+}
+
 /** The Authorization header split into what it carries; other schemes (Basic) are not ours here. */
 function readAuthorization(header: string | undefined): Pick<Presented, 'jwt' | 'oauth' | 'authtoken'> {
-  if (!header) return {};
-  const bearer = /^bearer +(.*)$/is.exec(header.trim());
-  if (bearer) {
-    const value = bearer[1]!.trim();
+  if (!header) return NOTHING;
+  const trimmed = header.trim();
+  const value = bearerValue(trimmed);
+  if (value !== undefined) {
     if (looksLikeOAuthAccessToken(value)) return { oauth: value };
     return looksLikeJwt(value) ? { jwt: value } : { authtoken: value };
   }
   // The seed's "works in Postman, not in code": a bare JWT with the prefix forgotten.
-  if (/^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\./.test(header.trim())) throw new DekiError('AUTH_HEADER_NOT_BEARER');
-  return {};
+  if (/^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\./.test(trimmed)) throw new DekiError('AUTH_HEADER_NOT_BEARER');
+  return NOTHING;
 }
 
+const NOTHING: Pick<Presented, 'jwt' | 'oauth' | 'authtoken'> = Object.freeze({});
+
 function readPresented(request: FastifyRequest): Presented {
+  const { jwt, oauth, authtoken } = readAuthorization(singleHeader(request.headers.authorization));
   return {
-    ...readAuthorization(singleHeader(request.headers.authorization)),
+    jwt,
+    oauth,
+    authtoken,
     dekiToken: singleHeader(request.headers['x-deki-token'])?.trim() || undefined,
     cookie: request.cookies[AUTHTOKEN_COOKIE] || undefined,
   };

@@ -73,11 +73,21 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
     labelNames: ['limiter'],
     registers,
   });
-  const cache = new Counter({
+  // Counted in plain numbers and handed to prom-client at scrape time: a labelled inc() hashes its
+  // labels, and authenticated requests look up the cache once or twice each.
+  const lookups: Record<CacheKind, [hits: number, misses: number]> = { tokens: [0, 0], users: [0, 0], sessions: [0, 0], jwts: [0, 0] };
+  new Counter({
     name: 'gatehouse_verification_cache_lookups_total',
     help: 'Verification-cache lookups by kind and result (hit or miss)',
     labelNames: ['kind', 'result'],
     registers,
+    collect() {
+      this.reset();
+      for (const [kind, [hits, misses]] of Object.entries(lookups)) {
+        this.inc({ kind, result: 'hit' }, hits);
+        this.inc({ kind, result: 'miss' }, misses);
+      }
+    },
   });
   new Gauge({
     name: 'gatehouse_verification_cache_entries',
@@ -153,7 +163,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
     },
     credentialChecked: (kind, outcome) => credentials.inc({ kind, outcome }),
     refused: (limiter) => refusals.inc({ limiter }),
-    cacheLookup: (kind, hit) => cache.inc({ kind, result: hit ? 'hit' : 'miss' }),
+    cacheLookup: (kind, hit) => void lookups[kind][hit ? 0 : 1]++,
     changeApplied: (ageMs) => lag.observe(Math.max(0, ageMs) / 1000),
     listenerReconnected: () => reconnects.inc(),
     usageFlushed(seconds, ok) {

@@ -133,6 +133,8 @@ export class VerificationCache {
     const proof = this.trusted() ? this.signatureProofs.get(value) : undefined;
     // A changed or dropped token leaves a different row (or none) in tokensById: the proof no longer stands.
     if (!proof || this.tokensById.get(proof.token.id) !== proof.token) return undefined;
+    // A hit on the token cache, by the signature string; a miss goes on to tokenByKey, which counts itself.
+    this.onLookup('tokens', true);
     return proof as { token: TokenRow; parts: P };
   }
 
