@@ -75,7 +75,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
   });
   // Counted in plain numbers and handed to prom-client at scrape time: a labelled inc() hashes its
   // labels, and authenticated requests look up the cache once or twice each.
-  const lookups: Record<CacheKind, [hits: number, misses: number]> = { tokens: [0, 0], users: [0, 0], sessions: [0, 0], jwts: [0, 0] };
+  const lookups: Record<CacheKind, [hits: number, misses: number]> = { tokens: [0, 0], users: [0, 0], sessions: [0, 0], jwts: [0, 0], oauth: [0, 0] };
   new Counter({
     name: 'gatehouse_verification_cache_lookups_total',
     help: 'Verification-cache lookups by kind and result (hit or miss)',
