@@ -19,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signServerToken } from '../client/sign.js';
 import { execSync } from 'node:child_process';
+import { sleep } from '../scripts/lib/system.js';
 import { ADMIN_PASSWORD, freePort, memoryMiB, type Proc, REPO_ROOT, SITE_URL, spawnServer, tempDir, useSnapshot } from './lib/processes.js';
 import { replaceSection } from './lib/doc-sections.js';
 import { quantile } from './lib/load.js';
@@ -72,7 +73,6 @@ interface Outcome {
   ms: number[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * What is run: the work tree (its HEAD, plus uncommitted changes if any), or with `--ref` a clean

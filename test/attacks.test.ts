@@ -7,6 +7,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { signServerToken } from '../client/sign.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 import { basic, bearer, call, cookieHeaders, createToken, createUser, rawRequest, signIn } from './helpers/http.js';
 
 let server: TestServer;
@@ -19,8 +20,7 @@ const TOKENS = '/@api/deki/site/developer-tokens';
 before(async () => {
   // The test helper turns the failure limits off, so each attack below gets its own 4xx, not a 429;
   // the brute-force cases at the end turn them back on, each on a server of its own.
-  server = await startServer({ env: { GATEHOUSE_REDIRECT_HOSTS: '*.partner.example' } });
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite({ env: { GATEHOUSE_REDIRECT_HOSTS: '*.partner.example' } }));
   const created = await createToken(server.url, admin, { '@type': 'server', name: 'target', 'generate-jwt': 'true' });
   token = { id: created['@id']!, key: created.key!, secret: created.secret!, jwt: created.authorization!.slice('Bearer '.length) };
 });

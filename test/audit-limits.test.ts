@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 import { readForm } from './helpers/oauth.js';
 import { basic, bearer, call, createUser, setUser, signIn } from './helpers/http.js';
 
@@ -14,8 +15,7 @@ describe('audit log', () => {
   let server: TestServer;
   let admin: string;
   before(async () => {
-    server = await startServer();
-    admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+    ({ server, admin } = await startSite());
   });
   after(() => server.close());
 
@@ -75,8 +75,7 @@ describe('failure limits', () => {
   let server: TestServer;
   let admin: string;
   before(async () => {
-    server = await startServer({ env: { GATEHOUSE_AUTH_FAILURE_LIMIT: '5', GATEHOUSE_SIGNIN_FAILURE_LIMIT: '3' } });
-    admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+    ({ server, admin } = await startSite({ env: { GATEHOUSE_AUTH_FAILURE_LIMIT: '5', GATEHOUSE_SIGNIN_FAILURE_LIMIT: '3' } }));
   });
   after(() => server.close());
 

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 import { bearer, call, cookieHeaders, createToken as createTokenAs, createUser, type Response, setUser, signIn } from './helpers/http.js';
 
 const ADMIN_REQUIRED = 'this operation requires an active, seated user with the Admin role';
@@ -27,8 +28,7 @@ let seatedSession: string;
 const createToken = (doc: Record<string, unknown>) => createTokenAs(server.url, admin, doc);
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
   targetTokenId = (await createToken({ '@type': 'server', name: 'target' }))['@id'] as string;
   targetUserId = await createUser(server.url, admin, { username: 'target-user', role: 'Viewer' });
 

@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { basic, bearer, call, rawRequest, type Response, signIn } from './helpers/http.js';
+import { ADMIN_PASSWORD, type TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
+import { basic, bearer, call, rawRequest, type Response } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
 });
 after(() => server.close());
 

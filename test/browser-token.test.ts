@@ -5,16 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { originMatches, parseHostPatterns } from '../src/tokens/host-pattern.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { bearer, call, cookieHeaders, createUser, setUser, signIn } from './helpers/http.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
+import { bearer, call, cookieHeaders, createUser, setUser } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
 let browserKey: string;
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
   const res = await call(server.url, '/@api/deki/site/developer-tokens', {
     method: 'POST',
     headers: { ...bearer(admin), 'Content-Type': 'application/xml' },

@@ -9,15 +9,15 @@ import { after, before, describe, test } from 'node:test';
 import { GatehouseClient, GatehouseError } from '../client/index.js';
 import { DekiError } from '../src/errors.js';
 import { ApiError } from '../web/messages.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { basic, bearer, call, signIn } from './helpers/http.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
+import { basic, bearer, call } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
 });
 after(() => server.close());
 

@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { basic, bearer, call, createUser, type Response, setUser, signIn } from './helpers/http.js';
+import { startSite } from './helpers/site.js';
+import { bearer, call, createUser, type Response, signIn } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
 const HOUR = 3_600_000;
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
 });
 after(() => server.close());
 

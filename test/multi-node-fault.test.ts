@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
+import { sleep } from '../scripts/lib/system.js';
 import { ADMIN_PASSWORD } from './helpers/server.js';
 import { bearer, call, createToken, createUser, signIn } from './helpers/http.js';
 import { type NodeProcess, startNode } from './helpers/node-process.js';
@@ -125,7 +126,6 @@ before(async () => {
       await new Promise((r) => setTimeout(r, 5));
     }
   };
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const clients = [0, 3, 7].map((offset) => client(offset));
 
   await sleep(2000); // normal traffic

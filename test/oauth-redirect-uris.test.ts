@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { errors } from '../src/errors.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 import { basic, bearer, call, createUser, signIn } from './helpers/http.js';
 import { decide } from './helpers/oauth.js';
 
@@ -19,8 +20,7 @@ let admin: string;
 let alice: string;
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
   await createUser(server.url, admin, { username: 'alice', seat: true, role: 'Viewer', password: 'alice-password-1' });
   alice = await signIn(server.url, 'alice', 'alice-password-1');
 });

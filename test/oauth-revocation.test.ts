@@ -11,7 +11,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
 import { errors } from '../src/errors.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 import { bearer, call, cookieHeaders, createUser, setUser, signIn } from './helpers/http.js';
 import { createOAuthApp, oauthClient, obtainTokens, readForm } from './helpers/oauth.js';
 
@@ -19,8 +20,7 @@ let server: TestServer;
 let admin: string;
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
 });
 after(() => server.close());
 

@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bearer, call, createToken, signIn } from './helpers/http.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import { bearer, call, createToken } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -22,12 +23,11 @@ describe('retention', () => {
   const now = Date.now();
 
   before(async () => {
-    server = await startServer({ env: { GATEHOUSE_AUDIT_RETENTION_DAYS: '30' } });
-    admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+    ({ server, admin } = await startSite({ env: { GATEHOUSE_AUDIT_RETENTION_DAYS: '30' } }));
     // A token made long before the window and never used: retention must leave it alone.
-    server.clock.now = now - 500 * DAY;
+    // Made now (so its creation's audit entry is recent) and dated back in the database.
     oldToken = (await createToken(server.url, admin, { '@type': 'server', name: 'ancient' }))['@id']!;
-    server.clock.now = undefined;
+    await server.built.ctx.db.updateTable('developer_tokens').set({ created_at: now - 500 * DAY }).where('id', '=', Number(oldToken)).execute();
     usedToken = await createToken(server.url, admin, { '@type': 'server', name: 'busy', 'generate-jwt': 'true' });
     const db = server.built.ctx.db;
     // 2,500 entries outside the window (more than two batches), and a few just inside it.

@@ -13,8 +13,9 @@ import { after, before, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
 import { keyRing } from '../src/crypto/master-key.js';
 import { openSecret } from '../src/tokens/secret.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { call, createToken as createTokenAs, signIn } from './helpers/http.js';
+import { ADMIN_PASSWORD, type TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
+import { call, createToken as createTokenAs } from './helpers/http.js';
 
 let server: TestServer;
 let authtoken: string;
@@ -40,8 +41,7 @@ function rawRow(id: string): { key: string; secret_enc: string | null } {
 }
 
 before(async () => {
-  server = await startServer();
-  authtoken = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server: server, admin: authtoken } = await startSite());
   created.push(await createToken({ '@type': 'server', name: 'server with jwt', 'generate-jwt': 'true' }));
   created.push(await createToken({ '@type': 'server', name: 'restricted with jwt', 'restricted-by-user-id': '1' }));
   created.push(await createToken({ '@type': 'browser', name: 'browser', host: 'crm.example.org' }));

@@ -6,15 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { bearer, call, createUser, signIn } from './helpers/http.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
+import { bearer, call, createUser } from './helpers/http.js';
 
 let server: TestServer;
 let admin: string;
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
 });
 after(() => server.close());
 

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import { ADMIN_PASSWORD, type TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 import { basic, bearer, call, cookieHeaders, createUser, setUser, signIn } from './helpers/http.js';
 
 let server: TestServer;
@@ -14,8 +15,7 @@ let key: string;
 let secret: string;
 
 before(async () => {
-  server = await startServer({ env: { GATEHOUSE_REDIRECT_HOSTS: '*.partner.example' } });
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite({ env: { GATEHOUSE_REDIRECT_HOSTS: '*.partner.example' } }));
   const res = await call(server.url, '/@api/deki/site/developer-tokens', {
     method: 'POST',
     headers: { ...bearer(admin), 'Content-Type': 'application/json' },

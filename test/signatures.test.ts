@@ -9,16 +9,16 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { signServerToken } from '../client/sign.js';
 import { sealSecret } from '../src/tokens/secret.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
-import { bearer, call, createUser, type Response, setUser, signIn } from './helpers/http.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
+import { bearer, call, createUser, type Response, setUser } from './helpers/http.js';
 
 const EPOCH = 1413073249;
 let server: TestServer;
 let admin: string;
 
 before(async () => {
-  server = await startServer();
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite());
 });
 after(() => server.close());
 

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { bearer, call, createToken, createUser, signIn } from './helpers/http.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 
 const DAY = 86_400_000;
 const LIST = '/@api/deki/site/developer-tokens';
@@ -28,8 +29,7 @@ describe('token list paging, filters and order', () => {
   };
 
   before(async () => {
-    server = await startServer();
-    admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+    ({ server, admin } = await startSite());
     const alice = await createUser(server.url, admin, { username: 'alice' });
     await createUser(server.url, admin, { username: 'bob', role: 'Admin', password: 'bob-password-1' });
     const make = async (name: string, doc: Doc, as = admin) => (ids[name] = (await createToken(server.url, as, { name, ...doc }))['@id']!);
@@ -166,8 +166,7 @@ describe('token list without limit', () => {
   const FILLER = 1234;
 
   before(async () => {
-    server = await startServer();
-    admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+    ({ server, admin } = await startSite());
     await createToken(server.url, admin, { '@type': 'browser', name: 'made-through-the-api', host: 'a.example.com' });
     // More tokens than one chunk, written straight into the store: the API would take minutes.
     const now = Date.now();

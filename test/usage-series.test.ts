@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { bearer, call, createToken, createUser, setUser, signIn } from './helpers/http.js';
-import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
+import { startSite } from './helpers/site.js';
 import { countIn, type KnownTraffic, makeKnownTraffic, TRAFFIC_FAILURE_LIMIT } from './helpers/usage-traffic.js';
 
 const HOUR = 3_600_000;
@@ -20,8 +21,7 @@ let admin: string;
 let traffic: KnownTraffic;
 
 before(async () => {
-  server = await startServer({ env: { GATEHOUSE_AUTH_FAILURE_LIMIT: TRAFFIC_FAILURE_LIMIT } });
-  admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  ({ server, admin } = await startSite({ env: { GATEHOUSE_AUTH_FAILURE_LIMIT: TRAFFIC_FAILURE_LIMIT } }));
   traffic = await makeKnownTraffic(server, admin, 'Series-Sync');
 });
 after(() => server.close());

@@ -5,7 +5,10 @@
  * Expert's JSON is derived from XML: every scalar is a string, attributes are `@name`, and
  * a single child is an object where several would be an array. `many()` and `text()` absorb that.
  */
-import { ApiError } from './messages';
+import type { TokenType } from '../src/tokens/token-type.js';
+import { ApiError } from './messages.js';
+
+export type { TokenType };
 
 const API = '/@api/deki';
 
@@ -35,7 +38,6 @@ export interface DependentToken {
   jwt: boolean;
 }
 
-export type TokenType = 'server' | 'browser' | 'oauth';
 
 export interface Token {
   id: number;

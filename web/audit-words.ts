@@ -3,6 +3,7 @@
  * details, turned from the API's codes into what an admin reads. An action, credential or detail
  * the page has no words for is shown as the server wrote it, never hidden.
  */
+import type { AuditAction } from '../src/audit/actions.js';
 import type { AuditEntry, TokenType } from './api';
 import type { Directory } from './names';
 import { duration, localDateTime } from './format';
@@ -12,40 +13,32 @@ export interface ActionChoice {
   label: string;
 }
 
+/** Words for every action the server records (`src/audit/actions.ts`): a new one fails the dashboard's typecheck until it has them. */
+const ACTION_LABEL: Record<AuditAction, string> = {
+  'token.create': 'Token created',
+  'token.update': 'Token changed',
+  'token.roll': 'Token rotated',
+  'token.delete': 'Token deleted',
+  'user.create': 'User created',
+  'user.update': 'User changed',
+  'user.deactivate': 'User deactivated',
+  'user.password': 'Password changed',
+  'signin.success': 'Signed in',
+  'signin.failure': 'Sign-in failed',
+  'keys.rotate': 'Master key rotated',
+};
+
+const choice = (value: AuditAction): ActionChoice => ({ value, label: ACTION_LABEL[value] });
+
 /** The action filter's choices, by family; a value ending in a dot is the whole family. */
 export const ACTION_GROUPS: { label: string; choices: ActionChoice[] }[] = [
-  {
-    label: 'Tokens',
-    choices: [
-      { value: 'token.', label: 'Any token change' },
-      { value: 'token.create', label: 'Token created' },
-      { value: 'token.update', label: 'Token changed' },
-      { value: 'token.roll', label: 'Token rotated' },
-      { value: 'token.delete', label: 'Token deleted' },
-    ],
-  },
-  {
-    label: 'Users',
-    choices: [
-      { value: 'user.', label: 'Any user change' },
-      { value: 'user.create', label: 'User created' },
-      { value: 'user.update', label: 'User changed' },
-      { value: 'user.deactivate', label: 'User deactivated' },
-      { value: 'user.password', label: 'Password changed' },
-    ],
-  },
-  {
-    label: 'Sign-ins',
-    choices: [
-      { value: 'signin.', label: 'Any sign-in' },
-      { value: 'signin.success', label: 'Signed in' },
-      { value: 'signin.failure', label: 'Sign-in failed' },
-    ],
-  },
-  { label: 'Keys', choices: [{ value: 'keys.rotate', label: 'Master key rotated' }] },
+  { label: 'Tokens', choices: [{ value: 'token.', label: 'Any token change' }, ...(['token.create', 'token.update', 'token.roll', 'token.delete'] as const).map(choice)] },
+  { label: 'Users', choices: [{ value: 'user.', label: 'Any user change' }, ...(['user.create', 'user.update', 'user.deactivate', 'user.password'] as const).map(choice)] },
+  { label: 'Sign-ins', choices: [{ value: 'signin.', label: 'Any sign-in' }, ...(['signin.success', 'signin.failure'] as const).map(choice)] },
+  { label: 'Keys', choices: [choice('keys.rotate')] },
 ];
 
-const ACTION_WORDS = new Map(ACTION_GROUPS.flatMap((g) => g.choices.filter((c) => !c.value.endsWith('.')).map((c) => [c.value, c.label] as const)));
+const ACTION_WORDS = new Map<string, string>(Object.entries(ACTION_LABEL));
 
 export function actionWords(action: string): string {
   return ACTION_WORDS.get(action) ?? action;

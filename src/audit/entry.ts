@@ -6,20 +6,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.js';
 import type { AuditRecord } from '../store/changes.js';
+import type { AuditAction } from './actions.js';
 import type { UserRow } from '../store/schema.js';
 
-export type AuditAction =
-  | 'token.create'
-  | 'token.update'
-  | 'token.delete'
-  | 'token.roll'
-  | 'user.create'
-  | 'user.update'
-  | 'user.deactivate'
-  | 'user.password'
-  | 'signin.success'
-  | 'signin.failure'
-  | 'keys.rotate';
+export type { AuditAction };
 
 /** An audit entry as the change log writes it (`store/changes.ts`), in the change's transaction. */
 export interface AuditEntry extends AuditRecord {

@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { readBasic } from '../auth/basic.js';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import type { TokenRow } from '../store/schema.js';
@@ -12,16 +13,14 @@ import { openSecret } from '../tokens/secret.js';
 import { findOAuthApp } from './grant-store.js';
 import type { Params } from './params.js';
 
-function readBasic(header: string | undefined): { id: string; secret: string } | undefined {
-  const m = /^basic +([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!m) return undefined;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
+/** Client credentials from a Basic header. */
+function readClientBasic(header: string | undefined): { id: string; secret: string } | undefined {
+  const basic = readBasic(header);
+  if (!basic) return undefined;
   // RFC 6749 §2.3.1: both halves are form-encoded before Basic encoding. Ours are hex, so this
   // matters only for clients that encode anyway.
   try {
-    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+    return { id: decodeURIComponent(basic.user.replace(/\+/g, ' ')), secret: decodeURIComponent(basic.password.replace(/\+/g, ' ')) };
   } catch {
     return undefined;
   }
@@ -34,7 +33,7 @@ function sameSecret(a: string, b: string): boolean {
 /** The authenticated client's app, or OAUTH_CLIENT_INVALID (401). */
 export async function authenticateClient(ctx: AppContext, request: FastifyRequest, params: Params): Promise<TokenRow> {
   const header = request.headers.authorization;
-  const basic = readBasic(header);
+  const basic = readClientBasic(header);
   if (header !== undefined && /^basic /i.test(header) && !basic) throw new DekiError('OAUTH_CLIENT_INVALID');
   const formId = params.get('client_id');
   const formSecret = params.get('client_secret');

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { readText } from '../dream/body.js';
 import { DekiError } from '../errors.js';
 import type { Database, TokenType } from '../store/schema.js';
+import { TOKEN_TYPES } from './token-type.js';
 import { ANONYMOUS_ID, findUserById } from '../users/store.js';
 import { parseRedirectUris } from '../oauth/redirect-uri.js';
 import { parseHostPatterns } from './host-pattern.js';
@@ -19,7 +20,6 @@ export interface TokenInput {
   redirectUris?: string | null;
 }
 
-const TYPES: readonly TokenType[] = ['server', 'browser', 'oauth'];
 
 export function validName(raw: string | undefined): string {
   const name = (raw ?? '').trim();
@@ -66,7 +66,7 @@ export function validExpiry(raw: string | undefined, now: number): number | null
 
 export async function readCreateInput(db: Kysely<Database>, doc: Record<string, unknown>, now: number): Promise<TokenInput> {
   const type = readText(doc, '@type')?.trim().toLowerCase();
-  if (!type || !TYPES.includes(type as TokenType)) throw new DekiError('TOKEN_TYPE_INVALID');
+  if (!type || !TOKEN_TYPES.includes(type as TokenType)) throw new DekiError('TOKEN_TYPE_INVALID');
   const name = validName(readText(doc, 'name'));
   const host = validHost(readText(doc, 'host'));
   const restriction = readText(doc, 'restricted-by-user-id');

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { auditFrom, signInAudit } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
 import type { Stages } from '../auth/stages.js';
+import { readBasic } from '../auth/basic.js';
 import { checkServerSignature } from '../auth/server-signature.js';
 import { endSession } from '../auth/session.js';
 import { startBrowserSession } from '../auth/session-cookie.js';
@@ -18,14 +19,6 @@ import { validUsername } from './input.js';
 import { ANONYMOUS_ID, findUserByName, insertUserOnce } from './store.js';
 
 type AuthQuery = { Querystring: Record<string, string | undefined> };
-
-function readBasic(header: string | undefined): { username: string; password: string } | undefined {
-  const m = /^basic +([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!m) return undefined;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
 
 /**
  * The absolute URL to redirect to, or a 400 when it leaves the site for a host the admin did not
@@ -72,8 +65,9 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
         created_at: ctx.config.now(),
       }, provisioned);
     }
-    const basic = readBasic(request.headers.authorization);
-    if (!basic) throw new DekiError('LOGIN_REQUIRED');
+    const credentials = readBasic(request.headers.authorization);
+    if (!credentials) throw new DekiError('LOGIN_REQUIRED');
+    const basic = { username: credentials.user, password: credentials.password };
     // Counted before the password is looked at: a guesser learns nothing more once over the limit,
     // and guesses sent at once cannot overtake it.
     const attempt = await ctx.limits.signIn.begin(basic.username, request.ip);

@@ -3,13 +3,11 @@
  * password, and (optionally) a clock the test controls. When the run keeps logs
  * (`GATEHOUSE_TEST_LOG_DIR`, see log-capture.ts), the server logs at trace level to a file there.
  */
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import type net from 'node:net';
 import pino from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type BuiltApp, buildApp } from '../../src/server.js';
+import { tempDir } from '../../scripts/lib/system.js';
 import { nextLogFile } from './log-capture.js';
 import { ON_POSTGRES, type TestDatabase, createTestDatabase } from './postgres.js';
 
@@ -29,20 +27,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export function tempDir(prefix = 'gatehouse-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { freePort, tempDir } from '../../scripts/lib/system.js';
 
 const databases = new Map<string, Promise<TestDatabase>>();
 

@@ -1,0 +1,29 @@
+/**
+ * Small system helpers the tests and the benchmarks share: a free TCP port, a temporary directory
+ * and a pause. (A test waits on what it expects, never on `sleep`; the soak and the bench pace load.)
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** A port that was free a moment ago; prefer listening on port 0 where the code allows it. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix = 'gatehouse-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return delay(ms);
+}
