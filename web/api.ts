@@ -62,6 +62,8 @@ export interface Token {
   expires: number | undefined;
   /** The token this one replaced in a roll. */
   rolledFrom: number | undefined;
+  /** The token a roll made from this one. */
+  replacedBy: number | undefined;
   /** Undefined when the server sent no usage figures. */
   usage: Usage | undefined;
 }
@@ -228,6 +230,7 @@ function toToken(doc: Json): Token {
     jwtUser: userState(text(jwt, '@user-status'), text(jwt, '@user-seat')),
     expires: optionalDate(text(doc, 'date.expires')),
     rolledFrom: optionalInt(text(doc, 'rolled-from')),
+    replacedBy: optionalInt(text(doc, 'replaced-by')),
     usage: toUsage(doc),
   };
 }
@@ -317,10 +320,6 @@ export async function signOut(): Promise<void> {
 export async function findUsers(filter: string, signal: AbortSignal): Promise<User[]> {
   const res = await request('GET', `users?usernamefilter=${encodeURIComponent(filter)}&limit=8`, { signal });
   return many((await json(res)).user).map(toUser);
-}
-
-export async function listTokens(): Promise<Token[]> {
-  return many((await json(await request('GET', 'site/developer-tokens')))['developer-token']).map(toToken);
 }
 
 /** What the token list asks the server for: one page, in an order, narrowed by text and state. */

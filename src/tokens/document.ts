@@ -67,6 +67,7 @@ export function toTokenDocument(token: TokenListing, siteUrl: string, usage: Usa
     textEl('key', token.key),
     textEl('name', token.name),
     textEl('redirect-uris', token.redirect_uris),
+    textEl('replaced-by', token.replaced_by),
     textEl('restricted-by-user-id', token.restricted_user_id),
     textEl('restricted-by-user-seat', token.restricted_seat === null ? undefined : String(token.restricted_seat === 1)),
     textEl('restricted-by-user-status', token.restricted_status),

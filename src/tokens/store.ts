@@ -13,6 +13,8 @@ export interface TokenListing extends TokenRow {
   restricted_seat: number | null;
   jwt_user_status: string | null;
   jwt_user_seat: number | null;
+  /** The token a roll made from this one, if any (found by the rolled_from index). */
+  replaced_by: number | null;
 }
 
 export function findTokenByKey(db: Kysely<Database>, key: string): Promise<TokenRow | undefined> {
@@ -32,7 +34,8 @@ export function listingQuery(db: Kysely<Database>) {
     .leftJoin('users as j', 'j.id', 't.jwt_user_id')
     .selectAll('t')
     .select(['r.username as restricted_username', 'c.username as created_by_username'])
-    .select(['r.status as restricted_status', 'r.seat as restricted_seat', 'j.status as jwt_user_status', 'j.seat as jwt_user_seat']);
+    .select(['r.status as restricted_status', 'r.seat as restricted_seat', 'j.status as jwt_user_status', 'j.seat as jwt_user_seat'])
+    .select((eb) => eb.selectFrom('developer_tokens as n').select((n) => n.fn.max<number>('n.id').as('id')).whereRef('n.rolled_from', '=', 't.id').as('replaced_by'));
 }
 
 export function findTokenListing(db: Kysely<Database>, id: number): Promise<TokenListing | undefined> {

@@ -4,7 +4,7 @@
  * the address, so a reload, Back to a shared link, or a link from elsewhere shows the same entries.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { type AuditPage as Page, listAudit, listTokens } from '../api';
+import { type AuditPage as Page, getToken, listAudit } from '../api';
 import { actionChoiceLabel, tokenWords } from '../audit-words';
 import { type Directory, directoryOf, EMPTY_DIRECTORY } from '../names';
 import { ApiError, describe } from '../messages';
@@ -26,13 +26,27 @@ export function AuditPage({ onSessionLost }: { onSessionLost: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   const key = url.search;
 
-  // Token names, to say "token “Zendesk” (#12)" instead of a bare number. Not essential: a failure
-  // (token management switched off, say) leaves the numbers.
+  // Token names, to say "token “Zendesk” (#12)" instead of a bare number: only the tokens this page
+  // names, one request each, never the whole list. Not essential: a failure (a deleted token, token
+  // management switched off) leaves the number.
   useEffect(() => {
-    listTokens()
-      .then((list) => setNames(directoryOf(list)))
-      .catch(() => undefined);
-  }, []);
+    if (result.state !== 'ready') return;
+    const wanted = new Set(result.page.entries.filter((e) => e.targetType === 'token').map((e) => Number(e.targetId)));
+    if (view.targetType === 'token' && view.targetId) wanted.add(Number(view.targetId));
+    const missing = [...wanted].filter((id) => Number.isInteger(id) && !names.tokens.has(id));
+    if (missing.length === 0) return;
+    const controller = new AbortController();
+    void Promise.allSettled(missing.map((id) => getToken(id, controller.signal))).then((found) => {
+      if (controller.signal.aborted) return;
+      const tokens = found.flatMap((f) => (f.status === 'fulfilled' ? [f.value] : []));
+      if (tokens.length === 0) return;
+      setNames((prev) => {
+        const more = directoryOf(tokens);
+        return { tokens: new Map([...prev.tokens, ...more.tokens]), users: new Map([...prev.users, ...more.users]) };
+      });
+    });
+    return () => controller.abort();
+  }, [result]);
 
   useEffect(() => {
     const controller = new AbortController();

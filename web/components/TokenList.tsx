@@ -84,7 +84,7 @@ export function TokenList({ tokens, total, shown, query, onQuery, busy, onDelete
 
   const names = useMemo(() => directoryOf(tokens).users, [tokens]);
   const byId = useMemo(() => new Map(tokens.map((t) => [t.id, t])), [tokens]);
-  // Within the page: a roll's two tokens are usually listed together.
+  // The replacement's key, when it is on this page too.
   const replacedBy = useMemo(() => {
     const map = new Map<number, Token>();
     for (const t of tokens) if (t.rolledFrom !== undefined) map.set(t.rolledFrom, t);
@@ -95,7 +95,7 @@ export function TokenList({ tokens, total, shown, query, onQuery, busy, onDelete
     for (const t of tokens) map.set(t.name, (map.get(t.name) ?? 0) + 1);
     return map;
   }, [tokens]);
-  const rows = useMemo(() => tokens.map((token) => ({ token, life: lifetime(token, now, replacedBy.has(token.id)) })), [tokens, now, replacedBy]);
+  const rows = useMemo(() => tokens.map((token) => ({ token, life: lifetime(token, now, token.replacedBy !== undefined) })), [tokens, now]);
   // Headers and caption describe the rows shown; a new order is announced once its rows arrive.
   const sort = shown.sort;
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
