@@ -8,7 +8,7 @@
  *   gth_ac_<64 hex>  authorization code gth_dc_<64 hex>  device code
  *   BCDF-GHJK        user code (RFC 8628 §6.1: 20 consonants, 8 characters, ~34 bits)
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { hash, randomBytes, randomInt } from 'node:crypto';
 
 export const PREFIX = { access: 'gth_at_', refresh: 'gth_rt_', code: 'gth_ac_', device: 'gth_dc_' } as const;
 type OpaqueKind = keyof typeof PREFIX;
@@ -23,7 +23,7 @@ export function isOpaque(kind: OpaqueKind, value: string): boolean {
 }
 
 export function hashOpaque(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';

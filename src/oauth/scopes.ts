@@ -39,7 +39,8 @@ export function formatScope(scopes: readonly Scope[]): string {
 
 /** Reads a stored scope string (always canonical). */
 export function storedScope(scope: string): Scope[] {
-  return SCOPES.filter((s) => scope.split(' ').includes(s));
+  const stored = scope.split(' ');
+  return SCOPES.filter((s) => stored.includes(s));
 }
 
 export function includesAll(granted: readonly Scope[], wanted: readonly Scope[]): boolean {
