@@ -131,3 +131,12 @@ test("under /@gatehouse/verify/ (Envoy appends the original path), the level is 
   assertRefusal(await verify('/admin/reports', { 'X-Gatehouse-Require': 'admin', Authorization: site.jwt }), 'ADMIN_REQUIRED');
   assert.equal((await verify('/admin/reports', { 'X-Gatehouse-Require': 'admin', ...bearer(site.admin) })).status, 200);
 });
+
+test("a browser key with an admin's cookie passes as the user, never as an admin", async () => {
+  const widget = await createToken(site.server.url, site.admin, { '@type': 'browser', name: 'gateway widget', host: 'docs.example.com' });
+  const headers = { 'X-Deki-Token': widget.key!, Origin: 'https://docs.example.com', Cookie: `authtoken=${site.admin}` };
+  assertRefusal(await verify('?require=admin', headers), 'BROWSER_TOKEN_NOT_ADMIN');
+  const user = await verify('?require=user', headers);
+  assert.equal(user.status, 200);
+  assert.equal(user.headers.get('x-gatehouse-username'), 'admin');
+});

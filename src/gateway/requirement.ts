@@ -22,5 +22,7 @@ export function requireLevel(principal: Principal, level: Level): void {
   if (credential.kind === 'anonymous' && user.id === ANONYMOUS_ID) throw new DekiError('CREDENTIAL_REQUIRED');
   if (user.id === ANONYMOUS_ID) throw new DekiError('SIGNED_IN_USER_REQUIRED');
   if (level === 'seated' && !isSeatedActive(user)) throw new DekiError('SEAT_REQUIRED');
+  // As on the API's admin routes: a browser key admits a widget, never an administrator.
+  if (level === 'admin' && principal.browserTokenId !== undefined) throw new DekiError('BROWSER_TOKEN_NOT_ADMIN');
   if (level === 'admin' && !isAdmin(user)) throw new DekiError('ADMIN_REQUIRED');
 }
