@@ -112,7 +112,7 @@ test('failed credentials at verify count against the failure limits: 429 with Re
   assert.ok(Number(retryAfter) > 0);
 });
 
-test('usage counts gateway traffic: successes and failures show on the token', async () => {
+test('usage counts gateway traffic: successes, failures and the refusal reason show on the token', async () => {
   const token = await createToken(site.server.url, site.admin, { '@type': 'server', name: 'counted', 'restricted-by-user-id': String(site.readerId) });
   for (let i = 0; i < 3; i++) assert.equal((await verify('', { Authorization: token.authorization! })).status, 200);
   const wrongUser = signServerToken({ key: token.key!, secret: token.secret!, user: 1 });
@@ -122,6 +122,10 @@ test('usage counts gateway traffic: successes and failures show on the token', a
   const usage = doc.json.usage as Record<string, string>;
   assert.equal(usage['requests.30d'], '3', JSON.stringify(usage));
   assert.equal(usage['failures.30d'], '1', JSON.stringify(usage));
+  // The refusal is recorded with its reason, as on the API.
+  const byReason = await call(site.server.url, `/@api/deki/site/developer-tokens/${token['@id']}/usage`, { headers: bearer(site.admin) });
+  const reasons = (byReason.json.reasons as { reason: { '@name': string; '@failures.24h': string }[] }).reason;
+  assert.equal(reasons.find((r) => r['@name'] === 'wrong-user')?.['@failures.24h'], '1', JSON.stringify(reasons));
 });
 
 test("under /@gatehouse/verify/ (Envoy appends the original path), the level is X-Gatehouse-Require's, never the client's query", async () => {
@@ -139,4 +143,14 @@ test("a browser key with an admin's cookie passes as the user, never as an admin
   const user = await verify('?require=user', headers);
   assert.equal(user.status, 200);
   assert.equal(user.headers.get('x-gatehouse-username'), 'admin');
+});
+
+test('metrics count gateway credential checks as API ones', async () => {
+  const jwtOk = async () => {
+    const text = await (await fetch(`${site.server.url}/@gatehouse/metrics`)).text();
+    return Number(/^gatehouse_credential_checks_total\{kind="jwt",outcome="ok"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  };
+  const before = await jwtOk();
+  for (let i = 0; i < 2; i++) assert.equal((await verify('', { Authorization: site.jwt })).status, 200);
+  assert.equal(await jwtOk(), before + 2);
 });
