@@ -7,36 +7,47 @@ import { print, type SiteFlags, siteConfig, siteOptions } from './site.js';
 type Shown = string | number | boolean | undefined;
 
 /** Each option by its variable, shown as the server would use it; never a secret's value. */
-function rows(c: Config): [string, Shown][] {
-  return [
-    ['HOST', c.host],
-    ['PORT', c.port],
-    ['GATEHOUSE_DATA_DIR', c.dataDir],
-    ['GATEHOUSE_SITE_URL', c.siteUrl],
-    ['GATEHOUSE_DATABASE_URL', c.databaseUrl === undefined ? undefined : maskUrl(c.databaseUrl)],
-    ['GATEHOUSE_DATABASE_WAIT_MS', c.databaseWaitMs],
-    ['GATEHOUSE_ADMIN_PASSWORD', c.adminPassword === undefined ? undefined : '(set, hidden)'],
-    ['GATEHOUSE_MASTER_KEY', c.masterKeys.length === 0 ? undefined : `(hidden; key ids ${c.masterKeys.map((k) => toKey(k, 'GATEHOUSE_MASTER_KEY').id).join(', ')})`],
-    ['GATEHOUSE_METRICS_TOKEN', c.metricsToken === undefined ? undefined : '(set, hidden)'],
-    ['GATEHOUSE_SIGNATURE_WINDOW', c.signatureWindowSeconds],
-    ['GATEHOUSE_TOKEN_MANAGEMENT', c.tokenManagementEnabled ? 'on' : 'off'],
-    ['GATEHOUSE_TOKEN_ALLOWANCE', c.tokenAllowance],
-    ['GATEHOUSE_SESSION_TTL', c.sessionTtlSeconds],
-    ['GATEHOUSE_REDIRECT_HOSTS', c.redirectHosts.join(',') || undefined],
-    ['GATEHOUSE_BODY_LIMIT', c.bodyLimit],
-    ['GATEHOUSE_CACHE_ENTRIES', c.cacheEntries],
-    ['GATEHOUSE_FEED_POLL_MS', c.feedPollMs],
-    ['GATEHOUSE_STALENESS_BOUND_MS', c.stalenessBoundMs],
-    ['GATEHOUSE_FEED_LISTEN', c.feedListen ? 'on' : 'off'],
-    ['GATEHOUSE_AUTH_FAILURE_LIMIT', c.authFailureLimit],
-    ['GATEHOUSE_SIGNIN_FAILURE_LIMIT', c.signInFailureLimit],
-    ['GATEHOUSE_USAGE_FLUSH_MS', c.usageFlushMs],
-    ['GATEHOUSE_UNUSED_DAYS', c.unusedDays],
-    ['GATEHOUSE_TRUST_PROXY', c.trustProxy ? 'on' : 'off'],
-    ['GATEHOUSE_LOG_LEVEL', c.logLevel],
-    ['GATEHOUSE_SHUTDOWN_DRAIN_MS', c.shutdownDrainMs],
-    ['GATEHOUSE_SHUTDOWN_TIMEOUT_MS', c.shutdownTimeoutMs],
-  ];
+type Row = readonly [variable: string, shown: Shown];
+
+/**
+ * Typed as a record over the configuration's keys, so a new option does not compile until it is
+ * listed here. `siteUrlGiven` and `now` are derived or internal, not settings.
+ */
+function rows(c: Config): Row[] {
+  const shown: Record<Exclude<keyof Config, 'siteUrlGiven' | 'now'>, Row> = {
+    host: ['HOST', c.host],
+    port: ['PORT', c.port],
+    dataDir: ['GATEHOUSE_DATA_DIR', c.dataDir],
+    siteUrl: ['GATEHOUSE_SITE_URL', c.siteUrl],
+    databaseUrl: ['GATEHOUSE_DATABASE_URL', c.databaseUrl === undefined ? undefined : maskUrl(c.databaseUrl)],
+    databaseWaitMs: ['GATEHOUSE_DATABASE_WAIT_MS', c.databaseWaitMs],
+    adminPassword: ['GATEHOUSE_ADMIN_PASSWORD', c.adminPassword === undefined ? undefined : '(set, hidden)'],
+    masterKeys: ['GATEHOUSE_MASTER_KEY', c.masterKeys.length === 0 ? undefined : `(hidden; key ids ${c.masterKeys.map((k) => toKey(k, 'GATEHOUSE_MASTER_KEY').id).join(', ')})`],
+    metricsToken: ['GATEHOUSE_METRICS_TOKEN', c.metricsToken === undefined ? undefined : '(set, hidden)'],
+    signatureWindowSeconds: ['GATEHOUSE_SIGNATURE_WINDOW', c.signatureWindowSeconds],
+    tokenManagementEnabled: ['GATEHOUSE_TOKEN_MANAGEMENT', c.tokenManagementEnabled ? 'on' : 'off'],
+    tokenAllowance: ['GATEHOUSE_TOKEN_ALLOWANCE', c.tokenAllowance],
+    sessionTtlSeconds: ['GATEHOUSE_SESSION_TTL', c.sessionTtlSeconds],
+    redirectHosts: ['GATEHOUSE_REDIRECT_HOSTS', c.redirectHosts.join(',') || undefined],
+    bodyLimit: ['GATEHOUSE_BODY_LIMIT', c.bodyLimit],
+    cacheEntries: ['GATEHOUSE_CACHE_ENTRIES', c.cacheEntries],
+    feedPollMs: ['GATEHOUSE_FEED_POLL_MS', c.feedPollMs],
+    stalenessBoundMs: ['GATEHOUSE_STALENESS_BOUND_MS', c.stalenessBoundMs],
+    feedListen: ['GATEHOUSE_FEED_LISTEN', c.feedListen ? 'on' : 'off'],
+    authFailureLimit: ['GATEHOUSE_AUTH_FAILURE_LIMIT', c.authFailureLimit],
+    signInFailureLimit: ['GATEHOUSE_SIGNIN_FAILURE_LIMIT', c.signInFailureLimit],
+    usageFlushMs: ['GATEHOUSE_USAGE_FLUSH_MS', c.usageFlushMs],
+    unusedDays: ['GATEHOUSE_UNUSED_DAYS', c.unusedDays],
+    auditRetentionDays: ['GATEHOUSE_AUDIT_RETENTION_DAYS', c.auditRetentionDays],
+    trustProxy: ['GATEHOUSE_TRUST_PROXY', c.trustProxy ? 'on' : 'off'],
+    // An origin never holds the URL's user part, so no upstream credential is shown.
+    proxyRoutes: ['GATEHOUSE_PROXY', c.proxyRoutes.map((r) => `${r.prefix}=${r.origin}${r.basePath};require=${r.require}`).join(',') || undefined],
+    proxyTimeoutMs: ['GATEHOUSE_PROXY_TIMEOUT_MS', c.proxyTimeoutMs],
+    logLevel: ['GATEHOUSE_LOG_LEVEL', c.logLevel],
+    shutdownDrainMs: ['GATEHOUSE_SHUTDOWN_DRAIN_MS', c.shutdownDrainMs],
+    shutdownTimeoutMs: ['GATEHOUSE_SHUTDOWN_TIMEOUT_MS', c.shutdownTimeoutMs],
+  };
+  return Object.values(shown);
 }
 
 const UNSET: Record<string, string> = {
@@ -46,6 +57,7 @@ const UNSET: Record<string, string> = {
   GATEHOUSE_METRICS_TOKEN: '(unset: metrics for loopback clients only)',
   GATEHOUSE_TOKEN_ALLOWANCE: '(unset: no limit)',
   GATEHOUSE_REDIRECT_HOSTS: '(unset: this site only)',
+  GATEHOUSE_PROXY: '(unset: no proxy routes)',
 };
 
 export function addConfigCommand(program: Command): void {
