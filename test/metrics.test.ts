@@ -72,6 +72,8 @@ describe('metrics after known traffic', () => {
     assert.equal((await call(server.url, current, { headers: bearer(`${jwt.slice(0, -4)}AAAA`) })).status, 403);
     // The third failure from this client within the minute is over the limit of 2.
     assert.equal((await call(server.url, current, { headers: wrongSecret })).status, 429);
+    // Signatures on users/authenticate count against the same limit, in the route's own handler.
+    assert.equal((await call(server.url, '/@api/deki/users/authenticate', { headers: wrongSecret })).status, 429);
     for (let i = 0; i < 2; i++) {
       assert.equal((await call(server.url, '/@api/deki/users/authenticate', { headers: { Authorization: basic('admin', 'wrong password') } })).status, 401);
     }
@@ -86,14 +88,14 @@ describe('metrics after known traffic', () => {
       'gatehouse_credential_checks_total{kind="jwt",outcome="ok"}': 2,
       'gatehouse_credential_checks_total{kind="server-signature",outcome="SIGNATURE_INVALID"}': 1,
       'gatehouse_credential_checks_total{kind="jwt",outcome="JWT_INVALID"}': 1,
-      'gatehouse_credential_checks_total{kind="server-signature",outcome="AUTH_RATE_LIMITED"}': 1,
-      'gatehouse_rate_limit_refusals_total{limiter="failure_limit"}': 1,
+      'gatehouse_credential_checks_total{kind="server-signature",outcome="AUTH_RATE_LIMITED"}': 2,
+      'gatehouse_rate_limit_refusals_total{limiter="failure_limit"}': 2,
       'gatehouse_rate_limit_refusals_total{limiter="sign_in_throttle"}': 1,
       'gatehouse_http_requests_total{method="GET",route="/@api/deki/users/:id",status="200"}': 5,
       'gatehouse_http_requests_total{method="GET",route="/@api/deki/users/:id",status="403"}': 2,
       'gatehouse_http_requests_total{method="GET",route="/@api/deki/users/:id",status="429"}': 1,
       'gatehouse_http_requests_total{method="GET",route="/@api/deki/users/authenticate",status="401"}': 2,
-      'gatehouse_http_requests_total{method="GET",route="/@api/deki/users/authenticate",status="429"}': 1,
+      'gatehouse_http_requests_total{method="GET",route="/@api/deki/users/authenticate",status="429"}': 2,
       'gatehouse_http_requests_total{method="DELETE",route="/@api/deki/site/developer-tokens/:id",status="200"}': 1,
       'gatehouse_http_request_duration_seconds_count{method="GET",route="/@api/deki/users/:id"}': 8,
       'gatehouse_store_errors_total{source="request"}': 0,

@@ -30,7 +30,9 @@ export function stages(ctx: AppContext, usage: UsageRecorder) {
     // Refused either way: a limit that cannot be counted (the database gone) leaves the refusal as it is.
     const wait = await ctx.limits.failures.failed(request.ip, err.tokenId).catch(() => undefined);
     if (err.tokenId !== undefined) usage.failure(err.tokenId, request.ip, reasonOf(wait === undefined ? err.code : 'AUTH_RATE_LIMITED'));
-    return wait === undefined ? err : new DekiError('AUTH_RATE_LIMITED').retryIn(wait);
+    if (wait === undefined) return err;
+    ctx.metrics.refused('failure_limit');
+    return new DekiError('AUTH_RATE_LIMITED').retryIn(wait);
   }
 
   return {

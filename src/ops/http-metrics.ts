@@ -55,7 +55,6 @@ export function meteredCredentialStage(metrics: Metrics, stage: Stage): Stage {
     } catch (err) {
       const code = err instanceof DekiError ? err.code : 'INTERNAL';
       metrics.credentialChecked(presentedCredential(request, code), code);
-      if (code === 'AUTH_RATE_LIMITED') metrics.refused('failure_limit');
       throw err;
     }
     const { principal } = request;
