@@ -168,6 +168,11 @@ same machine at the same time. Absolute figures move with whatever else the mach
   connection, A deletes the token, and the latency is from A's answer to the DELETE to the first 403 from B
   (0 if B refused first). A 200 from B to a request sent after A answered is a *stale accept*. Every
   revocation's latency is in \`latest.json\` (\`figures.revocation.latenciesMs\`).
+- **Final revocation** (\`bench/lib/final-revocation.ts\`): three nodes on one fresh PostgreSQL database, node C
+  through a TCP proxy. Each revocation (half token deletions, half user deactivations, writers in turn) is made
+  while a poller on each other node sends the credential's JWT back to back; a 200 to a request sent after the
+  revoking answer arrived is a stale accept. Scenarios: all healthy; node B's \`LISTEN\` killed every 50 ms;
+  node C cut off (its answers once the bound has passed must all be 503); two processes on one SQLite data directory.
 - **Store size** (\`bench/lib/bulk-tokens.ts\`): the same site with ${s.smallStore.toLocaleString('en-US')} tokens and with ${scale}:
   the ${s.poolSize} used were made through the API, the others written straight into the SQLite file in one
   transaction (a million API calls would take longer than the run; their secrets are placeholders, never used). Both servers run at once;
