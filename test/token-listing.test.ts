@@ -87,6 +87,13 @@ describe('token list paging, filters and order', () => {
     assert.equal((await list('limit=1000&offset=1000000000')).json['@count'], '0');
   });
 
+  test('the user search finds by part of a username or full name, and odd text is no error', async () => {
+    const search = async (text: string) => (await call(server.url, `/@api/deki/users?usernamefilter=${text}&limit=5`, { headers: bearer(admin) })).json;
+    assert.deepEqual(many((await search('LIC')).user).map((u) => u.username), ['alice']);
+    assert.deepEqual(many((await search('bo')).user).map((u) => u.username), ['bob']);
+    for (const odd of ['%00%00%00', '%22%2A%3A%5E', '%25%25%25']) assert.equal((await search(odd))['@querycount'], '0', odd);
+  });
+
   test('querycount counts what each filter matches, and the pages hold exactly those tokens', async () => {
     const keyOf = async (name: string) => (await call(server.url, `${LIST}/${ids[name]}`, { headers: bearer(admin) })).json.key as string;
     const everyone = Object.keys(ids);
@@ -100,6 +107,8 @@ describe('token list paging, filters and order', () => {
       [`filter=${(await keyOf('CRM app')).slice(0, 10)}`, ['CRM app']], // a key prefix
       ['filter=cr', ['CRM app']], // shorter than a trigram
       ['filter=%25', []],
+      ['filter=%00%00%00', []], // control characters match nothing, and never break the index's query
+      ['filter=%22%2A%3A%5E', []], // FTS5's own syntax is matched as text
       ['filter=nobody-has-this', []],
       ['type=browser', ['Widget']],
       ['type=server,oauth', everyone.filter((n) => n !== 'Widget')],

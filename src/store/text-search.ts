@@ -18,6 +18,13 @@ function ftsPhrase(text: string, column?: string): string {
   return column ? `{${column}} : ${phrase}` : phrase;
 }
 
+/** Control characters match nothing stored (names refuse them), and a NUL would end an FTS5 query early. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, '');
+}
+
+const NOTHING = sql<SqlBool>`1 = 0`;
+
 function indexable(text: string): boolean {
   return [...text].length >= 3;
 }
@@ -32,7 +39,9 @@ function usernameIds(db: Kysely<Database>, text: string) {
  * Tokens (aliased `t`) whose name or hosts contain `text`, whose key starts with it, or whose
  * restricted user or creator has a username containing it.
  */
-export function tokenTextMatch(db: Kysely<Database>, text: string): Expression<SqlBool> {
+export function tokenTextMatch(db: Kysely<Database>, raw: string): Expression<SqlBool> {
+  const text = printable(raw);
+  if (text === '') return NOTHING;
   const lower = text.toLowerCase();
   const keyPrefix = /^[0-9a-f]{1,64}$/.test(lower) ? sql`or (t.key >= ${lower} and t.key < ${`${lower}g`})` : sql``;
   const users = usernameIds(db, text);
@@ -44,7 +53,9 @@ export function tokenTextMatch(db: Kysely<Database>, text: string): Expression<S
 }
 
 /** Users whose username or full name contains `text`. */
-export function userTextMatch(db: Kysely<Database>, text: string): Expression<SqlBool> {
+export function userTextMatch(db: Kysely<Database>, raw: string): Expression<SqlBool> {
+  const text = printable(raw);
+  if (text === '') return NOTHING;
   if (dialectOf(db) === 'sqlite' && indexable(text)) return sql<SqlBool>`users.id in (select rowid from users_search where users_search match ${ftsPhrase(text)})`;
   const pattern = likePattern(text);
   return sql<SqlBool>`(users.username_key like ${pattern} escape '\\' or lower(users.fullname) like ${pattern} escape '\\')`;
