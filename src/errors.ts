@@ -199,6 +199,8 @@ export function statusTitle(status: number): string {
 export class DekiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** What filled the message's `%s`, in order: lets the CLI say a flag where the API says a field. */
+  readonly args: readonly string[];
 
   /** The developer token a failed credential named, for its usage figures and failure limits. */
   tokenId: number | undefined;
@@ -212,6 +214,7 @@ export class DekiError extends Error {
     this.name = 'DekiError';
     this.code = code;
     this.status = status;
+    this.args = args;
   }
 
   /** Names the token a credential failure is about. */

@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Command, CommanderError } from 'commander';
 import { signServerToken } from '../client/sign.js';
 import { buildProgram } from '../src/cli/program.js';
-import { startServer, tempDir, type TestServer } from './helpers/server.js';
-import { bearer, call } from './helpers/http.js';
+import { ADMIN_PASSWORD, startServer, tempDir, type TestServer } from './helpers/server.js';
+import { bearer, call, signIn } from './helpers/http.js';
 
 const run = promisify(execFile);
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -126,6 +126,28 @@ describe('token and user commands against a running server', () => {
     assert.match(badRedirect.stderr, /redirect URI 'https:\/\/app\.example\.com\/cb#top' is not valid/);
   });
 
+  test('errors name the flag that was typed, not the API field', async () => {
+    const badUser = await cli(['token', 'create', '--name', 'x', '--restricted-user', '999999']);
+    assert.equal(badUser.code, 1);
+    assert.equal(badUser.stderr, 'gatehouse: --restricted-user must name an existing user who is not Anonymous\n');
+    const badPassword = await cli(['user', 'create', 'short-password', '--password', 'short']);
+    assert.equal(badPassword.code, 1);
+    assert.equal(badPassword.stderr, 'gatehouse: --password is not valid: use 8 to 1024 characters\n');
+    const jwtOnBrowser = await cli(['token', 'create', '--type', 'browser', '--name', 'b', '--host', 'a.example.com', '--jwt']);
+    assert.equal(jwtOnBrowser.stderr, 'gatehouse: --jwt is only allowed on server tokens\n');
+  });
+
+  test('token revoke audits which token it was, as the API does', async () => {
+    const made = JSON.parse((await cli(['token', 'create', '--name', 'to revoke', '--json'])).stdout) as { id: number };
+    assert.equal((await cli(['token', 'revoke', String(made.id)])).code, 0);
+    const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+    const audit = await call(server.url, '/@api/deki/site/audit?action=token.delete', { headers: bearer(admin) });
+    const entry = ([] as Record<string, unknown>[]).concat(audit.json.entry as Record<string, unknown>).find((e) => (e.target as { '@id': string })['@id'] === String(made.id));
+    assert.ok(entry, audit.text);
+    assert.deepEqual(entry.details, { name: 'to revoke', type: 'server' });
+    assert.equal((entry.actor as { '@credential': string })['@credential'], 'cli');
+  });
+
   test('token create --redirect-uri registers exact redirect URIs for an OAuth app; show prints them', async () => {
     const made = await cli(['token', 'create', '--type', 'oauth', '--name', 'cli app', '--redirect-uri', 'https://app.example.com/cb', '--redirect-uri', 'http://127.0.0.1/native', '--json']);
     assert.equal(made.code, 0, made.stderr);
@@ -137,6 +159,18 @@ describe('token and user commands against a running server', () => {
     assert.equal(page.status, 400);
     assert.match(await page.text(), /redirect_uri must be exactly one of the app&#39;s registered redirect URIs/);
   });
+});
+
+test('--version prints the package version; --help marks the required options', async () => {
+  const version = await gatehouse(['--version']);
+  assert.equal(version.code, 0, version.stderr);
+  const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'))) as { version: string };
+  assert.equal(version.stdout, `${pkg.version}\n`);
+  const sign = await gatehouse(['sign', '--help']);
+  assert.match(sign.stdout, /--key <key> +token key \(required\)/);
+  assert.match(sign.stdout, /--secret <secret> +token secret \(required\)/);
+  const create = await gatehouse(['token', 'create', '--help']);
+  assert.match(create.stdout, /--name <name> +a name that says which integration uses it \(required\)/);
 });
 
 test('sign prints the documented signature', async () => {

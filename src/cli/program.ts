@@ -1,4 +1,7 @@
 /** The `gatehouse` command tree. `cli.ts` runs it; tests build it to check its help. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { signServerToken, type SignatureFormat } from '../../client/sign.js';
 import { addBackupCommand } from './backup.js';
@@ -8,8 +11,23 @@ import { addKeyCommands } from './key-commands.js';
 import { addTokenCommands } from './token-commands.js';
 import { addUserCommands } from './user-commands.js';
 
+/** The version in the package.json above this file (in the source tree and in `dist/` alike). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
 export function buildProgram(): Command {
-  const program = new Command('gatehouse').description('Self-hosted API token server, wire-compatible with CXone Expert').showHelpAfterError();
+  const program = new Command('gatehouse')
+    .description('Self-hosted API token server, wire-compatible with CXone Expert')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError();
 
   addServeCommand(program);
   addTokenCommands(program);
@@ -21,8 +39,8 @@ export function buildProgram(): Command {
   program
     .command('sign')
     .description('print an X-Deki-Token value for a server token')
-    .requiredOption('--key <key>', 'token key')
-    .requiredOption('--secret <secret>', 'token secret')
+    .requiredOption('--key <key>', 'token key (required)')
+    .requiredOption('--secret <secret>', 'token secret (required)')
     .option('--user <user>', "user id, or '=' and a username", '2')
     .option('--epoch <seconds>', 'Unix time to sign (default now)')
     .addOption(new Option('--format <format>', 'signature format').choices(['tkn', 'legacy', 'int', 'userless']).default('tkn'))

@@ -4,7 +4,7 @@ import { DekiError } from '../errors.js';
 import { assertTokenAllowed, createToken } from '../tokens/create.js';
 import { auditFromCli } from '../audit/entry.js';
 import { readCreateInput } from '../tokens/input.js';
-import { deleteToken, findTokenListing, type TokenListing } from '../tokens/store.js';
+import { deleteToken, findTokenById, findTokenListing, type TokenListing } from '../tokens/store.js';
 import { ADMIN_ID } from '../users/store.js';
 import { type UsageFigures, UsageRecorder } from '../usage/recorder.js';
 import { print, type SiteFlags, siteOptions, userByRef, withSite } from './site.js';
@@ -50,7 +50,7 @@ export function addTokenCommands(program: Command): void {
   siteOptions(token.command('create'))
     .description('create a token; prints its key, and its secret and JWT this one time')
     .addOption(new Option('--type <type>', 'token type').choices(['server', 'browser', 'oauth']).default('server'))
-    .requiredOption('--name <name>', 'a name that says which integration uses it')
+    .requiredOption('--name <name>', 'a name that says which integration uses it (required)')
     .option('--host <patterns>', 'allowed host patterns, comma-separated, e.g. *.example.com or https://app.example.com:8443 (browser, oauth)')
     .option('--redirect-uri <uri>', 'a redirect URI of an OAuth app, matched exactly; repeat for several (oauth)', (uri: string, all: string[]) => [...all, uri], [] as string[])
     .option('--restricted-user <id>', 'restrict a server token to this user id (also issues a JWT for them)')
@@ -106,7 +106,7 @@ export function addTokenCommands(program: Command): void {
         const t = /^\d+$/.test(id) ? await findTokenListing(site.ctx.db, Number(id)) : undefined;
         if (!t) throw new DekiError('TOKEN_NOT_FOUND');
         // What servers have written; each holds up to GATEHOUSE_USAGE_FLUSH_MS of figures in memory.
-        const usage = new UsageRecorder(site.ctx.db, { flushMs: site.ctx.config.usageFlushMs, unusedDays: site.ctx.config.unusedDays, now: Date.now });
+        const usage = new UsageRecorder(site.ctx.db, { flushMs: site.ctx.config.usageFlushMs, unusedDays: site.ctx.config.unusedDays, now: site.ctx.config.now });
         const s = tokenSummary(t, (await usage.figures([t])).get(t.id));
         print(!!o.json, s, () =>
           Object.entries(s)
@@ -120,7 +120,9 @@ export function addTokenCommands(program: Command): void {
     .description('delete a token: its signatures and JWT stop working at once, and on running servers within the staleness bound (1 s)')
     .action(async (id: string, o: SiteFlags) =>
       withSite(o, async (site) => {
-        if (!/^\d+$/.test(id) || !(await deleteToken(site.ctx.changes, Number(id), auditFromCli('token.delete', { type: 'token', id }))))
+        const token = /^\d+$/.test(id) ? await findTokenById(site.ctx.db, Number(id)) : undefined;
+        // The same details as the API's entry: which token it was, now that it is gone.
+        if (!token || !(await deleteToken(site.ctx.changes, token.id, auditFromCli('token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type }))))
           throw new DekiError('TOKEN_NOT_FOUND');
         process.stdout.write(`Token ${id} revoked.\n`);
       }),
