@@ -37,7 +37,7 @@ export async function startSession(ctx: AppContext, userId: number): Promise<str
  */
 export async function verifySession(ctx: AppContext, authtoken: string, via: 'cookie' | 'bearer'): Promise<Principal> {
   if (!looksLikeAuthtoken(authtoken)) throw new DekiError('AUTHTOKEN_INVALID');
-  const session = await ctx.cache.session(hashAuthtoken(authtoken));
+  const session = await ctx.cache.session(ctx.cache.digestOf(authtoken, hashAuthtoken));
   if (!session || session.expires_at <= ctx.config.now()) throw new DekiError('AUTHTOKEN_INVALID');
   const user = await ctx.cache.userById(session.user_id);
   if (!user || user.status !== 'active') throw new DekiError('AUTHTOKEN_INVALID');

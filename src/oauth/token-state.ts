@@ -27,7 +27,7 @@ export async function findIssuedToken(ctx: AppContext, value: string): Promise<L
  */
 export async function findAccessToken(ctx: AppContext, value: string): Promise<LiveToken | undefined> {
   if (!isOpaque('access', value)) return undefined;
-  const hash = hashOpaque(value);
+  const hash = ctx.cache.digestOf(value, hashOpaque);
   const token = await ctx.cache.oauthToken(hash, () => findLiveToken(ctx.db, hash));
   return token?.kind === 'access' ? token : undefined;
 }

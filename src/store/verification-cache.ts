@@ -26,6 +26,8 @@ export class VerificationCache {
   private readonly oauthTokens = new Map<string, CachedOAuthToken>();
   /** JWT strings verified on this node, to their token's id; the proof itself lives with the token. */
   private readonly jwtTokenIds = new Map<string, number>();
+  /** Digests of credential strings seen lately (authtokens, OAuth tokens): a repeat request skips hashing. */
+  private readonly digests = new Map<string, string>();
   /** Server signature strings verified on this node, oldest first; each holds the token row it was checked against. */
   private readonly signatureProofs = new Map<string, { token: TokenRow; parts: unknown; until: number }>();
 
@@ -112,6 +114,20 @@ export class VerificationCache {
     const hit = token !== undefined && proof?.jwt === jwt;
     this.onLookup('jwts', hit);
     return hit ? { token, nbf: proof.nbf, exp: proof.exp } : undefined;
+  }
+
+  /**
+   * `digest(value)`, remembered for the exact string: the SHA-256 a session or OAuth token is looked up
+   * by is the same every time, so only a string's first request computes it. Proves nothing by itself.
+   */
+  digestOf(value: string, digest: (value: string) => string): string {
+    let known = this.digests.get(value);
+    if (known === undefined) {
+      known = digest(value);
+      this.digests.set(value, known);
+      this.bound(this.digests);
+    }
+    return known;
   }
 
   /**
@@ -234,7 +250,7 @@ export class VerificationCache {
   }
 
   reset(): void {
-    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions, this.jwtTokenIds, this.signatureProofs, this.oauthTokens]) map.clear();
+    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions, this.jwtTokenIds, this.signatureProofs, this.digests, this.oauthTokens]) map.clear();
   }
 
   /** Entry counts, for metrics and the scaling docs. */
