@@ -98,3 +98,17 @@ test('SIGTERM under steady traffic: every request sent before it is answered, ex
     db.close();
   }
 });
+
+test('a second signal exits at once, during the drain', async () => {
+  const node = await startNode({ GATEHOUSE_SHUTDOWN_DRAIN_MS: '60000', GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '120000' });
+  const exited = new Promise<number | null>((resolve) => node.child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  node.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  node.child.kill('SIGTERM');
+  // Wait until the first signal is being handled: readiness says so.
+  while ((await call(node.url, '/@gatehouse/health/ready', { json: false })).status === 200);
+  node.child.kill('SIGTERM');
+  assert.equal(await exited, 143, stderr);
+  assert.match(stderr, /SIGTERM again: exiting now/);
+  assert.doesNotMatch(stderr, /shut down cleanly/);
+});

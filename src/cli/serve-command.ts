@@ -44,6 +44,8 @@ export function addServeCommand(program: Command): void {
       await checkBeforeOpening(config, say);
       const built = await buildApp(config, { databaseUrl: config.databaseUrl });
       const address = await built.listen();
+      // Before the line that says we listen: whoever waits for it may signal at once.
+      handleSignals(built, { drainMs: config.shutdownDrainMs, timeoutMs: config.shutdownTimeoutMs, say, exit: (code) => process.exit(code) });
       process.stdout.write(`Gatehouse listening on ${address} (site URL ${config.siteUrl}, data in ${config.dataDir})\n`);
       for (const r of config.proxyRoutes) process.stdout.write(`Proxying ${r.prefix}/ to ${r.origin}${r.basePath}/ (require=${r.require})\n`);
       if (built.generatedAdminPassword) {
@@ -51,6 +53,5 @@ export function addServeCommand(program: Command): void {
           `Bootstrap admin created: username 'admin', password '${built.generatedAdminPassword}' (shown once; set GATEHOUSE_ADMIN_PASSWORD to choose it)\n`,
         );
       }
-      handleSignals(built, { drainMs: config.shutdownDrainMs, timeoutMs: config.shutdownTimeoutMs, say, exit: (code) => process.exit(code) });
     });
 }
