@@ -30,7 +30,7 @@ test('SIGTERM under steady traffic: every request sent before it is answered, ex
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     GATEHOUSE_USAGE_FLUSH_MS: '3600000',
-    GATEHOUSE_SHUTDOWN_DRAIN_MS: '500',
+    GATEHOUSE_SHUTDOWN_DRAIN_MS: '1000', // longer than any answer takes on a loaded machine
     GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '15000',
   });
   const exited = new Promise<number | null>((resolve) => node.child.once('exit', (code) => resolve(code)));
