@@ -32,8 +32,10 @@ if [ "${GATEHOUSE_TEST_PASSES:-all}" = sqlite ]; then
 fi
 
 # Browser tests and the multi-node test (which makes its own databases) need not run twice;
-# nor do tests of pure functions and of the error registry.
-pg_files=$(echo "$all" | grep -v -e '^test/e2e/' -e '^test/multi-node' -e '^test/errors' -e '^test/parsers.property')
+# nor do tests of pure functions and of the error registry; nor the tests of `serve` and CLI
+# processes that choose their store themselves (SQLite, or a PostgreSQL database of their own).
+pg_files=$(echo "$all" | grep -v -e '^test/e2e/' -e '^test/multi-node' -e '^test/errors' -e '^test/parsers.property' \
+  -e '^test/config-errors' -e '^test/deploy' -e '^test/port-zero' -e '^test/shutdown' -e '^test/site-keys' -e '^test/backup')
 set +e
 reason=$(node --import tsx test/helpers/postgres-check.ts)
 rc=$?

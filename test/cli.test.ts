@@ -30,7 +30,7 @@ async function gatehouse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
 describe('help', () => {
   test('every command answers --help with its usage', () => {
     // In-process: the command tree is built the same way `gatehouse` builds it, without spawning twelve processes.
-    for (const cmd of [[], ['serve'], ['token'], ['token', 'create'], ['token', 'list'], ['token', 'show'], ['token', 'revoke'], ['user'], ['user', 'create'], ['user', 'list'], ['user', 'update'], ['sign']]) {
+    for (const cmd of [[], ['serve'], ['token'], ['token', 'create'], ['token', 'list'], ['token', 'show'], ['token', 'revoke'], ['user'], ['user', 'create'], ['user', 'list'], ['user', 'update'], ['sign'], ['config'], ['backup']]) {
       let out = '';
       const program = buildProgram();
       const capture = (c: Command) => {
