@@ -14,7 +14,7 @@ let available: Promise<boolean> | undefined;
 
 export function postgresAvailable(): Promise<boolean> {
   available ??= (async () => {
-    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 10_000 }); // generous: a loaded machine is slow to accept, not absent
     try {
       await client.connect();
       await client.query('select 1');
