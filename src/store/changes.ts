@@ -4,7 +4,7 @@
  * this process's own cache catches up, and then the call waits until every other live node has
  * applied the change (or the staleness bound has passed, after which a node that did not confirm
  * trusts nothing cached): when it returns, no node accepts what it revoked
- * (docs/security.md#final-revocation).
+ * (docs/security.md#final-revocation-the-timing-argument).
  */
 import { performance } from 'node:perf_hooks';
 import { type Kysely, type Transaction, sql } from 'kysely';

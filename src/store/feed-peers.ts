@@ -3,7 +3,7 @@
  * process in `feed_nodes`. A revoking write waits here, after its commit, until every live node has
  * applied its change, or until the staleness bound has passed, after which a node that did not
  * confirm no longer trusts its cache by its own rule (change-feed.ts). The timing argument is in
- * docs/security.md#final-revocation.
+ * docs/security.md#final-revocation-the-timing-argument.
  *
  * Heartbeat ages are read on one clock, never compared across machines: the database server's
  * clock on PostgreSQL (`clock_timestamp()`), the machine's monotonic clock on SQLite (every process
