@@ -56,10 +56,15 @@ function parseOptions(options: string[], fail: (what: string) => never): Level {
   return level;
 }
 
+/** An upstream's user-info may be a password: an error line shows the rest of the route only. */
+function withoutUserInfo(text: string): string {
+  return text.replace(/\/\/[^/@\s;]*@/g, '//[redacted]@');
+}
+
 /** One route from its text; `setting` names where it came from (`GATEHOUSE_PROXY`, `--proxy`). */
 export function parseProxyRoute(setting: string, text: string): ProxyRoute {
   const fail = (what: string): never => {
-    throw new TypeError(`${setting}: route '${text}': ${what}; use ${ROUTE_FORM}`);
+    throw new TypeError(withoutUserInfo(`${setting}: route '${text}': ${what}; use ${ROUTE_FORM}`));
   };
   const eq = text.indexOf('=');
   if (eq < 0) fail("there is no '=' between the prefix and the upstream URL");
