@@ -64,15 +64,23 @@ const settings: RunSettings = {
   ref: flag('ref'),
   phases: only ?? [...PHASES],
 };
-if (settings.ref && settings.gatehouse === 'dist') throw new TypeError('--dist runs the work tree\'s dist/; it cannot be combined with --ref');
+if (settings.ref && settings.gatehouse === 'dist') throw new TypeError("--dist runs the work tree's dist/; it cannot be combined with --ref");
 const profileDir = flag('profile') ? path.join(REPO_ROOT, 'bench', 'results', 'profiles') : undefined;
 const wants = (p: Phase) => settings.phases.includes(p);
 const t0 = performance.now();
-const log = (line: string) => process.stdout.write(`${line === '' || line.startsWith(' ') ? '' : `[${Math.round((performance.now() - t0) / 1000)} s] `}${line}\n`);
+const log = (line: string) =>
+  process.stdout.write(`${line === '' || line.startsWith(' ') ? '' : `[${Math.round((performance.now() - t0) / 1000)} s] `}${line}\n`);
 /** Every round of every comparison, for latest.json: the table shows each target's best round. */
 const allRounds: Record<string, LoadResult[]> = {};
 const compare = (targets: Target[], rounds: number) =>
-  compareTargets(targets, { rounds, connections: settings.connections, warmupSeconds: settings.warmupSeconds, secondsPerRound: settings.secondsPerRound, log, keep: allRounds });
+  compareTargets(targets, {
+    rounds,
+    connections: settings.connections,
+    warmupSeconds: settings.warmupSeconds,
+    secondsPerRound: settings.secondsPerRound,
+    log,
+    keep: allRounds,
+  });
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -115,7 +123,13 @@ async function main(): Promise<void> {
     dirs.push(peerDir);
     const peers = wants('throughput')
       ? Promise.all([
-          start(startPeer('express-peer', 'express-jsonwebtoken-sqlite.ts', { PEER_JWT_SECRET: peerSecret, PEER_DB: path.join(peerDir, 'peer.sqlite'), PEER_TOKENS: String(settings.smallStore) })),
+          start(
+            startPeer('express-peer', 'express-jsonwebtoken-sqlite.ts', {
+              PEER_JWT_SECRET: peerSecret,
+              PEER_DB: path.join(peerDir, 'peer.sqlite'),
+              PEER_TOKENS: String(settings.smallStore),
+            }),
+          ),
           start(startPeer('fastify-peer', 'fastify-jwt.ts', { PEER_JWT_SECRET: peerSecret })),
         ])
       : undefined;
@@ -178,15 +192,18 @@ async function main(): Promise<void> {
         const [express, fastify] = await peers!;
         const peerJwts = mintPeerJwts(peerSecret, settings.poolSize);
         const g = gatehouse(small, 'Gatehouse');
-        const m = await compare([
-          { name: 'Anonymous', proc: small, headers: () => ({}) },
-          { name: 'session', proc: small, headers: rotating(sessions, (s) => ({ Authorization: `Bearer ${s}` })) },
-          g.jwt,
-          g.signature,
-          { name: 'OAuth access token', proc: small, headers: rotating(accessTokens, (t) => ({ Authorization: `Bearer ${t}` })) },
-          { name: 'Express peer', proc: express, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
-          { name: 'Fastify peer', proc: fastify, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
-        ], settings.rounds);
+        const m = await compare(
+          [
+            { name: 'Anonymous', proc: small, headers: () => ({}) },
+            { name: 'session', proc: small, headers: rotating(sessions, (s) => ({ Authorization: `Bearer ${s}` })) },
+            g.jwt,
+            g.signature,
+            { name: 'OAuth access token', proc: small, headers: rotating(accessTokens, (t) => ({ Authorization: `Bearer ${t}` })) },
+            { name: 'Express peer', proc: express, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
+            { name: 'Fastify peer', proc: fastify, headers: rotating(peerJwts, (j) => ({ Authorization: `Bearer ${j}` })) },
+          ],
+          settings.rounds,
+        );
         const throughput: Throughput = {
           anonymous: m.get('Anonymous')!,
           session: m.get('session')!,
@@ -218,9 +235,22 @@ async function main(): Promise<void> {
             { name: 'signature', proc: small, headers: (epoch) => signatures.forSecond(epoch).map((v) => ({ 'X-Deki-Token': v })) },
             { name: 'OAuth access token', proc: small, headers: bearer(accessTokens) },
           ],
-          { rounds: settings.rounds, connections: settings.connections, warmupSeconds: 1, secondsPerRound: Math.ceil(settings.secondsPerRound), log, keep: allRounds },
+          {
+            rounds: settings.rounds,
+            connections: settings.connections,
+            warmupSeconds: 1,
+            secondsPerRound: Math.ceil(settings.secondsPerRound),
+            log,
+            keep: allRounds,
+          },
         );
-        figures.wrk = { anonymous: m.get('Anonymous')!, session: m.get('session')!, jwt: m.get('JWT')!, signature: m.get('signature')!, oauth: m.get('OAuth access token')! };
+        figures.wrk = {
+          anonymous: m.get('Anonymous')!,
+          session: m.get('session')!,
+          jwt: m.get('JWT')!,
+          signature: m.get('signature')!,
+          oauth: m.get('OAuth access token')!,
+        };
       } catch (err) {
         figures.skipped.wrk = (err as Error).message;
         log(`  not measured: ${(err as Error).message}`);

@@ -73,7 +73,6 @@ interface Outcome {
   ms: number[];
 }
 
-
 /**
  * What is run: the work tree (its HEAD, plus uncommitted changes if any), or with `--ref` a clean
  * snapshot of that commit, so the figures name the exact code measured.
@@ -169,7 +168,11 @@ async function main(): Promise<void> {
     });
     if (res.status !== 200) return { status: res.status, text: res.text };
     const j = res.json as Record<string, string>;
-    return { status: 200, text: '', token: { id: j['@id']!, key: j.key!, secret: j.secret!, jwt: (j.authorization ?? '').slice('Bearer '.length), user: user.name } };
+    return {
+      status: 200,
+      text: '',
+      token: { id: j['@id']!, key: j.key!, secret: j.secret!, jwt: (j.authorization ?? '').slice('Bearer '.length), user: user.name },
+    };
   }
   const baseTokens: Token[] = [];
   for (let i = 0; i < BASE_TOKENS; i++) {
@@ -195,7 +198,8 @@ async function main(): Promise<void> {
     fail(kind, `${res.status} ${String(res.json.username ?? res.json.message ?? res.text.slice(0, 100))} (expected 200 as ${user})`);
   };
   const expectRefused = (kind: Kind, res: { status: number; json: Record<string, unknown> }, message: string) => {
-    if (res.status !== 403 || res.json.message !== message) fail(kind, `${res.status} ${String(res.json.message ?? res.json.username)} (expected 403 ${message})`);
+    if (res.status !== 403 || res.json.message !== message)
+      fail(kind, `${res.status} ${String(res.json.message ?? res.json.username)} (expected 403 ${message})`);
   };
   const me = (headers: Record<string, string>) => request('/@api/deki/users/current', { headers });
 
@@ -206,7 +210,13 @@ async function main(): Promise<void> {
     },
     async signature() {
       const t = usable();
-      expectUser('signature', await me({ 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret, user: `=${t.user}` }) }), t.user, t, 'invalid server token signature');
+      expectUser(
+        'signature',
+        await me({ 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret, user: `=${t.user}` }) }),
+        t.user,
+        t,
+        'invalid server token signature',
+      );
     },
     async session() {
       const u = pick(users);
@@ -231,7 +241,11 @@ async function main(): Promise<void> {
       if (res.status !== 200) return fail('revoke', `DELETE ${res.status} ${res.text.slice(0, 100)}`);
       // Refused at once on this node (a revoked token stops working at once).
       expectRefused('revoke', await me(bearer(t.jwt)), 'invalid json web token');
-      expectRefused('revoke', await me({ 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret, user: `=${t.user}` }) }), 'invalid server token signature');
+      expectRefused(
+        'revoke',
+        await me({ 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret, user: `=${t.user}` }) }),
+        'invalid server token signature',
+      );
     },
     async 'session churn'() {
       const u = pick(users);
@@ -260,7 +274,9 @@ async function main(): Promise<void> {
     const done = [...outcomes.values()].reduce((n, o) => n + o.requests, 0);
     const errs = [...outcomes.values()].reduce((n, o) => n + o.errors, 0);
     const s = (performance.now() - startedAt) / 1000;
-    process.stdout.write(`  ${s.toFixed(0)} s: ${done} requests (${(done / s).toFixed(0)}/s), ${errs} errors, RSS ${memoryMiB(server.pid).rss.toFixed(1)} MiB\n`);
+    process.stdout.write(
+      `  ${s.toFixed(0)} s: ${done} requests (${(done / s).toFixed(0)}/s), ${errs} errors, RSS ${memoryMiB(server.pid).rss.toFixed(1)} MiB\n`,
+    );
   }, 30_000);
 
   const worker = async (w: number) => {
@@ -283,7 +299,10 @@ async function main(): Promise<void> {
   const elapsedS = (performance.now() - startedAt) / 1000;
   const end = memoryMiB(server.pid);
   startRss ??= rssSamples[0]?.rss ?? bootRss;
-  const dbBytes = ['gatehouse.sqlite', 'gatehouse.sqlite-wal'].reduce((n, f) => n + (fs.statSync(path.join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+  const dbBytes = ['gatehouse.sqlite', 'gatehouse.sqlite-wal'].reduce(
+    (n, f) => n + (fs.statSync(path.join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0),
+    0,
+  );
   const alive = await request('/@api/deki/users/current', { headers: bearer(admin) });
   await server.stop();
 
@@ -299,7 +318,13 @@ async function main(): Promise<void> {
     when: new Date().toISOString(),
     commit: code.commit,
     settings: { durationS, warmupS: WARMUP_S, workers: WORKERS, users: USERS, baseTokens: BASE_TOKENS, mix: Object.fromEntries(MIX) },
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? '',
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    },
     elapsedS: round(elapsedS),
     steps: totalSteps,
     stepsPerSecond: round(totalSteps / elapsedS),

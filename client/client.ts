@@ -83,7 +83,13 @@ export class GatehouseClient {
     } catch {
       doc = { '#text': text };
     }
-    if (!res.ok) throw new GatehouseError(res.status, typeof doc.message === 'string' ? doc.message : res.statusText, doc, res.headers.get('X-Gatehouse-Error') ?? undefined);
+    if (!res.ok)
+      throw new GatehouseError(
+        res.status,
+        typeof doc.message === 'string' ? doc.message : res.statusText,
+        doc,
+        res.headers.get('X-Gatehouse-Error') ?? undefined,
+      );
     return doc;
   }
 
@@ -95,7 +101,13 @@ export class GatehouseClient {
     return this.request('GET', `pages/${id}/contents`);
   }
 
-  createToken(token: { type: 'server' | 'browser' | 'oauth'; name: string; host?: string; restrictedByUserId?: number; generateJwt?: boolean }): Promise<JsonDoc> {
+  createToken(token: {
+    type: 'server' | 'browser' | 'oauth';
+    name: string;
+    host?: string;
+    restrictedByUserId?: number;
+    generateJwt?: boolean;
+  }): Promise<JsonDoc> {
     const body: JsonDoc = { '@type': token.type, name: token.name };
     if (token.host !== undefined) body.host = token.host;
     if (token.restrictedByUserId !== undefined) body['restricted-by-user-id'] = String(token.restrictedByUserId);

@@ -19,9 +19,14 @@ const bytes = [...logs.values()].reduce((n, text) => n + Buffer.byteLength(text)
 const lines = [...logs.values()].reduce((n, text) => n + text.split('\n').length - 1, 0);
 const kinds = new Map<string, number>();
 for (const c of credentials) kinds.set(c.kind, (kinds.get(c.kind) ?? 0) + 1);
-const summary = [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${n} ${kind}`).join(', ');
+const summary = [...kinds]
+  .sort((a, b) => b[1] - a[1])
+  .map(([kind, n]) => `${n} ${kind}`)
+  .join(', ');
 
-process.stdout.write(`== Log scan: ${logs.size} server logs (${(bytes / 1e6).toFixed(1)} MB, ${lines} lines) for ${credentials.length} credentials (${summary})\n`);
+process.stdout.write(
+  `== Log scan: ${logs.size} server logs (${(bytes / 1e6).toFixed(1)} MB, ${lines} lines) for ${credentials.length} credentials (${summary})\n`,
+);
 if (logs.size === 0 || lines === 0 || credentials.length === 0) {
   process.stderr.write(`== Log scan: nothing to scan in ${dir}: the log capture is broken\n`);
   process.exit(1);

@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm run typecheck --silent
+# The code is as prettier writes it (.prettierrc.json; .prettierignore keeps prose and deploy files
+# as written): `npm run format` fixes what this refuses.
+if ! npm run format:check --silent; then
+  echo "== formatting differs from prettier in the files above: run npm run format" >&2
+  exit 1
+fi
 npm run build:web --silent
 
 # Log scan, part 1 of 2: every test server logs at trace level into this directory,

@@ -113,7 +113,10 @@ function masterKeys(value: string | undefined): string[] {
   const keys = list(value);
   keys.forEach((k, i) => {
     // Never echo the value: even a malformed key may be most of a real one.
-    if (!KEY_BASE64.test(k)) throw new TypeError(`GATEHOUSE_MASTER_KEY key ${i + 1} of ${keys.length} is not base64 of exactly 32 bytes (${k.length} characters); make one with: openssl rand -base64 32`);
+    if (!KEY_BASE64.test(k))
+      throw new TypeError(
+        `GATEHOUSE_MASTER_KEY key ${i + 1} of ${keys.length} is not base64 of exactly 32 bytes (${k.length} characters); make one with: openssl rand -base64 32`,
+      );
   });
   return keys;
 }
@@ -138,13 +141,15 @@ export function databaseUrl(value: string | undefined, name = 'GATEHOUSE_DATABAS
   } catch {
     ok = false;
   }
-  if (!ok) throw new TypeError(`${name} must be a postgres:// or postgresql:// URL such as postgres://gatehouse@db.internal:5432/gatehouse, got '${maskUrl(value)}'`);
+  if (!ok)
+    throw new TypeError(`${name} must be a postgres:// or postgresql:// URL such as postgres://gatehouse@db.internal:5432/gatehouse, got '${maskUrl(value)}'`);
   return value;
 }
 
 function metricsToken(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (value.length < 16 || /\s/.test(value)) throw new TypeError(`GATEHOUSE_METRICS_TOKEN must be at least 16 characters without spaces, got ${value.length} characters`);
+  if (value.length < 16 || /\s/.test(value))
+    throw new TypeError(`GATEHOUSE_METRICS_TOKEN must be at least 16 characters without spaces, got ${value.length} characters`);
   return value;
 }
 
@@ -155,7 +160,10 @@ function hostPatterns(name: string, value: string | undefined): string[] {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Builds the configuration from the environment, then applies explicit overrides (CLI flags, tests). */

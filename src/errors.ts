@@ -32,10 +32,7 @@ export const errors = {
   AUTHTOKEN_INVALID: [403, 'invalid authtoken'],
   BROWSER_ORIGIN_REFUSED: [403, 'browser token is not allowed from this origin'],
   OAUTH_ORIGIN_REFUSED: [403, 'no OAuth app allows cross-origin requests from this origin'],
-  CSRF_REFUSED: [
-    403,
-    'request refused as a possible cross-site request forgery: send X-Deki-Requested-With, or a non-form Content-Type',
-  ],
+  CSRF_REFUSED: [403, 'request refused as a possible cross-site request forgery: send X-Deki-Requested-With, or a non-form Content-Type'],
 
   AUTH_RATE_LIMITED: [429, 'too many failed authentication attempts from this client or for this token: retry later'],
   LOGIN_THROTTLED: [429, 'too many failed sign-in attempts for this user or from this client: retry later'],
@@ -79,9 +76,15 @@ export const errors = {
   TOKEN_NAME_INVALID: [400, 'name is required and must be 1 to 255 characters'],
   TOKEN_HOST_ON_SERVER: [400, 'host is only allowed on browser and oauth tokens'],
   TOKEN_HOST_REQUIRED: [400, 'host is required for a browser token: give one or more hostname patterns'],
-  TOKEN_REDIRECT_URI_INVALID: [400, "redirect URI '%s' is not valid: give absolute http(s) URLs without a fragment or user-info, at most 20, separated by spaces"],
+  TOKEN_REDIRECT_URI_INVALID: [
+    400,
+    "redirect URI '%s' is not valid: give absolute http(s) URLs without a fragment or user-info, at most 20, separated by spaces",
+  ],
   TOKEN_REDIRECT_URIS_NOT_OAUTH: [400, 'redirect-uris is only allowed on oauth tokens'],
-  TOKEN_HOST_INVALID: [400, "host pattern '%s' is not valid: use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443)"],
+  TOKEN_HOST_INVALID: [
+    400,
+    "host pattern '%s' is not valid: use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443)",
+  ],
   TOKEN_RESTRICTION_NOT_SERVER: [400, 'restricted-by-user-id is only allowed on server tokens'],
   TOKEN_RESTRICTION_INVALID: [400, 'restricted-by-user-id must name an existing user who is not Anonymous'],
   TOKEN_EXPIRES_INVALID: [400, 'expires must be a date in the future, such as 2027-01-31T00:00:00Z'],

@@ -43,7 +43,11 @@ async function recordedSiteUrl(db: Kysely<Database>): Promise<string | undefined
 }
 
 export async function recordSiteUrl(db: Kysely<Database>, url: string): Promise<void> {
-  await db.insertInto('settings').values({ name: 'site_url', value: url }).onConflict((oc) => oc.column('name').doUpdateSet({ value: url })).execute();
+  await db
+    .insertInto('settings')
+    .values({ name: 'site_url', value: url })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value: url }))
+    .execute();
 }
 
 export async function openSite(config: Config, opts: OpenOptions = {}): Promise<OpenedSite> {
@@ -72,7 +76,10 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
     const peers = new FeedPeers(store.db, { dialect: store.dialect, boundMs: config.stalenessBoundMs, notified: () => feed?.isListening() ?? false });
     const onWait = (wait: PeerWait) => {
       if (wait.unconfirmed.length === 0) return;
-      opts.onFeedError?.(new Error(`a revoking write returned after ${Math.round(wait.ms)} ms, the bound, without confirmation from ${wait.unconfirmed.length} node(s)`), 'revocation');
+      opts.onFeedError?.(
+        new Error(`a revoking write returned after ${Math.round(wait.ms)} ms, the bound, without confirmation from ${wait.unconfirmed.length} node(s)`),
+        'revocation',
+      );
     };
     if (opts.role === 'server') {
       feed = new ChangeFeed(store.changes, peers, {

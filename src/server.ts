@@ -90,11 +90,14 @@ const SECRET_PARAMS = new Set([
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  const pairs = url.slice(q + 1).split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    const name = eq < 0 ? pair : pair.slice(0, eq);
-    return SECRET_PARAMS.has(unescape(name.replace(/\+/g, ' ')).trim().toLowerCase()) ? `${name}=[redacted]` : pair;
-  });
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return SECRET_PARAMS.has(unescape(name.replace(/\+/g, ' ')).trim().toLowerCase()) ? `${name}=[redacted]` : pair;
+    });
   return `${url.slice(0, q + 1)}${pairs.join('&')}`;
 }
 
@@ -217,4 +220,3 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   };
   return { app, ctx, store, usage, pruner, generatedAdminPassword, metrics, readiness, listen };
 }
-

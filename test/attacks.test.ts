@@ -164,7 +164,11 @@ describe('oversized credentials', () => {
     assertRefused(await asJwt(`${header}.${b64url({ ...claims(), pad: 'x'.repeat(FORTY_KB) })}.${signature}`), 403, 'invalid json web token');
     // A 40 KB signature part, and a 40 KB header.
     assertRefused(await asJwt(`${header}.${token.jwt.split('.')[1]}.${'A'.repeat(FORTY_KB)}`), 403, 'invalid json web token');
-    assertRefused(await asJwt(`${b64url({ alg: 'HS512', kid: token.id, typ: 'JWT', x: 'x'.repeat(FORTY_KB) })}.${token.jwt.split('.')[1]}.${signature}`), 403, 'invalid json web token');
+    assertRefused(
+      await asJwt(`${b64url({ alg: 'HS512', kid: token.id, typ: 'JWT', x: 'x'.repeat(FORTY_KB) })}.${token.jwt.split('.')[1]}.${signature}`),
+      403,
+      'invalid json web token',
+    );
     // Three parts that are not base64url JSON.
     assertRefused(await asJwt(`${'e'.repeat(FORTY_KB)}.x.y`), 403, 'Unable to parse JWT token');
 
@@ -211,9 +215,20 @@ describe('hostile bodies', () => {
       }
     }
     // The same on users and pages' neighbours that take XML documents.
-    const user = await post('/@api/deki/users', 'application/xml', bodies[2]!.replace(/developer-token type="server"/g, 'user').replace(/<name>/g, '<username>').replace(/<\/name>/g, '</username>'));
+    const user = await post(
+      '/@api/deki/users',
+      'application/xml',
+      bodies[2]!
+        .replace(/developer-token type="server"/g, 'user')
+        .replace(/<name>/g, '<username>')
+        .replace(/<\/name>/g, '</username>'),
+    );
     assertRefused(user, 400, 'request body must not contain a DTD or entity declaration');
-    const put = await call(server.url, `${TOKENS}/${token.id}`, { method: 'PUT', headers: { ...bearer(admin), 'Content-Type': 'application/xml' }, body: bodies[0]! });
+    const put = await call(server.url, `${TOKENS}/${token.id}`, {
+      method: 'PUT',
+      headers: { ...bearer(admin), 'Content-Type': 'application/xml' },
+      body: bodies[0]!,
+    });
     assertRefused(put, 400, 'request body must not contain a DTD or entity declaration');
     assert.equal(await tokenCount(), before);
     const mine = await call(server.url, `${TOKENS}/${token.id}`, { headers: bearer(admin) });
@@ -235,7 +250,11 @@ describe('hostile bodies', () => {
     assertRefused(await post(TOKENS, 'application/json', arrays), 400, 'request body must be an XML or JSON document');
     assertRefused(await post(TOKENS, 'application/json', objects), 400, "token type must be 'server', 'browser' or 'oauth'");
     assertRefused(await post(TOKENS, 'application/json', `{"@type":"server","name":${objects}}`), 400, 'name is required and must be 1 to 255 characters');
-    assertRefused(await post(TOKENS, 'application/json', `{"@type":"server","name":"x","host":${arrays}}`), 400, "request body is not well-formed document: 'host' must appear once");
+    assertRefused(
+      await post(TOKENS, 'application/json', `{"@type":"server","name":"x","host":${arrays}}`),
+      400,
+      "request body is not well-formed document: 'host' must appear once",
+    );
     assertRefused(await post('/@api/deki/users', 'application/json', `{"username":${objects}}`), 400, 'username is required (1 to 255 characters)');
     // XML nested 8,000 deep (10,000 would pass the 64 KiB body limit) stops at the parser's limit.
     const xml = `<developer-token type="server"><name>x</name>${'<a>'.repeat(8000)}${'</a>'.repeat(8000)}</developer-token>`;
@@ -258,7 +277,11 @@ describe('page ids with .. and NUL', () => {
     for (const id of ids) {
       const read = await call(server.url, `/@api/deki/pages/${id}/contents`, { headers: bearer(admin) });
       assertRefused(read, 400, 'page path is not valid');
-      const write = await call(server.url, `/@api/deki/pages/${id}/contents`, { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'text/html' }, body: '<p>x</p>' });
+      const write = await call(server.url, `/@api/deki/pages/${id}/contents`, {
+        method: 'POST',
+        headers: { ...bearer(admin), 'Content-Type': 'text/html' },
+        body: '<p>x</p>',
+      });
       assertRefused(write, 400, 'page path is not valid');
     }
   });
@@ -294,7 +317,12 @@ describe('page ids with .. and NUL', () => {
     }
     // The dashboard is served from memory: any path under it is the page itself (it routes in the browser).
     const page = await raw({ path: '/dashboard/integrations/api-tokens' });
-    for (const path of ['/dashboard/../../../../etc/passwd', '/dashboard/..%2f..%2f..%2f..%2fetc%2fpasswd', '/dashboard/%2e%2e/%2e%2e/package.json', '/dashboard/assets/..%2f..%2f..%2fpackage.json']) {
+    for (const path of [
+      '/dashboard/../../../../etc/passwd',
+      '/dashboard/..%2f..%2f..%2f..%2fetc%2fpasswd',
+      '/dashboard/%2e%2e/%2e%2e/package.json',
+      '/dashboard/assets/..%2f..%2f..%2fpackage.json',
+    ]) {
       const res = await raw({ path });
       if (res.status === page.status) assert.equal(res.text, page.text, `${path} is the dashboard page`);
       else assert.ok(res.status >= 400 && res.status < 500, `${path}: ${res.status}`);
@@ -353,7 +381,10 @@ describe('users/authenticate redirect to a foreign host', () => {
     const here = await call(server.url, `/@api/deki/users/authenticate?x-deki-token=${sign()}&redirect=${encodeURIComponent('/a/b?c=d')}`);
     assert.equal(here.status, 302);
     assert.equal(here.headers.get('location'), `${server.url}/a/b?c=d`);
-    const partner = await call(server.url, `/@api/deki/users/authenticate?x-deki-token=${sign()}&redirect=${encodeURIComponent('https://app.partner.example/x')}`);
+    const partner = await call(
+      server.url,
+      `/@api/deki/users/authenticate?x-deki-token=${sign()}&redirect=${encodeURIComponent('https://app.partner.example/x')}`,
+    );
     assert.equal(partner.status, 302);
     assert.equal(partner.headers.get('location'), 'https://app.partner.example/x');
     // A tab inside a path is dropped, as a browser would: the target stays on the site.
@@ -411,7 +442,11 @@ describe('a session cookie reused after sign-out', () => {
     assert.equal(me.json.username, 'Anonymous');
     assert.match(me.headers.get('set-cookie') ?? '', /^authtoken=;/, 'the stale cookie is cleared');
     assertRefused(await call(server.url, '/@api/deki/users/current', { headers: bearer(session) }), 403, 'invalid authtoken');
-    assertRefused(await call(server.url, TOKENS, { headers: cookieHeaders(session) }), 403, 'this operation requires an active, seated user with the Admin role');
+    assertRefused(
+      await call(server.url, TOKENS, { headers: cookieHeaders(session) }),
+      403,
+      'this operation requires an active, seated user with the Admin role',
+    );
     const create = await call(server.url, TOKENS, {
       method: 'POST',
       headers: { ...cookieHeaders(session), 'Content-Type': 'application/xml' },
@@ -440,7 +475,7 @@ describe('brute force (throttled), each on a server of its own with the default 
     return Number(retryAfter);
   }
 
-  test("sign-in: after 10 wrong passwords for one user, 429 with Retry-After, even for the right one; others and existing sessions unaffected; open again after the window", async () => {
+  test('sign-in: after 10 wrong passwords for one user, 429 with Retry-After, even for the right one; others and existing sessions unaffected; open again after the window', async () => {
     fresh = await startServer({ env: DEFAULT_LIMITS });
     const freshAdmin = await signIn(fresh.url, 'admin', ADMIN_PASSWORD);
     await createUser(fresh.url, freshAdmin, { username: 'victim', password: 'the real password 1' });
@@ -458,7 +493,7 @@ describe('brute force (throttled), each on a server of its own with the default 
     assert.equal(back.status, 200, `after Retry-After, the right password works: ${back.text}`);
   });
 
-  test("failed credentials: past 60 a minute, 429 with Retry-After; valid credentials are never slowed", async () => {
+  test('failed credentials: past 60 a minute, 429 with Retry-After; valid credentials are never slowed', async () => {
     fresh = await startServer({ env: DEFAULT_LIMITS });
     const freshAdmin = await signIn(fresh.url, 'admin', ADMIN_PASSWORD);
     const t = await createToken(fresh.url, freshAdmin, { '@type': 'server', name: 'guessed at', 'generate-jwt': 'true' });

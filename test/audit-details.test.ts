@@ -42,7 +42,10 @@ test('a creation and a roll carry their times as RFC 1123 dates', async () => {
 test('a sign-in refused because the user is inactive is audited with the reason', async () => {
   const id = await site.createUser({ username: 'gone-away', password: 'a long enough password' });
   assert.equal((await setUser(server.url, site.admin, id, { status: 'inactive' })).status, 200);
-  const refused = await call(server.url, '/@api/deki/users/authenticate', { headers: { Authorization: basic('gone-away', 'a long enough password') }, json: false });
+  const refused = await call(server.url, '/@api/deki/users/authenticate', {
+    headers: { Authorization: basic('gone-away', 'a long enough password') },
+    json: false,
+  });
   assert.equal(refused.status, 403);
   const failure = (await entries('signin.failure')).find((e) => e.target?.['@id'] === String(id));
   assert.ok(failure, 'audited');

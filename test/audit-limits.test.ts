@@ -29,9 +29,17 @@ describe('audit log', () => {
 
   test('token create, update, roll and delete; user create, update, deactivate, password; sign-ins', async () => {
     await call(server.url, '/@api/deki/users/authenticate', { headers: { Authorization: basic('admin', 'wrong password') } });
-    const created = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ '@type': 'server', name: 'audited', 'generate-jwt': 'true' }) });
+    const created = await call(server.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ '@type': 'server', name: 'audited', 'generate-jwt': 'true' }),
+    });
     const id = created.json['@id'] as string;
-    await call(server.url, `/@api/deki/site/developer-tokens/${id}`, { method: 'PUT', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'audited, renamed' }) });
+    await call(server.url, `/@api/deki/site/developer-tokens/${id}`, {
+      method: 'PUT',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'audited, renamed' }),
+    });
     const rolled = await call(server.url, `/@api/deki/site/developer-tokens/${id}/roll?overlap=60`, { method: 'POST', headers: bearer(admin) });
     await call(server.url, `/@api/deki/site/developer-tokens/${rolled.json['@id']}`, { method: 'DELETE', headers: bearer(admin) });
     const userId = await createUser(server.url, admin, { username: 'audited-user' });
@@ -41,7 +49,18 @@ describe('audit log', () => {
 
     const { res, entries } = await audit('?limit=1000');
     const actions = entries.map((e) => e['@action']).reverse();
-    for (const expected of ['signin.success', 'signin.failure', 'token.create', 'token.update', 'token.roll', 'token.delete', 'user.create', 'user.update', 'user.deactivate', 'user.password']) {
+    for (const expected of [
+      'signin.success',
+      'signin.failure',
+      'token.create',
+      'token.update',
+      'token.roll',
+      'token.delete',
+      'user.create',
+      'user.update',
+      'user.deactivate',
+      'user.password',
+    ]) {
       assert.ok(actions.includes(expected), `${expected} in ${actions.join(', ')}`);
     }
     const update = entries.find((e) => e['@action'] === 'token.update')!;
@@ -51,7 +70,14 @@ describe('audit log', () => {
     const failure = entries.find((e) => e['@action'] === 'signin.failure')!;
     assert.equal((failure.details as Record<string, string>).username, 'admin');
     // Nothing secret: not the token's secret, not its JWT, not a password, not the session.
-    for (const secret of [created.json.secret, (created.json.authorization as string).slice(7), rolled.json.secret, 'wrong password', 'new-password-1', admin]) {
+    for (const secret of [
+      created.json.secret,
+      (created.json.authorization as string).slice(7),
+      rolled.json.secret,
+      'wrong password',
+      'new-password-1',
+      admin,
+    ]) {
       assert.ok(!res.text.includes(secret as string), 'audit output holds no secret');
     }
   });
@@ -80,7 +106,11 @@ describe('failure limits', () => {
   after(() => server.close());
 
   test('past the limit, failed credentials get 429 with Retry-After; a valid one still passes', async () => {
-    const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ '@type': 'server', name: 'limited' }) });
+    const res = await call(server.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ '@type': 'server', name: 'limited' }),
+    });
     const { key, secret } = res.json as { key: string; secret: string };
     const bad = () => call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key, secret: 'guess', user: 1 }) } });
     for (let i = 0; i < 5; i++) assert.equal((await bad()).status, 403);
@@ -95,11 +125,19 @@ describe('failure limits', () => {
   });
 
   test('bad signatures on users/authenticate count against the same limit', async () => {
-    const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ '@type': 'server', name: 'sso limited' }) });
+    const res = await call(server.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ '@type': 'server', name: 'sso limited' }),
+    });
     const key = res.json.key as string;
     server.clock.now = Date.now() + 120_000; // a fresh one-minute window
     try {
-      const sso = () => call(server.url, `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(signServerToken({ key, secret: 'guess', user: '=admin', epoch: Math.floor(server.clock.now! / 1000) }))}`);
+      const sso = () =>
+        call(
+          server.url,
+          `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(signServerToken({ key, secret: 'guess', user: '=admin', epoch: Math.floor(server.clock.now! / 1000) }))}`,
+        );
       for (let i = 0; i < 5; i++) assert.equal((await sso()).status, 403);
       const limited = await sso();
       assert.equal(limited.status, 429);
@@ -112,7 +150,8 @@ describe('failure limits', () => {
   test('sign-in is throttled per username, the right password included, other users unaffected', async () => {
     await createUser(server.url, admin, { username: 'throttled', password: 'the-right-one' });
     await createUser(server.url, admin, { username: 'bystander', password: 'bystander-pass' });
-    const attempt = (user: string, password: string) => call(server.url, '/@api/deki/users/authenticate', { headers: { Authorization: basic(user, password) } });
+    const attempt = (user: string, password: string) =>
+      call(server.url, '/@api/deki/users/authenticate', { headers: { Authorization: basic(user, password) } });
     for (let i = 0; i < 3; i++) assert.equal((await attempt('throttled', 'guess')).status, 401);
     const blocked = await attempt('throttled', 'the-right-one');
     assert.equal(blocked.status, 429);
@@ -136,7 +175,12 @@ describe('failure limits', () => {
       const body = new URLSearchParams(fields);
       body.set('username', 'page-user');
       body.set('password', password);
-      const res = await fetch(new URL(action, server.url), { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
+      const res = await fetch(new URL(action, server.url), {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
+        redirect: 'manual',
+      });
       return { status: res.status, html: await res.text(), session: res.headers.get('set-cookie')?.includes('authtoken=') ?? false };
     };
     for (let i = 0; i < 3; i++) assert.match((await submit('wrong')).html, /invalid username or password/);
@@ -149,4 +193,3 @@ describe('failure limits', () => {
     assert.match(audit.text, /oauth-page/);
   });
 });
-

@@ -99,7 +99,10 @@ const routes: Route[] = [
   {
     name: 'PUT site/developer-tokens/{id}',
     method: 'PUT',
-    admin: async () => ({ path: `/@api/deki/site/developer-tokens/${(await createToken({ '@type': 'server', name: 'to rename' }))['@id']}`, body: JSON.stringify({ name: 'renamed' }) }),
+    admin: async () => ({
+      path: `/@api/deki/site/developer-tokens/${(await createToken({ '@type': 'server', name: 'to rename' }))['@id']}`,
+      body: JSON.stringify({ name: 'renamed' }),
+    }),
     refused: () => ({ path: `/@api/deki/site/developer-tokens/${targetTokenId}`, body: JSON.stringify({ name: 'hijacked' }) }),
   },
   {
@@ -246,7 +249,12 @@ describe('listed and fetched tokens never carry secret or authorization', () => 
     test(`PUT and DELETE responses in ${format}`, async () => {
       const doc = await createToken({ '@type': 'server', name: 'short lived', 'generate-jwt': 'true' });
       const path = `/@api/deki/site/developer-tokens/${doc['@id']}`;
-      const put = await call(server.url, path, { json, method: 'PUT', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: '{"name":"renamed"}' });
+      const put = await call(server.url, path, {
+        json,
+        method: 'PUT',
+        headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+        body: '{"name":"renamed"}',
+      });
       assertNoSecrets(put, [doc]);
       assert.ok(put.text.includes('renamed'));
       const del = await call(server.url, path, { json, method: 'DELETE', headers: bearer(admin) });

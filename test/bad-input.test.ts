@@ -39,7 +39,16 @@ function assertError(res: { status: number; text: string; headers: Headers | htt
     assert.match(type ?? '', /^application\/xml; charset=utf-8/);
     const m = /^<error><status>(\d+)<\/status><title>([^<]+)<\/title><message>([^<]*)<\/message>(<uri>[^<]*<\/uri>)?<\/error>$/.exec(res.text);
     assert.ok(m, `an <error> document: ${res.text}`);
-    got = { status: m[1], title: m[2], message: m[3]!.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') };
+    got = {
+      status: m[1],
+      title: m[2],
+      message: m[3]!
+        .replace(/&apos;/g, "'")
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
+    };
   }
   assert.equal(got.status, String(status));
   assert.ok(got.title && got.title !== 'Error', `a title for ${status}`);
@@ -76,13 +85,55 @@ function rawSocket(bytes: string): Promise<{ status: number; headers: Headers; t
 
 describe('malformed and dangerous bodies', () => {
   const cases: { name: string; type: string; body: string; status: number; message: string | RegExp }[] = [
-    { name: 'malformed XML', type: 'application/xml', body: '<developer-token type="server"><name>x</developer-token>', status: 400, message: /^request body is not well-formed XML: Expected closing tag 'name' .+ \(line 1\)$/ },
-    { name: 'truncated XML', type: 'text/xml', body: '<developer-token type="server"><name>x</na', status: 400, message: /^request body is not well-formed XML: / },
-    { name: 'two root elements', type: 'application/xml', body: '<developer-token type="server"/><developer-token type="server"/>', status: 400, message: /^request body is not well-formed XML: / },
-    { name: 'XML nested beyond 100 levels', type: 'application/xml', body: `<developer-token type="server">${'<a>'.repeat(9000)}${'</a>'.repeat(9000)}</developer-token>`, status: 400, message: 'request body is not well-formed XML: Maximum nested tags exceeded' },
-    { name: 'an element named __proto__', type: 'application/xml', body: '<developer-token type="server"><name>x</name><__proto__><name>y</name></__proto__></developer-token>', status: 400, message: /^request body is not well-formed XML: .*"__proto__"/ },
-    { name: 'the wrong root element', type: 'application/xml', body: '<user><name>x</name></user>', status: 400, message: "request body must be a 'developer-token' document" },
-    { name: 'an element that must appear once, twice', type: 'application/xml', body: '<developer-token type="server"><name>a</name><name>b</name></developer-token>', status: 400, message: "request body is not well-formed document: 'name' must appear once" },
+    {
+      name: 'malformed XML',
+      type: 'application/xml',
+      body: '<developer-token type="server"><name>x</developer-token>',
+      status: 400,
+      message: /^request body is not well-formed XML: Expected closing tag 'name' .+ \(line 1\)$/,
+    },
+    {
+      name: 'truncated XML',
+      type: 'text/xml',
+      body: '<developer-token type="server"><name>x</na',
+      status: 400,
+      message: /^request body is not well-formed XML: /,
+    },
+    {
+      name: 'two root elements',
+      type: 'application/xml',
+      body: '<developer-token type="server"/><developer-token type="server"/>',
+      status: 400,
+      message: /^request body is not well-formed XML: /,
+    },
+    {
+      name: 'XML nested beyond 100 levels',
+      type: 'application/xml',
+      body: `<developer-token type="server">${'<a>'.repeat(9000)}${'</a>'.repeat(9000)}</developer-token>`,
+      status: 400,
+      message: 'request body is not well-formed XML: Maximum nested tags exceeded',
+    },
+    {
+      name: 'an element named __proto__',
+      type: 'application/xml',
+      body: '<developer-token type="server"><name>x</name><__proto__><name>y</name></__proto__></developer-token>',
+      status: 400,
+      message: /^request body is not well-formed XML: .*"__proto__"/,
+    },
+    {
+      name: 'the wrong root element',
+      type: 'application/xml',
+      body: '<user><name>x</name></user>',
+      status: 400,
+      message: "request body must be a 'developer-token' document",
+    },
+    {
+      name: 'an element that must appear once, twice',
+      type: 'application/xml',
+      body: '<developer-token type="server"><name>a</name><name>b</name></developer-token>',
+      status: 400,
+      message: "request body is not well-formed document: 'name' must appear once",
+    },
     {
       name: 'billion laughs',
       type: 'application/xml',
@@ -97,20 +148,86 @@ describe('malformed and dangerous bodies', () => {
       status: 400,
       message: 'request body must not contain a DTD or entity declaration',
     },
-    { name: 'a lower-case doctype', type: 'text/xml', body: '<!doctype developer-token><developer-token type="server"><name>x</name></developer-token>', status: 400, message: 'request body must not contain a DTD or entity declaration' },
-    { name: 'malformed JSON', type: 'application/json', body: '{"@type": "server", "name": }', status: 400, message: /^request body is not well-formed JSON: Unexpected token|^request body is not well-formed JSON: .+position/ },
-    { name: 'truncated JSON', type: 'application/json', body: '{"@type": "server", "name": "x"', status: 400, message: /^request body is not well-formed JSON: / },
-    { name: 'a JSON array', type: 'application/json', body: '[{"@type": "server", "name": "x"}]', status: 400, message: 'request body must be an XML or JSON document' },
+    {
+      name: 'a lower-case doctype',
+      type: 'text/xml',
+      body: '<!doctype developer-token><developer-token type="server"><name>x</name></developer-token>',
+      status: 400,
+      message: 'request body must not contain a DTD or entity declaration',
+    },
+    {
+      name: 'malformed JSON',
+      type: 'application/json',
+      body: '{"@type": "server", "name": }',
+      status: 400,
+      message: /^request body is not well-formed JSON: Unexpected token|^request body is not well-formed JSON: .+position/,
+    },
+    {
+      name: 'truncated JSON',
+      type: 'application/json',
+      body: '{"@type": "server", "name": "x"',
+      status: 400,
+      message: /^request body is not well-formed JSON: /,
+    },
+    {
+      name: 'a JSON array',
+      type: 'application/json',
+      body: '[{"@type": "server", "name": "x"}]',
+      status: 400,
+      message: 'request body must be an XML or JSON document',
+    },
     { name: 'a JSON string', type: 'application/json', body: '"developer-token"', status: 400, message: 'request body must be an XML or JSON document' },
     { name: 'a JSON number', type: 'application/json', body: '42', status: 400, message: 'request body must be an XML or JSON document' },
     { name: 'JSON null', type: 'application/json', body: 'null', status: 400, message: 'request body must be an XML or JSON document' },
-    { name: 'JSON nested 20,000 deep', type: 'application/json', body: `${'['.repeat(20000)}${']'.repeat(20000)}`, status: 400, message: 'request body must be an XML or JSON document' },
-    { name: 'JSON objects nested 5,000 deep', type: 'application/json', body: `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`, status: 400, message: "token type must be 'server', 'browser' or 'oauth'" },
-    { name: 'a JSON name that is a list', type: 'application/json', body: '{"@type": "server", "name": ["a", "b"]}', status: 400, message: "request body is not well-formed document: 'name' must appear once" },
-    { name: 'a JSON type that is an object', type: 'application/json', body: '{"@type": {"x": "server"}, "name": "a"}', status: 400, message: "token type must be 'server', 'browser' or 'oauth'" },
-    { name: 'a JSON __proto__ key', type: 'application/json', body: '{"__proto__": {"@type": "server", "name": "x"}}', status: 400, message: "token type must be 'server', 'browser' or 'oauth'" },
-    { name: 'XML sent as application/json', type: 'application/json', body: '<developer-token type="server"><name>x</name></developer-token>', status: 400, message: /^request body is not well-formed JSON: / },
-    { name: 'JSON sent as application/xml', type: 'application/xml', body: '{"@type": "server", "name": "x"}', status: 400, message: /^request body is not well-formed XML: / },
+    {
+      name: 'JSON nested 20,000 deep',
+      type: 'application/json',
+      body: `${'['.repeat(20000)}${']'.repeat(20000)}`,
+      status: 400,
+      message: 'request body must be an XML or JSON document',
+    },
+    {
+      name: 'JSON objects nested 5,000 deep',
+      type: 'application/json',
+      body: `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`,
+      status: 400,
+      message: "token type must be 'server', 'browser' or 'oauth'",
+    },
+    {
+      name: 'a JSON name that is a list',
+      type: 'application/json',
+      body: '{"@type": "server", "name": ["a", "b"]}',
+      status: 400,
+      message: "request body is not well-formed document: 'name' must appear once",
+    },
+    {
+      name: 'a JSON type that is an object',
+      type: 'application/json',
+      body: '{"@type": {"x": "server"}, "name": "a"}',
+      status: 400,
+      message: "token type must be 'server', 'browser' or 'oauth'",
+    },
+    {
+      name: 'a JSON __proto__ key',
+      type: 'application/json',
+      body: '{"__proto__": {"@type": "server", "name": "x"}}',
+      status: 400,
+      message: "token type must be 'server', 'browser' or 'oauth'",
+    },
+    {
+      name: 'XML sent as application/json',
+      type: 'application/json',
+      body: '<developer-token type="server"><name>x</name></developer-token>',
+      status: 400,
+      message: /^request body is not well-formed JSON: /,
+    },
+    {
+      name: 'JSON sent as application/xml',
+      type: 'application/xml',
+      body: '{"@type": "server", "name": "x"}',
+      status: 400,
+      message: /^request body is not well-formed XML: /,
+    },
   ];
 
   for (const c of cases) {
@@ -133,7 +250,12 @@ describe('content types and empty bodies', () => {
   const cases: { name: string; type: string | undefined; body: string | undefined; message: string }[] = [
     { name: 'XML as text/plain', type: 'text/plain', body: xml, message: 'request body must be an XML or JSON document' },
     { name: 'a form', type: 'application/x-www-form-urlencoded', body: 'type=server&name=x', message: 'request body must be an XML or JSON document' },
-    { name: 'multipart', type: 'multipart/form-data; boundary=x', body: '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--x--', message: 'request body must be an XML or JSON document' },
+    {
+      name: 'multipart',
+      type: 'multipart/form-data; boundary=x',
+      body: '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--x--',
+      message: 'request body must be an XML or JSON document',
+    },
     { name: 'an image', type: 'image/png', body: '\u0089PNG\r\n', message: 'request body must be an XML or JSON document' },
     { name: 'a content type that does not parse', type: ';;;', body: '{}', message: 'request body must be an XML or JSON document' },
     { name: 'an empty JSON body', type: 'application/json', body: '', message: 'request body is required: send an XML or JSON document' },
@@ -169,13 +291,41 @@ describe('field rules', () => {
     { name: 'no name', body: { '@type': 'server' }, message: 'name is required and must be 1 to 255 characters' },
     { name: 'a blank name', body: { '@type': 'server', name: '   ' }, message: 'name is required and must be 1 to 255 characters' },
     { name: 'a name of 256 characters', body: { '@type': 'server', name: 'n'.repeat(256) }, message: 'name is required and must be 1 to 255 characters' },
-    { name: 'a host on a server token', body: { '@type': 'server', name: 'x', host: 'a.example.com' }, message: 'host is only allowed on browser and oauth tokens' },
-    { name: 'a browser token without host', body: { '@type': 'browser', name: 'x' }, message: 'host is required for a browser token: give one or more hostname patterns' },
-    { name: 'a restriction on a browser token', body: { '@type': 'browser', name: 'x', host: 'a.example.com', 'restricted-by-user-id': '1' }, message: 'restricted-by-user-id is only allowed on server tokens' },
-    { name: 'a non-numeric restriction', body: { '@type': 'server', name: 'x', 'restricted-by-user-id': 'admin' }, message: 'restricted-by-user-id must name an existing user who is not Anonymous' },
-    { name: 'a huge restriction id', body: { '@type': 'server', name: 'x', 'restricted-by-user-id': '99999999999999999999' }, message: 'restricted-by-user-id must name an existing user who is not Anonymous' },
-    { name: 'a restriction to Anonymous', body: { '@type': 'server', name: 'x', 'restricted-by-user-id': '2' }, message: 'restricted-by-user-id must name an existing user who is not Anonymous' },
-    { name: 'generate-jwt of "yes"', body: { '@type': 'server', name: 'x', 'generate-jwt': 'yes' }, message: "generate-jwt must be 'true' or 'false' and is only allowed on server tokens" },
+    {
+      name: 'a host on a server token',
+      body: { '@type': 'server', name: 'x', host: 'a.example.com' },
+      message: 'host is only allowed on browser and oauth tokens',
+    },
+    {
+      name: 'a browser token without host',
+      body: { '@type': 'browser', name: 'x' },
+      message: 'host is required for a browser token: give one or more hostname patterns',
+    },
+    {
+      name: 'a restriction on a browser token',
+      body: { '@type': 'browser', name: 'x', host: 'a.example.com', 'restricted-by-user-id': '1' },
+      message: 'restricted-by-user-id is only allowed on server tokens',
+    },
+    {
+      name: 'a non-numeric restriction',
+      body: { '@type': 'server', name: 'x', 'restricted-by-user-id': 'admin' },
+      message: 'restricted-by-user-id must name an existing user who is not Anonymous',
+    },
+    {
+      name: 'a huge restriction id',
+      body: { '@type': 'server', name: 'x', 'restricted-by-user-id': '99999999999999999999' },
+      message: 'restricted-by-user-id must name an existing user who is not Anonymous',
+    },
+    {
+      name: 'a restriction to Anonymous',
+      body: { '@type': 'server', name: 'x', 'restricted-by-user-id': '2' },
+      message: 'restricted-by-user-id must name an existing user who is not Anonymous',
+    },
+    {
+      name: 'generate-jwt of "yes"',
+      body: { '@type': 'server', name: 'x', 'generate-jwt': 'yes' },
+      message: "generate-jwt must be 'true' or 'false' and is only allowed on server tokens",
+    },
   ];
   for (const c of cases) {
     test(`${c.name}: 400`, async () => {
@@ -191,7 +341,11 @@ describe('field rules', () => {
 
   test('users: no username, a username of 256 characters, a bad role', async () => {
     assertError(await post('/@api/deki/users', 'application/json', '{"email": "a@example.com"}'), 400, 'username is required (1 to 255 characters)');
-    assertError(await post('/@api/deki/users', 'application/json', JSON.stringify({ username: 'u'.repeat(256) })), 400, 'username is required (1 to 255 characters)');
+    assertError(
+      await post('/@api/deki/users', 'application/json', JSON.stringify({ username: 'u'.repeat(256) })),
+      400,
+      'username is required (1 to 255 characters)',
+    );
     assertError(
       await post('/@api/deki/users', 'application/json', JSON.stringify({ username: 'ok', 'permissions.user': { role: 'God' } })),
       400,
@@ -225,7 +379,8 @@ describe('ids and paths', () => {
   ];
   for (const c of cases) {
     test(`${c.method} ${c.path}: ${c.status}`, async () => {
-      const init = c.method === 'PUT' ? { body: '{"name": "x"}', headers: { ...bearer(admin), 'Content-Type': 'application/json' } } : { headers: bearer(admin) };
+      const init =
+        c.method === 'PUT' ? { body: '{"name": "x"}', headers: { ...bearer(admin), 'Content-Type': 'application/json' } } : { headers: bearer(admin) };
       assertError(await call(server.url, c.path, { method: c.method, ...init }), c.status, c.message);
     });
   }
@@ -278,7 +433,9 @@ describe('query strings', () => {
   test('users/authenticate with x-deki-token or redirect given twice: the first is used', async () => {
     const sig = await call(server.url, '/@api/deki/users/authenticate?x-deki-token=nonsense&x-deki-token=more');
     assertError(sig, 403, 'invalid server token signature');
-    const redirect = await call(server.url, '/@api/deki/users/authenticate?redirect=https://evil.example/&redirect=/home', { headers: { Authorization: basic('admin', ADMIN_PASSWORD) } });
+    const redirect = await call(server.url, '/@api/deki/users/authenticate?redirect=https://evil.example/&redirect=/home', {
+      headers: { Authorization: basic('admin', ADMIN_PASSWORD) },
+    });
     assertError(redirect, 400, 'redirect must be a path on this site or an absolute URL on an allowed host');
   });
 });
@@ -295,7 +452,12 @@ describe('oversized bodies and headers', () => {
 
   test('a chunked body over 64 KiB, with no Content-Length: 413', async () => {
     const chunks = Array.from({ length: 20 }, () => 'x'.repeat(4096));
-    const res = await raw({ method: 'POST', path: TOKENS, headers: { ...bearer(admin), 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }, body: chunks });
+    const res = await raw({
+      method: 'POST',
+      path: TOKENS,
+      headers: { ...bearer(admin), 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      body: chunks,
+    });
     assertError(res, 413, tooLarge);
   });
 
@@ -308,12 +470,33 @@ describe('oversized bodies and headers', () => {
   const kib16 = 16 * 1024;
   const headerCases: { name: string; headers: Record<string, string>; path?: string; status: number; message: string }[] = [
     { name: 'Authorization: Bearer and 16 KiB', headers: { Authorization: `Bearer ${'a'.repeat(kib16)}` }, status: 403, message: 'invalid authtoken' },
-    { name: 'Authorization: Bearer and 16 KiB that look like a JWT', headers: { Authorization: `Bearer eyJ${'a'.repeat(kib16)}.eyJ${'b'.repeat(100)}.sig` }, status: 403, message: 'Unable to parse JWT token' },
-    { name: 'Authorization: a 16 KiB JWT without Bearer', headers: { Authorization: `eyJ${'a'.repeat(kib16)}.eyJ.sig` }, status: 403, message: "Authorization header must be 'Bearer <token>'" },
+    {
+      name: 'Authorization: Bearer and 16 KiB that look like a JWT',
+      headers: { Authorization: `Bearer eyJ${'a'.repeat(kib16)}.eyJ${'b'.repeat(100)}.sig` },
+      status: 403,
+      message: 'Unable to parse JWT token',
+    },
+    {
+      name: 'Authorization: a 16 KiB JWT without Bearer',
+      headers: { Authorization: `eyJ${'a'.repeat(kib16)}.eyJ.sig` },
+      status: 403,
+      message: "Authorization header must be 'Bearer <token>'",
+    },
     { name: 'X-Deki-Token of 16 KiB', headers: { 'X-Deki-Token': 'x'.repeat(kib16) }, status: 403, message: 'invalid server token signature' },
-    { name: 'X-Deki-Token: a tkn_ signature with a 16 KiB user', headers: { 'X-Deki-Token': `tkn_${'a'.repeat(64)}_1700000000_=${'u'.repeat(kib16)}_${'0'.repeat(64)}` }, status: 403, message: 'invalid server token signature' },
+    {
+      name: 'X-Deki-Token: a tkn_ signature with a 16 KiB user',
+      headers: { 'X-Deki-Token': `tkn_${'a'.repeat(64)}_1700000000_=${'u'.repeat(kib16)}_${'0'.repeat(64)}` },
+      status: 403,
+      message: 'invalid server token signature',
+    },
     // A stale or junk authtoken cookie is ignored: the admin route then refuses Anonymous.
-    { name: 'Cookie of 16 KiB', headers: { Cookie: `authtoken=${'c'.repeat(kib16)}` }, path: TOKENS, status: 403, message: 'this operation requires an active, seated user with the Admin role' },
+    {
+      name: 'Cookie of 16 KiB',
+      headers: { Cookie: `authtoken=${'c'.repeat(kib16)}` },
+      path: TOKENS,
+      status: 403,
+      message: 'this operation requires an active, seated user with the Admin role',
+    },
   ];
   for (const c of headerCases) {
     test(`${c.name}: ${c.status}`, async () => {
@@ -334,7 +517,9 @@ describe('oversized bodies and headers', () => {
   });
 
   test('headers of more than 64 KiB in all: 431 with a document', async () => {
-    const res = await rawSocket(`GET /@api/deki/users/current HTTP/1.1\r\nHost: localhost\r\nX-A: ${'a'.repeat(40 * 1024)}\r\nX-B: ${'b'.repeat(40 * 1024)}\r\n\r\n`);
+    const res = await rawSocket(
+      `GET /@api/deki/users/current HTTP/1.1\r\nHost: localhost\r\nX-A: ${'a'.repeat(40 * 1024)}\r\nX-B: ${'b'.repeat(40 * 1024)}\r\n\r\n`,
+    );
     assertError(res, 431, 'request headers are too large');
   });
 

@@ -56,11 +56,28 @@ describe('host patterns', () => {
   });
 
   test('invalid patterns are named', () => {
-    for (const bad of ['ftp://a.example.com', 'https://a.example.com/', 'https://a.example.com/app', 'a.example.com:0', 'a.example.com:65536', 'a.example.com:', '*', '*.com', 'https://*.com', 'a..b', 'foo/bar', '-a.example.com', 'a.*.example.com', 'https://user@a.example.com']) {
+    for (const bad of [
+      'ftp://a.example.com',
+      'https://a.example.com/',
+      'https://a.example.com/app',
+      'a.example.com:0',
+      'a.example.com:65536',
+      'a.example.com:',
+      '*',
+      '*.com',
+      'https://*.com',
+      'a..b',
+      'foo/bar',
+      '-a.example.com',
+      'a.*.example.com',
+      'https://user@a.example.com',
+    ]) {
       assert.deepEqual(parseHostPatterns(bad), { invalid: bad }, bad);
     }
     assert.deepEqual(parseHostPatterns(' A.example.com ,, localhost,127.0.0.1'), { patterns: ['a.example.com', 'localhost', '127.0.0.1'] });
-    assert.deepEqual(parseHostPatterns('HTTPS://App.Example.com:443, https://app.example.com, localhost:8080'), { patterns: ['https://app.example.com', 'localhost:8080'] });
+    assert.deepEqual(parseHostPatterns('HTTPS://App.Example.com:443, https://app.example.com, localhost:8080'), {
+      patterns: ['https://app.example.com', 'localhost:8080'],
+    });
   });
 });
 
@@ -175,7 +192,11 @@ describe('preflight', () => {
 
 describe('creating browser tokens', () => {
   const create = (body: Record<string, string>) =>
-    call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    call(server.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   test('host is required and validated; restriction and JWT are server-only', async () => {
     const noHost = await create({ '@type': 'browser', name: 'x' });
@@ -183,7 +204,10 @@ describe('creating browser tokens', () => {
     assert.match(noHost.json.message as string, /^host is required/);
     const badHost = await create({ '@type': 'browser', name: 'x', host: 'https://x.example.com/app' });
     assert.equal(badHost.status, 400);
-    assert.equal(badHost.json.message, "host pattern 'https://x.example.com/app' is not valid: use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443)");
+    assert.equal(
+      badHost.json.message,
+      "host pattern 'https://x.example.com/app' is not valid: use hostnames such as crm.example.com or *.example.com, optionally with a scheme and port (https://app.example.com:8443)",
+    );
     const restricted = await create({ '@type': 'browser', name: 'x', host: 'a.example.com', 'restricted-by-user-id': '1' });
     assert.equal(restricted.status, 400);
     assert.equal(restricted.json.message, 'restricted-by-user-id is only allowed on server tokens');

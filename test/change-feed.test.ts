@@ -46,8 +46,19 @@ describe('change feed', () => {
       const start = feed.position();
 
       // A write through the change log returns after this node's feed applied it.
-      await site.ctx.changes.write({ changes: [{ kind: 'user', ref: 7 }, { kind: 'session', ref: 'abc' }] }, async () => undefined);
-      assert.deepEqual(seen, [{ kind: 'user', ref: '7' }, { kind: 'session', ref: 'abc' }]);
+      await site.ctx.changes.write(
+        {
+          changes: [
+            { kind: 'user', ref: 7 },
+            { kind: 'session', ref: 'abc' },
+          ],
+        },
+        async () => undefined,
+      );
+      assert.deepEqual(seen, [
+        { kind: 'user', ref: '7' },
+        { kind: 'session', ref: 'abc' },
+      ]);
       assert.equal(feed.position(), start + 2);
 
       // A row another writer committed directly is seen on the next poll, once.

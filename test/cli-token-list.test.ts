@@ -30,7 +30,10 @@ test('a page, in an order, with its place in the whole', async () => {
   const page = await gatehouse(['token', 'list', '--limit', '2', '--sort', '-name']);
   assert.equal(page.code, 0, page.stderr);
   const lines = page.stdout.trimEnd().split('\n');
-  assert.deepEqual(lines.slice(0, 2).map((l) => l.split('\t')[4]), ['gamma-export', 'beta-sync']);
+  assert.deepEqual(
+    lines.slice(0, 2).map((l) => l.split('\t')[4]),
+    ['gamma-export', 'beta-sync'],
+  );
   assert.equal(lines[2], 'Tokens 1–2 of 3.');
   const next = await gatehouse(['token', 'list', '--limit', '2', '--offset', '2', '--sort', '-name']);
   assert.deepEqual(next.stdout.trimEnd().split('\n'), [next.stdout.split('\n')[0], 'Tokens 3–3 of 3.']);
@@ -40,9 +43,15 @@ test('a page, in an order, with its place in the whole', async () => {
 test('--filter narrows, paged or not; --json prints the summaries', async () => {
   const all = await gatehouse(['token', 'list', '--filter', 'EXPORT', '--json']);
   assert.equal(all.code, 0, all.stderr);
-  assert.deepEqual((JSON.parse(all.stdout) as { name: string }[]).map((t) => t.name), ['alpha-export', 'gamma-export']);
+  assert.deepEqual(
+    (JSON.parse(all.stdout) as { name: string }[]).map((t) => t.name),
+    ['alpha-export', 'gamma-export'],
+  );
   const page = await gatehouse(['token', 'list', '--filter', 'export', '--limit', '1', '--offset', '1', '--json']);
-  assert.deepEqual((JSON.parse(page.stdout) as { name: string }[]).map((t) => t.name), ['gamma-export']);
+  assert.deepEqual(
+    (JSON.parse(page.stdout) as { name: string }[]).map((t) => t.name),
+    ['gamma-export'],
+  );
   assert.equal((await gatehouse(['token', 'list', '--filter', 'nothing-like-it'])).stdout, 'No tokens.\n');
   assert.equal((await gatehouse(['token', 'list', '--filter', 'nothing-like-it', '--json'])).stdout, '[]\n');
 });

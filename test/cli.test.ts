@@ -30,7 +30,22 @@ async function gatehouse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
 describe('help', () => {
   test('every command answers --help with its usage', () => {
     // In-process: the command tree is built the same way `gatehouse` builds it, without spawning twelve processes.
-    for (const cmd of [[], ['serve'], ['token'], ['token', 'create'], ['token', 'list'], ['token', 'show'], ['token', 'revoke'], ['user'], ['user', 'create'], ['user', 'list'], ['user', 'update'], ['sign'], ['config'], ['backup']]) {
+    for (const cmd of [
+      [],
+      ['serve'],
+      ['token'],
+      ['token', 'create'],
+      ['token', 'list'],
+      ['token', 'show'],
+      ['token', 'revoke'],
+      ['user'],
+      ['user', 'create'],
+      ['user', 'list'],
+      ['user', 'update'],
+      ['sign'],
+      ['config'],
+      ['backup'],
+    ]) {
       let out = '';
       const program = buildProgram();
       const capture = (c: Command) => {
@@ -38,7 +53,11 @@ describe('help', () => {
         c.commands.forEach(capture);
       };
       capture(program);
-      assert.throws(() => program.parse(['node', 'gatehouse', ...cmd, '--help']), (err: CommanderError) => err.exitCode === 0, cmd.join(' '));
+      assert.throws(
+        () => program.parse(['node', 'gatehouse', ...cmd, '--help']),
+        (err: CommanderError) => err.exitCode === 0,
+        cmd.join(' '),
+      );
       assert.match(out, new RegExp(`^Usage: gatehouse${cmd.length ? ' ' + cmd.join(' ') : ''} `), cmd.join(' '));
     }
   });
@@ -104,7 +123,7 @@ describe('token and user commands against a running server', () => {
     assert.equal(deactivated.code, 0, deactivated.stderr);
     assert.equal((await refusedWithin(jwt, 1000)).json.message, 'invalid user requesting');
     await cli(['user', 'update', String(userId), '--status', 'active']);
-    for (const start = Date.now(); (await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) })).status !== 200; ) {
+    for (const start = Date.now(); (await call(server.url, '/@api/deki/users/current', { headers: bearer(jwt) })).status !== 200;) {
       assert.ok(Date.now() - start < 1000, 'reactivation not seen within 1 s');
     }
 
@@ -142,20 +161,37 @@ describe('token and user commands against a running server', () => {
     assert.equal((await cli(['token', 'revoke', String(made.id)])).code, 0);
     const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
     const audit = await call(server.url, '/@api/deki/site/audit?action=token.delete', { headers: bearer(admin) });
-    const entry = ([] as Record<string, unknown>[]).concat(audit.json.entry as Record<string, unknown>).find((e) => (e.target as { '@id': string })['@id'] === String(made.id));
+    const entry = ([] as Record<string, unknown>[])
+      .concat(audit.json.entry as Record<string, unknown>)
+      .find((e) => (e.target as { '@id': string })['@id'] === String(made.id));
     assert.ok(entry, audit.text);
     assert.deepEqual(entry.details, { name: 'to revoke', type: 'server' });
     assert.equal((entry.actor as { '@credential': string })['@credential'], 'cli');
   });
 
   test('token create --redirect-uri registers exact redirect URIs for an OAuth app; show prints them', async () => {
-    const made = await cli(['token', 'create', '--type', 'oauth', '--name', 'cli app', '--redirect-uri', 'https://app.example.com/cb', '--redirect-uri', 'http://127.0.0.1/native', '--json']);
+    const made = await cli([
+      'token',
+      'create',
+      '--type',
+      'oauth',
+      '--name',
+      'cli app',
+      '--redirect-uri',
+      'https://app.example.com/cb',
+      '--redirect-uri',
+      'http://127.0.0.1/native',
+      '--json',
+    ]);
     assert.equal(made.code, 0, made.stderr);
     const { id, key } = JSON.parse(made.stdout) as { id: number; key: string };
     const shown = JSON.parse((await cli(['token', 'show', String(id), '--json'])).stdout) as { redirectUris: string };
     assert.equal(shown.redirectUris, 'https://app.example.com/cb http://127.0.0.1/native');
     // The server holds the app to them: another URI on the same host is refused on the page.
-    const page = await fetch(`${server.url}/@app/auth/1/token/authorize?client_id=${key}&response_type=code&redirect_uri=${encodeURIComponent('https://app.example.com/other')}`, { redirect: 'manual' });
+    const page = await fetch(
+      `${server.url}/@app/auth/1/token/authorize?client_id=${key}&response_type=code&redirect_uri=${encodeURIComponent('https://app.example.com/other')}`,
+      { redirect: 'manual' },
+    );
     assert.equal(page.status, 400);
     assert.match(await page.text(), /redirect_uri must be exactly one of the app&#39;s registered redirect URIs/);
   });

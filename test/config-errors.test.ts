@@ -30,19 +30,39 @@ async function refused(env: NodeJS.ProcessEnv, line: RegExp, dataDir = path.join
 const ALL_CASES: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['PORT not a number', { PORT: 'eighty' }, /^gatehouse: PORT must be an integer from 0 to 65535, got 'eighty'\n$/],
   ['PORT out of range', { PORT: '70000' }, /^gatehouse: PORT must be an integer from 0 to 65535, got '70000'\n$/],
-  ['HOST not an address', { HOST: 'no such host!' }, /^gatehouse: HOST must be an IP address \(127\.0\.0\.1, 0\.0\.0\.0, ::\) or a host name, got 'no such host!'\n$/],
+  [
+    'HOST not an address',
+    { HOST: 'no such host!' },
+    /^gatehouse: HOST must be an IP address \(127\.0\.0\.1, 0\.0\.0\.0, ::\) or a host name, got 'no such host!'\n$/,
+  ],
   ['a GATEHOUSE_* integer out of range', { GATEHOUSE_FEED_POLL_MS: '5' }, /^gatehouse: GATEHOUSE_FEED_POLL_MS must be an integer from 10 to 10000, got '5'\n$/],
-  ['a GATEHOUSE_* integer that is not one', { GATEHOUSE_SESSION_TTL: '2 weeks' }, /^gatehouse: GATEHOUSE_SESSION_TTL must be an integer from 60 to 31622400, got '2 weeks'\n$/],
+  [
+    'a GATEHOUSE_* integer that is not one',
+    { GATEHOUSE_SESSION_TTL: '2 weeks' },
+    /^gatehouse: GATEHOUSE_SESSION_TTL must be an integer from 60 to 31622400, got '2 weeks'\n$/,
+  ],
   ['a GATEHOUSE_* switch', { GATEHOUSE_TRUST_PROXY: 'maybe' }, /^gatehouse: GATEHOUSE_TRUST_PROXY must be on or off, got 'maybe'\n$/],
-  ['the log level', { GATEHOUSE_LOG_LEVEL: 'loud' }, /^gatehouse: GATEHOUSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'\n$/],
+  [
+    'the log level',
+    { GATEHOUSE_LOG_LEVEL: 'loud' },
+    /^gatehouse: GATEHOUSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'\n$/,
+  ],
   ['the site URL', { GATEHOUSE_SITE_URL: 'ftp://x' }, /^gatehouse: GATEHOUSE_SITE_URL must be an http\(s\) URL, got 'ftp:\/\/x'\n$/],
-  ['a short metrics token', { GATEHOUSE_METRICS_TOKEN: 'short' }, /^gatehouse: GATEHOUSE_METRICS_TOKEN must be at least 16 characters without spaces, got 5 characters\n$/],
+  [
+    'a short metrics token',
+    { GATEHOUSE_METRICS_TOKEN: 'short' },
+    /^gatehouse: GATEHOUSE_METRICS_TOKEN must be at least 16 characters without spaces, got 5 characters\n$/,
+  ],
   [
     'a drain longer than the shutdown timeout',
     { GATEHOUSE_SHUTDOWN_DRAIN_MS: '5000', GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '1000' },
     /^gatehouse: GATEHOUSE_SHUTDOWN_DRAIN_MS must be less than GATEHOUSE_SHUTDOWN_TIMEOUT_MS, or every shutdown times out\n$/,
   ],
-  ['a master key that is not base64', { GATEHOUSE_MASTER_KEY: 'not-a-key!' }, /^gatehouse: GATEHOUSE_MASTER_KEY key 1 of 1 is not base64 of exactly 32 bytes \(10 characters\); make one with: openssl rand -base64 32\n$/],
+  [
+    'a master key that is not base64',
+    { GATEHOUSE_MASTER_KEY: 'not-a-key!' },
+    /^gatehouse: GATEHOUSE_MASTER_KEY key 1 of 1 is not base64 of exactly 32 bytes \(10 characters\); make one with: openssl rand -base64 32\n$/,
+  ],
   [
     'a master key of 16 bytes, second in the list',
     { GATEHOUSE_MASTER_KEY: `${KEY},${Buffer.alloc(16, 1).toString('base64')}` },
@@ -53,12 +73,22 @@ const ALL_CASES: [string, NodeJS.ProcessEnv, RegExp][] = [
     { GATEHOUSE_DATABASE_URL: 'mysql://root:hunter2hunter2@db/gatehouse' },
     /^gatehouse: GATEHOUSE_DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL such as postgres:\/\/gatehouse@db\.internal:5432\/gatehouse, got 'mysql:\/\/root:\*\*\*\*\*@db\/gatehouse'\n$/,
   ],
-  ['a database URL that is not a URL', { GATEHOUSE_DATABASE_URL: 'db.internal/gatehouse' }, /^gatehouse: GATEHOUSE_DATABASE_URL must be a postgres:\/\/ .*, got '\(not a URL\)'\n$/],
+  [
+    'a database URL that is not a URL',
+    { GATEHOUSE_DATABASE_URL: 'db.internal/gatehouse' },
+    /^gatehouse: GATEHOUSE_DATABASE_URL must be a postgres:\/\/ .*, got '\(not a URL\)'\n$/,
+  ],
 ];
 
 // Each case is its own process, mostly waiting on tsx to start: run a few at once.
 /** One real process per kind of value the issue names; the other values are checked in-process below. */
-const IN_A_PROCESS = new Set(['PORT out of range', 'HOST not an address', 'a GATEHOUSE_* integer out of range', 'a master key of 16 bytes, second in the list', 'a database URL of another database']);
+const IN_A_PROCESS = new Set([
+  'PORT out of range',
+  'HOST not an address',
+  'a GATEHOUSE_* integer out of range',
+  'a master key of 16 bytes, second in the list',
+  'a database URL of another database',
+]);
 
 describe('a bad configuration value stops serve with one clear line', { concurrency: 4 }, () => {
   for (const [name, env, line] of ALL_CASES.filter(([n]) => IN_A_PROCESS.has(n))) {
@@ -70,7 +100,11 @@ describe('a bad configuration value stops serve with one clear line', { concurre
 
   test('every other bad value: the same kind of line, before anything is opened (in-process)', () => {
     for (const [name, env, line] of ALL_CASES.filter(([n]) => !IN_A_PROCESS.has(n))) {
-      assert.throws(() => loadConfig(env), (err: Error) => err instanceof TypeError && line.test(`gatehouse: ${err.message}\n`), name);
+      assert.throws(
+        () => loadConfig(env),
+        (err: Error) => err instanceof TypeError && line.test(`gatehouse: ${err.message}\n`),
+        name,
+      );
     }
   });
 
@@ -108,9 +142,19 @@ describe('the database at start', () => {
     const lines = res.stderr.split('\n').filter(Boolean);
     assert.ok(lines.length >= 3, res.stderr);
     for (const l of lines.slice(0, -1)) {
-      assert.match(l, new RegExp(`^gatehouse: database at 127\\.0\\.0\\.1:${port}/gatehouse not reachable \\(connect ECONNREFUSED .*\\(ECONNREFUSED\\)\\); retrying in \\d\\.\\d s, for up to \\d+ s more$`));
+      assert.match(
+        l,
+        new RegExp(
+          `^gatehouse: database at 127\\.0\\.0\\.1:${port}/gatehouse not reachable \\(connect ECONNREFUSED .*\\(ECONNREFUSED\\)\\); retrying in \\d\\.\\d s, for up to \\d+ s more$`,
+        ),
+      );
     }
-    assert.match(lines.at(-1)!, new RegExp(`^gatehouse: database at 127\\.0\\.0\\.1:${port}/gatehouse not reachable after \\d\\.\\d s: connect ECONNREFUSED .* \\(ECONNREFUSED\\); check that PostgreSQL runs there`));
+    assert.match(
+      lines.at(-1)!,
+      new RegExp(
+        `^gatehouse: database at 127\\.0\\.0\\.1:${port}/gatehouse not reachable after \\d\\.\\d s: connect ECONNREFUSED .* \\(ECONNREFUSED\\); check that PostgreSQL runs there`,
+      ),
+    );
     assert.doesNotMatch(res.stderr, /s3cret-pw/);
     assert.ok(!fs.existsSync(dataDir), 'nothing written');
   });
@@ -118,9 +162,16 @@ describe('the database at start', () => {
   test('a missing database: not retried, the line says so', { skip }, async () => {
     const url = new URL(PG_ADMIN_URL);
     url.pathname = '/gatehouse_no_such_database';
-    const res = await gatehouse(['serve'], { GATEHOUSE_DATA_DIR: path.join(tempDir(), 'data'), GATEHOUSE_MASTER_KEY: KEY, GATEHOUSE_DATABASE_URL: url.toString() });
+    const res = await gatehouse(['serve'], {
+      GATEHOUSE_DATA_DIR: path.join(tempDir(), 'data'),
+      GATEHOUSE_MASTER_KEY: KEY,
+      GATEHOUSE_DATABASE_URL: url.toString(),
+    });
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /^gatehouse: database at [\w.]+:\d+\/gatehouse_no_such_database refused: database "gatehouse_no_such_database" does not exist \(3D000\); check GATEHOUSE_DATABASE_URL\n$/);
+    assert.match(
+      res.stderr,
+      /^gatehouse: database at [\w.]+:\d+\/gatehouse_no_such_database refused: database "gatehouse_no_such_database" does not exist \(3D000\); check GATEHOUSE_DATABASE_URL\n$/,
+    );
   });
 });
 

@@ -27,11 +27,22 @@ describe('the code header', () => {
     { name: 'an admin route as Anonymous', path: '/@api/deki/site/developer-tokens', headers: {}, status: 403, code: 'ADMIN_REQUIRED' },
     { name: 'an unknown path', path: '/@api/deki/no-such-thing', headers: {}, status: 404, code: 'NOT_FOUND' },
     { name: 'an unknown identity provider', path: '/@app/auth/7/token/access.json', method: 'POST', headers: {}, status: 404, code: 'OAUTH_AUTH_ID_UNKNOWN' },
-    { name: 'an unknown OAuth client', path: '/@app/auth/1/token/access.json', method: 'POST', headers: { Authorization: basic('nobody', 'nothing'), 'Content-Type': 'application/x-www-form-urlencoded' }, status: 401, code: 'OAUTH_CLIENT_INVALID' },
+    {
+      name: 'an unknown OAuth client',
+      path: '/@app/auth/1/token/access.json',
+      method: 'POST',
+      headers: { Authorization: basic('nobody', 'nothing'), 'Content-Type': 'application/x-www-form-urlencoded' },
+      status: 401,
+      code: 'OAUTH_CLIENT_INVALID',
+    },
   ];
   for (const c of cases) {
     test(`${c.name}: ${c.status} ${c.code}`, async () => {
-      const res = await call(server.url, c.path, { method: c.method ?? 'GET', headers: c.headers, body: c.method === 'POST' ? 'grant_type=client_credentials' : undefined });
+      const res = await call(server.url, c.path, {
+        method: c.method ?? 'GET',
+        headers: c.headers,
+        body: c.method === 'POST' ? 'grant_type=client_credentials' : undefined,
+      });
       assert.equal(res.status, c.status, res.text);
       assert.equal(res.headers.get('x-gatehouse-error'), c.code);
     });

@@ -26,7 +26,10 @@ function documentedRows(): Map<string, { status: string; message: string; count:
   const rows = new Map<string, { status: string; message: string; count: number }>();
   const text = fs.readFileSync(path.join(root, 'docs/errors.md'), 'utf8');
   for (const line of text.split('\n')) {
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const code = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[0] ?? '')?.[1];
     if (!code) continue;
     const message = /^`(.*)`$/.exec(cells[2] ?? '')?.[1] ?? `(not in backticks: ${cells[2]})`;

@@ -86,7 +86,11 @@ async function readDatabase(): Promise<{ tokens: TokenRow[]; creates: Set<string
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      const tokens = (await client.query<TokenRow>(tokenQuery)).rows.map((r) => ({ ...r, id: Number(r.id), jwt_user_id: r.jwt_user_id === null ? null : Number(r.jwt_user_id) }));
+      const tokens = (await client.query<TokenRow>(tokenQuery)).rows.map((r) => ({
+        ...r,
+        id: Number(r.id),
+        jwt_user_id: r.jwt_user_id === null ? null : Number(r.jwt_user_id),
+      }));
       const creates = new Set((await client.query<{ target_id: string }>(auditQuery)).rows.map((r) => r.target_id));
       return { tokens, creates };
     } finally {
@@ -175,7 +179,9 @@ after(async () => {
 
 describe(`kill -9 during a burst of token creations (${ON_POSTGRES ? 'PostgreSQL' : 'SQLite'})`, () => {
   test('the kill landed mid-burst: requests were in flight, and nothing but the kill failed', (t) => {
-    t.diagnostic(`${acknowledged.length} creations answered 200, ${unanswered.size} unanswered (${inFlightAtKill} in flight at the kill); ${rows.length} tokens after the restart`);
+    t.diagnostic(
+      `${acknowledged.length} creations answered 200, ${unanswered.size} unanswered (${inFlightAtKill} in flight at the kill); ${rows.length} tokens after the restart`,
+    );
     assert.ok(acknowledged.length >= BEFORE_KILL);
     assert.ok(inFlightAtKill > 0, 'creations were in flight when the process was killed');
     assert.deepEqual(otherStatuses, [], 'every answer before the kill was a 200');
@@ -191,7 +197,9 @@ describe(`kill -9 during a burst of token creations (${ON_POSTGRES ? 'PostgreSQL
   test('every creation that got a 200 is in the list after the restart, unchanged', async () => {
     const list = await call(node.url, '/@api/deki/site/developer-tokens', { headers: bearer(admin) });
     assert.equal(list.status, 200);
-    const listed = new Map(([] as Record<string, string>[]).concat((list.json['developer-token'] ?? []) as Record<string, string>[]).map((t) => [t['@id']!, t]));
+    const listed = new Map(
+      ([] as Record<string, string>[]).concat((list.json['developer-token'] ?? []) as Record<string, string>[]).map((t) => [t['@id']!, t]),
+    );
     for (const c of acknowledged) {
       const t = listed.get(c.id);
       assert.ok(t, `${c.name} (id ${c.id}) exists`);
@@ -203,7 +211,9 @@ describe(`kill -9 during a burst of token creations (${ON_POSTGRES ? 'PostgreSQL
 
   test('every acknowledged server token signs with its secret, and its JWT (if issued) works', async () => {
     for (const c of acknowledged.filter((t) => t.kind === 'server' || t.kind === 'server+jwt')) {
-      const signed = await call(node.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: c.key, secret: c.secret!, user: '=admin' }) } });
+      const signed = await call(node.url, '/@api/deki/users/current', {
+        headers: { 'X-Deki-Token': signServerToken({ key: c.key, secret: c.secret!, user: '=admin' }) },
+      });
       assert.equal(signed.status, 200, `${c.name}: ${signed.text}`);
       assert.equal(signed.json.username, 'admin');
       if (c.kind === 'server+jwt') {
@@ -253,7 +263,9 @@ describe(`kill -9 during a burst of token creations (${ON_POSTGRES ? 'PostgreSQL
       assert.match(secret, /^[0-9a-f]{64}$/);
       if (row.type === 'server') {
         // Including the ones created by requests whose answer was lost in the kill.
-        const res = await call(node.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: row.key, secret, user: '=admin' }) } });
+        const res = await call(node.url, '/@api/deki/users/current', {
+          headers: { 'X-Deki-Token': signServerToken({ key: row.key, secret, user: '=admin' }) },
+        });
         assert.equal(res.status, 200, `row ${row.id}: ${res.text}`);
       }
     }

@@ -33,15 +33,23 @@ function rssBytes(pid: number): number {
 async function upload(path: string, bytes: number, holdAfter?: number): Promise<number> {
   const { port } = new URL(node.url);
   const chunk = Buffer.alloc(64 * 1024);
-  const body = Readable.from((async function* () {
-    for (let sent = 0; sent < bytes; sent += chunk.length) {
-      if (sent === holdAfter) await upstream.received(path, holdAfter);
-      yield chunk.subarray(0, Math.min(chunk.length, bytes - sent));
-    }
-  })());
+  const body = Readable.from(
+    (async function* () {
+      for (let sent = 0; sent < bytes; sent += chunk.length) {
+        if (sent === holdAfter) await upstream.received(path, holdAfter);
+        yield chunk.subarray(0, Math.min(chunk.length, bytes - sent));
+      }
+    })(),
+  );
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path, headers: { ...bearer(session), 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: { ...bearer(session), 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -70,7 +78,9 @@ test('a 10 MB upload streams through the built-in proxy without the server holdi
   const after = rssBytes(node.pid);
   assert.equal(upstream.requests.find((r) => r.url === '/upload/big')?.bytes, BIG);
   const growth = (after - before) / MiB;
-  process.stdout.write(`# server RSS ${(before / MiB).toFixed(1)} → ${(after / MiB).toFixed(1)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB) for a 10 MiB upload\n`);
+  process.stdout.write(
+    `# server RSS ${(before / MiB).toFixed(1)} → ${(after / MiB).toFixed(1)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB) for a 10 MiB upload\n`,
+  );
   // RSS here is mostly the 64 KiB socket read buffers already passed on: V8 frees them at its next
   // full GC, which waits for tens of MiB of them (a 40 MiB upload grows RSS by about 1.3 times its
   // size as well). The streaming itself is proven above; this bound only catches gross copies.

@@ -21,7 +21,12 @@ let browserTokenId: string;
 before(async () => {
   const upstream = await startUpstream();
   const down = `http://127.0.0.1:${await freePort()}`; // nothing listens there
-  const routes = [`/api=${upstream.url}/api`, `/admin=${upstream.url}/admin;require=admin`, `/public=${upstream.url}/public;require=anyone`, `/down=${down};require=anyone`];
+  const routes = [
+    `/api=${upstream.url}/api`,
+    `/admin=${upstream.url}/admin;require=admin`,
+    `/public=${upstream.url}/public;require=anyone`,
+    `/down=${down};require=anyone`,
+  ];
   const site = await startGatewaySite({ env: { GATEHOUSE_PROXY: routes.join(',') } });
   under = { base: site.server.url, site, upstream };
   slow = await startServer({ env: { GATEHOUSE_PROXY: `/slow=${upstream.url}/slow;require=anyone`, GATEHOUSE_PROXY_TIMEOUT_MS: '200' } });
@@ -95,5 +100,8 @@ test('built-in proxy: an upstream slower than GATEHOUSE_PROXY_TIMEOUT_MS gives a
 test('built-in proxy: dot segments are refused, not resolved past the prefix', async () => {
   const res = await rawRequest(under.base, { path: '/public/%2e%2e/admin/x', headers: {} });
   assert.equal(res.status, 400);
-  assert.equal(under.upstream.requests.find((r) => r.url.includes('admin/x')), undefined);
+  assert.equal(
+    under.upstream.requests.find((r) => r.url.includes('admin/x')),
+    undefined,
+  );
 });

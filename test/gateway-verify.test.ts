@@ -88,7 +88,13 @@ test("a cookie-only unsafe original request must pass the API's cross-site-form 
   const caddyStyle = await verify('', { ...cookie, 'X-Forwarded-Method': 'DELETE' });
   assert.equal(caddyStyle.status, 403);
   // From the protected site's own origin, as the gateway names it, or with the XHR marker: allowed.
-  const sameSite = await verify('', { ...cookie, 'X-Original-Method': 'POST', Origin: 'https://api.example.com', 'X-Forwarded-Host': 'api.example.com', 'X-Forwarded-Proto': 'https' });
+  const sameSite = await verify('', {
+    ...cookie,
+    'X-Original-Method': 'POST',
+    Origin: 'https://api.example.com',
+    'X-Forwarded-Host': 'api.example.com',
+    'X-Forwarded-Proto': 'https',
+  });
   assert.equal(sameSite.status, 200);
   assert.equal((await verify('', { ...cookie, 'X-Original-Method': 'POST', 'X-Requested-With': 'XMLHttpRequest' })).status, 200);
   assert.equal((await verify('', { ...cookie, 'X-Original-Method': 'GET' })).status, 200);

@@ -19,7 +19,8 @@ test('rotate while serving: every secret moves to the new key, every credential 
   const site = { config: { siteUrl: 'http://gatehouse.test' } }; // the JWT's iss must survive the restart's new port
   let server = await startServer({ dataDir, ...site });
   const cliDb = server.databaseUrl ? ['--database-url', server.databaseUrl] : [];
-  const keysCli = async (...args: string[]) => (await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'keys', ...args, '--data-dir', dataDir, ...cliDb, '--json'])).stdout;
+  const keysCli = async (...args: string[]) =>
+    (await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'keys', ...args, '--data-dir', dataDir, ...cliDb, '--json'])).stdout;
   try {
     const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
     const token = await createToken(server.url, admin, { '@type': 'server', name: 'before rotation', 'generate-jwt': 'true' });
@@ -41,10 +42,13 @@ test('rotate while serving: every secret moves to the new key, every credential 
     const row = await server.built.ctx.db.selectFrom('developer_tokens').select('secret_enc').where('id', '=', Number(token['@id'])).executeTakeFirstOrThrow();
     assert.equal(row.secret_enc!.split(':')[1], result.keyId, 'the secret is now sealed under the new key');
     const usage = JSON.parse(await keysCli('list')) as { id: string; current: boolean; secrets: number; jwts: number }[];
-    assert.deepEqual(usage.map(({ id, current, secrets, jwts }) => ({ id, current, secrets, jwts })), [
-      { id: result.keyId, current: true, secrets: 1, jwts: 0 },
-      { id: oldId, current: false, secrets: 0, jwts: 1 },
-    ]);
+    assert.deepEqual(
+      usage.map(({ id, current, secrets, jwts }) => ({ id, current, secrets, jwts })),
+      [
+        { id: result.keyId, current: true, secrets: 1, jwts: 0 },
+        { id: oldId, current: false, secrets: 0, jwts: 1 },
+      ],
+    );
 
     await works('running server, warm cache');
     server.built.ctx.cache.reset(); // as a node that had not seen the token: it reads the re-encrypted row
@@ -53,7 +57,9 @@ test('rotate while serving: every secret moves to the new key, every credential 
     server.clock.now = Date.now() + 5500; // the ring looks at the key file again after 5 s of its clock
     const later = await createToken(server.url, admin, { '@type': 'server', name: 'later' });
     const sealedWith = async (id: string) =>
-      (await server.built.ctx.db.selectFrom('developer_tokens').select('secret_enc').where('id', '=', Number(id)).executeTakeFirstOrThrow()).secret_enc!.split(':')[1];
+      (await server.built.ctx.db.selectFrom('developer_tokens').select('secret_enc').where('id', '=', Number(id)).executeTakeFirstOrThrow()).secret_enc!.split(
+        ':',
+      )[1];
     assert.ok([oldId, result.keyId].includes((await sealedWith(after['@id']!))!));
     assert.equal(await sealedWith(later['@id']!), result.keyId, 'new secrets use the new key');
 

@@ -21,14 +21,22 @@ after(() => server.close());
 type Created = { '@id': string; key: string; secret?: string; authorization?: string; 'date.expires'?: string };
 
 async function create(doc: Record<string, string>): Promise<Created> {
-  const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(doc) });
+  const res = await call(server.url, '/@api/deki/site/developer-tokens', {
+    method: 'POST',
+    headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+    body: JSON.stringify(doc),
+  });
   assert.equal(res.status, 200, res.text);
   return res.json as Created;
 }
 
 const jwtOf = (t: Created) => t.authorization!.slice('Bearer '.length);
-const asJwt = (jwt: string, ip?: string) => call(server.url, '/@api/deki/users/current', { headers: { ...bearer(jwt), ...(ip ? { 'X-Forwarded-For': ip } : {}) } });
-const asSig = (t: Created, user: string | number = 1) => call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret!, user, epoch: Math.floor((server.clock.now ?? Date.now()) / 1000) }) } });
+const asJwt = (jwt: string, ip?: string) =>
+  call(server.url, '/@api/deki/users/current', { headers: { ...bearer(jwt), ...(ip ? { 'X-Forwarded-For': ip } : {}) } });
+const asSig = (t: Created, user: string | number = 1) =>
+  call(server.url, '/@api/deki/users/current', {
+    headers: { 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret!, user, epoch: Math.floor((server.clock.now ?? Date.now()) / 1000) }) },
+  });
 
 function refused(res: Response, message: string) {
   assert.equal(res.status, 403, res.text);
@@ -62,7 +70,11 @@ describe('expiry', () => {
       server.clock.now = undefined;
     }
     for (const expires of ['yesterday', '2001-01-01T00:00:00Z']) {
-      const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ '@type': 'server', name: 'x', expires }) });
+      const res = await call(server.url, '/@api/deki/site/developer-tokens', {
+        method: 'POST',
+        headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ '@type': 'server', name: 'x', expires }),
+      });
       assert.equal(res.status, 400);
       assert.equal(res.json.message, 'expires must be a date in the future, such as 2027-01-31T00:00:00Z');
     }
@@ -70,7 +82,7 @@ describe('expiry', () => {
 });
 
 describe('JWT time window', () => {
-  test("a JWT already verified on this node is still refused once its exp has passed", async () => {
+  test('a JWT already verified on this node is still refused once its exp has passed', async () => {
     const t = await create({ '@type': 'server', name: 'ten years', 'generate-jwt': 'true' });
     assert.equal((await asJwt(jwtOf(t))).status, 200); // verified once: later checks take the fast path
     server.clock.now = Date.now() + 3653 * 24 * HOUR;
@@ -85,9 +97,13 @@ describe('JWT time window', () => {
 
 describe('roll', () => {
   const roll = (id: string, query = '', body?: string) =>
-    call(server.url, `/@api/deki/site/developer-tokens/${id}/roll${query}`, { method: 'POST', headers: { ...bearer(admin), ...(body ? { 'Content-Type': 'application/xml' } : {}) }, body });
+    call(server.url, `/@api/deki/site/developer-tokens/${id}/roll${query}`, {
+      method: 'POST',
+      headers: { ...bearer(admin), ...(body ? { 'Content-Type': 'application/xml' } : {}) },
+      body,
+    });
 
-  test("old and new credentials both work during the overlap; only the new one after it", async () => {
+  test('old and new credentials both work during the overlap; only the new one after it', async () => {
     const bound = await createUser(server.url, admin, { username: 'roll-bot' });
     const old = await create({ '@type': 'server', name: 'Zendesk-Integration-ServiceAccount', 'restricted-by-user-id': String(bound) });
     const res = await roll(old['@id'], '', '<roll><overlap>3600</overlap></roll>');
@@ -162,8 +178,12 @@ describe('usage', () => {
     const user = await createUser(server.url, admin, { username: 'usage-bot' });
     const t = await create({ '@type': 'server', name: 'usage', 'restricted-by-user-id': String(user) });
     for (let i = 0; i < 3; i++) assert.equal((await asJwt(jwtOf(t))).status, 200);
-    await call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: t.key, secret: 'wrong', user }), 'User-Agent': 'usage-test/1.0' } });
-    await call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret!, user }), 'User-Agent': 'usage-test/1.0' } });
+    await call(server.url, '/@api/deki/users/current', {
+      headers: { 'X-Deki-Token': signServerToken({ key: t.key, secret: 'wrong', user }), 'User-Agent': 'usage-test/1.0' },
+    });
+    await call(server.url, '/@api/deki/users/current', {
+      headers: { 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret!, user }), 'User-Agent': 'usage-test/1.0' },
+    });
     const check = async () => {
       const doc = (await call(server.url, `/@api/deki/site/developer-tokens/${t['@id']}`, { headers: bearer(admin) })).json;
       assert.match(doc['date.lastused'] as string, /GMT$/);
@@ -206,7 +226,11 @@ describe('allowance', () => {
     try {
       const a = await signIn(small.url, 'admin', ADMIN_PASSWORD);
       const post = (path: string) =>
-        call(small.url, path, { method: 'POST', headers: { ...bearer(a), 'Content-Type': 'application/json' }, body: JSON.stringify({ '@type': 'server', name: 'one' }) });
+        call(small.url, path, {
+          method: 'POST',
+          headers: { ...bearer(a), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ '@type': 'server', name: 'one' }),
+        });
       const first = await post('/@api/deki/site/developer-tokens');
       assert.equal(first.status, 200);
       for (const path of ['/@api/deki/site/developer-tokens', '/@api/deki/site/developer-tokens?x=/roll']) {

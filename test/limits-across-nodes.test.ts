@@ -17,10 +17,18 @@ const skip = await postgresSkipReason();
 const PASSWORD = 'the right password 42';
 
 /** 40 wrong passwords and the right one for `username`, all sent at once, spread over `bases`. */
-async function burst(bases: string[], username: string): Promise<{ failed: number; throttled: number; unavailable: number; rightOne: number; other: number[] }> {
+async function burst(
+  bases: string[],
+  username: string,
+): Promise<{ failed: number; throttled: number; unavailable: number; rightOne: number; other: number[] }> {
   const passwords = Array.from({ length: 41 }, (_, i) => (i === 20 ? PASSWORD : `wrong guess ${i}`));
   const answers = await Promise.all(
-    passwords.map((password, i) => call(bases[i % bases.length]!, '/@api/deki/users/authenticate', { headers: { Authorization: basic(username, password) } }).then((res) => ({ password, res }))),
+    passwords.map((password, i) =>
+      call(bases[i % bases.length]!, '/@api/deki/users/authenticate', { headers: { Authorization: basic(username, password) } }).then((res) => ({
+        password,
+        res,
+      })),
+    ),
   );
   const out = { failed: 0, throttled: 0, unavailable: 0, rightOne: 0, other: [] as number[] };
   for (const { password, res } of answers) {
@@ -125,7 +133,12 @@ describe('three nodes on one PostgreSQL database', { skip }, () => {
     // Each node's pool opens its connections now, not during the burst: on a loaded machine a new
     // PostgreSQL connection can take longer than the pool's 1 s timeout, which would be a 503.
     await Promise.all(nodes.flatMap((n) => Array.from({ length: 10 }, () => call(n.url, '/@api/deki/pages/home/info'))));
-    assertThrottledBurst(await burst(nodes.map((n) => n.url), 'burst-three-nodes'));
+    assertThrottledBurst(
+      await burst(
+        nodes.map((n) => n.url),
+        'burst-three-nodes',
+      ),
+    );
   });
 
   test("wrong passwords on one node's API close the OAuth sign-in page on another", async () => {
@@ -139,7 +152,12 @@ describe('three nodes on one PostgreSQL database', { skip }, () => {
     const { action, fields } = readForm(await page.text());
     fields.set('username', 'page-across-nodes');
     fields.set('password', PASSWORD);
-    const res = await fetch(new URL(action, nodes[2]!.url), { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body: fields, redirect: 'manual' });
+    const res = await fetch(new URL(action, nodes[2]!.url), {
+      method: 'POST',
+      headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: fields,
+      redirect: 'manual',
+    });
     assert.match(await res.text(), /too many failed sign-in attempts/);
     assert.ok(!(res.headers.get('set-cookie') ?? '').includes('authtoken='), 'no session while throttled');
     // Other users and existing credentials are untouched.

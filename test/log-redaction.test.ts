@@ -25,7 +25,10 @@ const NEW_PASSWORD = 'amber-lantern-quiet-77';
 
 before(async () => {
   stopWatching = watchCredentials((c) => seen.push(...c));
-  server = await startServer({ logFile: path.join(tempDir('gatehouse-log-'), 'server.log'), env: { GATEHOUSE_LOG_LEVEL: 'trace', GATEHOUSE_REDIRECT_HOSTS: 'app.example' } });
+  server = await startServer({
+    logFile: path.join(tempDir('gatehouse-log-'), 'server.log'),
+    env: { GATEHOUSE_LOG_LEVEL: 'trace', GATEHOUSE_REDIRECT_HOSTS: 'app.example' },
+  });
   const url = server.url;
   const admin = await signIn(url, 'admin', ADMIN_PASSWORD);
 
@@ -61,12 +64,19 @@ before(async () => {
   };
   await ok(call(url, '/@api/deki/users/current', { headers: bearer(jwt) }));
   await ok(call(url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': sign('=admin') } }));
-  await ok(call(url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: server2.key!, secret: server2.secret!, user: userId }) } }));
+  await ok(
+    call(url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: server2.key!, secret: server2.secret!, user: userId }) } }),
+  );
   await ok(call(url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': browser.key!, Origin: 'https://app.example' } }));
   await ok(call(url, '/@api/deki/users/current', { headers: { Cookie: `authtoken=${user}` } }));
   await ok(call(url, '/@api/deki/users/current', { headers: bearer(user) }));
   await ok(call(url, `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(sign('=admin'))}`, { json: false }));
-  await ok(call(url, `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(sign('=sso-person'))}&redirect=${encodeURIComponent('https://app.example/x')}`, { json: false }), 302);
+  await ok(
+    call(url, `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(sign('=sso-person'))}&redirect=${encodeURIComponent('https://app.example/x')}`, {
+      json: false,
+    }),
+    302,
+  );
   await ok(call(url, '/@api/deki/pages/=log-page/contents', { method: 'POST', headers: { ...bearer(user), 'Content-Type': 'text/html' }, body: '<p>hi</p>' }));
 
   // The same credentials failing, and credentials where they should not be.
@@ -87,7 +97,12 @@ before(async () => {
   }
   // Signatures and passwords in the query, under names the query parser decodes (`%2D` is `-`).
   const sig = encodeURIComponent(sign('=admin'));
-  for (const q of [`x-deki-token=${sig}`, `x%2Ddeki%2Dtoken=${sig}`, `X-DEKI-TOKEN=${sig}`, `x-deki-token=${encodeURIComponent(sign('=admin', { secret: 'e'.repeat(64) }))}`]) {
+  for (const q of [
+    `x-deki-token=${sig}`,
+    `x%2Ddeki%2Dtoken=${sig}`,
+    `X-DEKI-TOKEN=${sig}`,
+    `x-deki-token=${encodeURIComponent(sign('=admin', { secret: 'e'.repeat(64) }))}`,
+  ]) {
     await call(url, `/@api/deki/users/authenticate?${q}`, { json: false });
   }
   await call(url, `/@api/deki/users/current?authtoken=${user}&accountpassword=${encodeURIComponent(NEW_PASSWORD)}`, { json: false });
@@ -99,9 +114,18 @@ before(async () => {
   });
 
   // OAuth: the client secret in a form, in Basic, and (wrongly) in the query; a made-up code and user code.
-  const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), json: false });
+  const form = (fields: Record<string, string>) => ({
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    json: false,
+  });
   const code = 'c0de'.repeat(8);
-  await call(url, '/@app/auth/1/token/access.json', form({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example/cb', client_id: oauth.key!, client_secret: oauth.secret! }));
+  await call(
+    url,
+    '/@app/auth/1/token/access.json',
+    form({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example/cb', client_id: oauth.key!, client_secret: oauth.secret! }),
+  );
   await call(url, '/@app/auth/1/token/access.json', {
     ...form({ grant_type: 'refresh_token', refresh_token: 'r3fr'.repeat(8) }),
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic(oauth.key!, oauth.secret!) },
@@ -123,7 +147,10 @@ after(() => stopWatching?.());
 
 test('the log is real: a trace-level line for every request, each with its request id', () => {
   assert.equal(server.config.logLevel, 'trace');
-  const lines = log.trim().split('\n').map((l) => JSON.parse(l) as { reqId?: string; msg: string; req?: { url: string } });
+  const lines = log
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { reqId?: string; msg: string; req?: { url: string } });
   const incoming = lines.filter((l) => l.msg === 'incoming request');
   assert.ok(incoming.length >= 40, `${incoming.length} requests logged`);
   assert.ok(incoming.every((l) => typeof l.reqId === 'string' && l.reqId.length > 0));
@@ -131,14 +158,30 @@ test('the log is real: a trace-level line for every request, each with its reque
 
 test('the credentials to look for were all seen: passwords, JWTs, authtokens, secrets, signatures, OAuth', () => {
   const kinds = new Set(seen.map((c) => c.kind));
-  for (const kind of ['password', 'JWT signature', 'authtoken', 'secret', 'signature hash', 'OAuth client secret', 'OAuth code', 'OAuth refresh token', 'OAuth user code']) {
+  for (const kind of [
+    'password',
+    'JWT signature',
+    'authtoken',
+    'secret',
+    'signature hash',
+    'OAuth client secret',
+    'OAuth code',
+    'OAuth refresh token',
+    'OAuth user code',
+  ]) {
     assert.ok(kinds.has(kind), `saw a ${kind}: ${[...kinds].join(', ')}`);
   }
-  assert.ok(seen.some((c) => c.kind === 'password' && c.value === 'teal-harbor-vivid-19'), 'the password sent under an encoded name');
+  assert.ok(
+    seen.some((c) => c.kind === 'password' && c.value === 'teal-harbor-vivid-19'),
+    'the password sent under an encoded name',
+  );
 });
 
 test('secret query values are logged as [redacted], whatever the case or encoding of their name', () => {
-  const urls = log.split('\n').filter((l) => l.includes('"incoming request"')).map((l) => (JSON.parse(l) as { req: { url: string } }).req.url);
+  const urls = log
+    .split('\n')
+    .filter((l) => l.includes('"incoming request"'))
+    .map((l) => (JSON.parse(l) as { req: { url: string } }).req.url);
   const withSecrets = urls.filter((u) => /x-deki-token|x%2Ddeki%2Dtoken|accountpassword|account%70assword|authtoken=|client_secret|user_code|code=/i.test(u));
   assert.ok(withSecrets.length >= 10, `${withSecrets.length} URLs with secret parameters`);
   for (const u of withSecrets) {

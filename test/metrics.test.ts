@@ -25,7 +25,11 @@ function parse(text: string): Map<string, number> {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     assert.ok(m, `not a sample line: ${line}`);
-    const labels = (m[2] ?? '').match(/\w+="(?:[^"\\]|\\.)*"/g)?.sort().join(',') ?? '';
+    const labels =
+      (m[2] ?? '')
+        .match(/\w+="(?:[^"\\]|\\.)*"/g)
+        ?.sort()
+        .join(',') ?? '';
     out.set(labels ? `${m[1]}{${labels}}` : m[1]!, Number(m[3]));
   }
   return out;
@@ -117,16 +121,23 @@ describe('metrics after known traffic', () => {
     assert.doesNotMatch(text, /eyJ[\w-]{8,}/, 'no JWT');
     assert.doesNotMatch(text, /\b\d{1,3}(?:\.\d{1,3}){3}\b|::1|::ffff:/, 'no IP address');
     assert.doesNotMatch(text, /users\/(?:current|\d)|developer-tokens\/\d/, 'no raw URL');
-    const ours = text.split('\n').filter((l) => l.startsWith('gatehouse_')).join('\n');
+    const ours = text
+      .split('\n')
+      .filter((l) => l.startsWith('gatehouse_'))
+      .join('\n');
     assert.doesNotMatch(ours, new RegExp(`(?<!\\ble)="(?:${token['@id']}|${doomed['@id']}|1)"`), 'no token or user id as a label');
   });
 
-  test('promtool check metrics accepts the output', { skip: !hasPromtool && process.env.CI !== 'true' ? 'promtool is not installed (apt-get install prometheus)' : undefined }, async () => {
-    const { text } = await scrape(server.url);
-    // execFileSync throws on a non-zero exit, with promtool's findings in the message.
-    const out = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-    assert.equal(out.trim(), '');
-  });
+  test(
+    'promtool check metrics accepts the output',
+    { skip: !hasPromtool && process.env.CI !== 'true' ? 'promtool is not installed (apt-get install prometheus)' : undefined },
+    async () => {
+      const { text } = await scrape(server.url);
+      // execFileSync throws on a non-zero exit, with promtool's findings in the message.
+      const out = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      assert.equal(out.trim(), '');
+    },
+  );
 });
 
 describe('who may read the metrics', () => {
@@ -164,6 +175,10 @@ describe('who may read the metrics', () => {
     assert.deepEqual(await get(at(tokened, outside!)), { status: 403, message: FORBIDDEN });
     assert.deepEqual(await get(at(tokened, outside!), bearer(`${METRICS_TOKEN}x`)), { status: 403, message: FORBIDDEN });
     assert.equal((await get(at(tokened, outside!), bearer(METRICS_TOKEN))).status, 200);
-    assert.equal((await get(at(tokened, '127.0.0.1'), { 'X-Forwarded-For': '203.0.113.9', ...bearer(METRICS_TOKEN) })).status, 200, 'a proxy that passes the token on');
+    assert.equal(
+      (await get(at(tokened, '127.0.0.1'), { 'X-Forwarded-For': '203.0.113.9', ...bearer(METRICS_TOKEN) })).status,
+      200,
+      'a proxy that passes the token on',
+    );
   });
 });

@@ -98,7 +98,11 @@ before(async () => {
     { name: 'session ended before', send: me(bearer(endedBefore)), expect: () => refused('invalid authtoken') },
     // Revoked while B is cut off: right until then, refused from then on.
     { name: 'JWT revoked during', send: me(bearer(revokedDuring.jwt)), expect: (t) => (t < at.revoked ? ok : refused('invalid json web token')) },
-    { name: 'signature revoked during', send: () => me({ 'X-Deki-Token': sig(revokedDuring) })(), expect: (t) => (t < at.revoked ? ok : refused('invalid server token signature')) },
+    {
+      name: 'signature revoked during',
+      send: () => me({ 'X-Deki-Token': sig(revokedDuring) })(),
+      expect: (t) => (t < at.revoked ? ok : refused('invalid server token signature')),
+    },
     { name: 'session ended during', send: me(bearer(endedDuring)), expect: (t) => (t < at.revoked ? ok : refused('invalid authtoken')) },
     { name: 'anonymous page read', send: () => call(b.url, '/@api/deki/pages/home/info'), expect: () => ({ status: 200 }) },
     {
@@ -122,7 +126,15 @@ before(async () => {
       const probe = probes[i % probes.length]!;
       const sentAt = performance.now();
       const res = await probe.send();
-      observations.push({ probe: probe.name, sentAt, doneAt: performance.now(), status: res.status, message: res.json.message, username: res.json.username, expected: probe.expect(sentAt) });
+      observations.push({
+        probe: probe.name,
+        sentAt,
+        doneAt: performance.now(),
+        status: res.status,
+        message: res.json.message,
+        username: res.json.username,
+        expected: probe.expect(sentAt),
+      });
       await new Promise((r) => setTimeout(r, 5));
     }
   };
@@ -182,7 +194,9 @@ function isUnavailable(o: Observation): boolean {
 test('the traffic covered every phase', { skip }, (t) => {
   const phase = (from: number, to: number) => observations.filter((o) => o.sentAt >= from && o.doneAt <= to).length;
   const counts = { before: phase(0, at.cut), outage: phase(at.first503, at.restored), after: phase(at.recovered, at.end) };
-  t.diagnostic(`${observations.length} requests: ${counts.before} before the cut, ${counts.outage} during the outage, ${counts.after} after recovery; B noticed in ${(at.first503 - at.cut).toFixed(0)} ms, recovered in ${(at.recovered - at.restored).toFixed(0)} ms`);
+  t.diagnostic(
+    `${observations.length} requests: ${counts.before} before the cut, ${counts.outage} during the outage, ${counts.after} after recovery; B noticed in ${(at.first503 - at.cut).toFixed(0)} ms, recovered in ${(at.recovered - at.restored).toFixed(0)} ms`,
+  );
   for (const [phaseName, n] of Object.entries(counts)) assert.ok(n >= 20, `${n} requests ${phaseName}`);
 });
 
@@ -206,13 +220,18 @@ test('B recovered by itself (same process), and after recovery every answer is r
   assert.equal(b.pid, bPid);
   const afterRecovery = observations.filter((o) => o.sentAt >= at.recovered);
   assert.deepEqual(afterRecovery.filter((o) => !isRight(o)).map(describeObs), []);
-  assert.ok(afterRecovery.some((o) => o.probe === 'JWT revoked during' && o.status === 403), 'what was revoked during the outage is refused after it');
+  assert.ok(
+    afterRecovery.some((o) => o.probe === 'JWT revoked during' && o.status === 403),
+    'what was revoked during the outage is refused after it',
+  );
 });
 
 test('every token B created with a 200 exists and works on A', { skip }, async () => {
   assert.ok(created.length > 0);
   for (const t of created) {
-    const res = await call(a.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret, user: '=admin' }) } });
+    const res = await call(a.url, '/@api/deki/users/current', {
+      headers: { 'X-Deki-Token': signServerToken({ key: t.key, secret: t.secret, user: '=admin' }) },
+    });
     assert.equal(res.status, 200, `token ${t.id}: ${res.text}`);
     assert.equal(res.json.username, 'admin');
   }

@@ -158,7 +158,7 @@ describe('two nodes on one PostgreSQL database', { skip }, () => {
       assert.equal(refused.status, 503);
       assert.equal(refused.message, 'authentication store unavailable');
       // No cached positive outlives the bound: keep asking for a while, never a 200.
-      for (const until = performance.now() + 1500; performance.now() < until; ) {
+      for (const until = performance.now() + 1500; performance.now() < until;) {
         const res = await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) });
         assert.equal(res.status, 503, res.text);
         await new Promise((r) => setTimeout(r, 50));

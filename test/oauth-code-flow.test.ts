@@ -102,7 +102,13 @@ test('seated: 1 h access, 24 h refresh, the user with their seat', async () => {
 });
 
 test('a redirect_uri on a host the app does not allow is refused on a page, never redirected', async () => {
-  for (const redirect of ['http://evil.example/oauth2/redirect', 'http://localhost.evil.example/cb', 'http://user@evil.example/cb', 'ftp://localhost/cb', 'http://localhost/cb#frag']) {
+  for (const redirect of [
+    'http://evil.example/oauth2/redirect',
+    'http://localhost.evil.example/cb',
+    'http://user@evil.example/cb',
+    'ftp://localhost/cb',
+    'http://localhost/cb#frag',
+  ]) {
     const url = client.buildAuthorizationUrl(config, { redirect_uri: redirect, scope: 'profile' });
     const res = await fetch(url, { headers: { Cookie: `authtoken=${alice}` }, redirect: 'manual' });
     assert.equal(res.status, 400, redirect);
@@ -111,7 +117,10 @@ test('a redirect_uri on a host the app does not allow is refused on a page, neve
     assert.ok(html.includes(errors.OAUTH_REDIRECT_URI_INVALID[1].replace(/'/g, '&#39;')), html);
   }
   // And an unknown client_id is also shown, not redirected.
-  const res = await fetch(`${server.url}/@app/auth/1/token/authorize?client_id=${'0'.repeat(64)}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code`, { redirect: 'manual' });
+  const res = await fetch(
+    `${server.url}/@app/auth/1/token/authorize?client_id=${'0'.repeat(64)}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code`,
+    { redirect: 'manual' },
+  );
   assert.equal(res.status, 400);
   assert.equal(res.headers.get('location'), null);
 });
@@ -131,7 +140,12 @@ test('errors after the redirect_uri is known go back to the app with state (RFC 
     assert.equal(back.searchParams.get('error_description'), errors[code][1]);
     assert.equal(back.searchParams.get('state'), 's1');
   }
-  const denied = await decide(server.url, alice, client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'profile seated', state: 's2' }), 'deny');
+  const denied = await decide(
+    server.url,
+    alice,
+    client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'profile seated', state: 's2' }),
+    'deny',
+  );
   assert.equal(new URL(denied.location!).searchParams.get('error'), 'access_denied');
   assert.equal(new URL(denied.location!).searchParams.get('state'), 's2');
 });
@@ -151,7 +165,11 @@ test('a code is one use: the replay fails and revokes what the first exchange ob
   const { callback, verifier, state } = await authorize();
   const first = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
   assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(first.access_token) })).status, 200);
-  await rejectsWith(client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }), 'invalid_grant', 'OAUTH_CODE_INVALID');
+  await rejectsWith(
+    client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }),
+    'invalid_grant',
+    'OAUTH_CODE_INVALID',
+  );
   const after = await call(server.url, '/@api/deki/users/current', { headers: bearer(first.access_token) });
   assert.equal(after.status, 403);
   assert.equal(after.json.message, errors.OAUTH_ACCESS_TOKEN_INVALID[1]);
@@ -162,7 +180,11 @@ test('a code expires after 60 seconds', async () => {
   const { callback, verifier, state } = await authorize();
   server.clock.now = Date.now() + 61_000;
   try {
-    await rejectsWith(client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }), 'invalid_grant', 'OAUTH_CODE_INVALID');
+    await rejectsWith(
+      client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }),
+      'invalid_grant',
+      'OAUTH_CODE_INVALID',
+    );
   } finally {
     server.clock.now = undefined;
   }
@@ -178,12 +200,21 @@ test('a code is bound to its client and its redirect_uri', async () => {
     body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, ...extra }).toString(),
     json: false,
   });
-  const wrongClient = await call(server.url, '/@app/auth/1/token/access.json', { ...form({ redirect_uri: REDIRECT }), headers: { ...form({}).headers, Authorization: basic(other.key, other.secret) } });
+  const wrongClient = await call(server.url, '/@app/auth/1/token/access.json', {
+    ...form({ redirect_uri: REDIRECT }),
+    headers: { ...form({}).headers, Authorization: basic(other.key, other.secret) },
+  });
   assert.equal(wrongClient.status, 400);
   assert.deepEqual(wrongClient.json, { error: 'invalid_grant', error_description: errors.OAUTH_CODE_INVALID[1] });
-  const wrongRedirect = await call(server.url, '/@app/auth/1/token/access.json', { ...form({ redirect_uri: 'http://localhost:8089/other' }), headers: { ...form({}).headers, Authorization: basic(app.key, app.secret) } });
+  const wrongRedirect = await call(server.url, '/@app/auth/1/token/access.json', {
+    ...form({ redirect_uri: 'http://localhost:8089/other' }),
+    headers: { ...form({}).headers, Authorization: basic(app.key, app.secret) },
+  });
   assert.deepEqual(wrongRedirect.json, { error: 'invalid_grant', error_description: errors.OAUTH_CODE_REDIRECT_MISMATCH[1] });
-  const badSecret = await call(server.url, '/@app/auth/1/token/access.json', { ...form({ redirect_uri: REDIRECT }), headers: { ...form({}).headers, Authorization: basic(app.key, 'f'.repeat(64)) } });
+  const badSecret = await call(server.url, '/@app/auth/1/token/access.json', {
+    ...form({ redirect_uri: REDIRECT }),
+    headers: { ...form({}).headers, Authorization: basic(app.key, 'f'.repeat(64)) },
+  });
   assert.equal(badSecret.status, 401);
   assert.match(badSecret.headers.get('www-authenticate') ?? '', /^Basic /);
   assert.equal(badSecret.json.error, 'invalid_client');

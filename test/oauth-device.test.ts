@@ -51,7 +51,11 @@ async function userDecides(pageUrl: string, decision: 'approve' | 'deny'): Promi
   assert.match(html, /Kitchen display/);
   const { action, fields } = readForm(html);
   fields.set('decision', decision);
-  const done = await fetch(new URL(action, server.url), { method: 'POST', headers: { ...cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body: fields });
+  const done = await fetch(new URL(action, server.url), {
+    method: 'POST',
+    headers: { ...cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: fields,
+  });
   assert.equal(done.status, 200);
   return done.text();
 }
@@ -146,7 +150,12 @@ test('denied, expired, seated for an unseated user, and another client', async (
   const tokens = await post('/@app/auth/1/token/access.json', { grant_type: DEVICE_GRANT, device_code: seated.device_code as string });
   assert.equal(tokens.json.scope, 'profile');
 
-  const noClient = await call(server.url, '/@app/auth/1/token/device.json', { method: 'POST', json: false, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'scope=profile' });
+  const noClient = await call(server.url, '/@app/auth/1/token/device.json', {
+    method: 'POST',
+    json: false,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'scope=profile',
+  });
   assert.equal(noClient.status, 401);
   assert.equal(noClient.json.error, 'invalid_client');
 });

@@ -163,15 +163,31 @@ describe('apps with host patterns only', () => {
 
 describe('registering redirect URIs', () => {
   test('each must be an absolute http(s) URL without fragment or user-info; only OAuth apps have them', async () => {
-    for (const bad of ['ftp://app.example.com/cb', 'https://app.example.com/cb#top', '/cb', 'app.example.com/cb', 'https://user@app.example.com/cb', 'javascript:alert(1)']) {
+    for (const bad of [
+      'ftp://app.example.com/cb',
+      'https://app.example.com/cb#top',
+      '/cb',
+      'app.example.com/cb',
+      'https://user@app.example.com/cb',
+      'javascript:alert(1)',
+    ]) {
       const res = await tokenRequest('POST', TOKENS, { '@type': 'oauth', name: 'bad', 'redirect-uris': `https://ok.example.com/cb ${bad}` });
       assert.equal(res.status, 400, bad);
-      assert.equal(res.json.message, `redirect URI '${bad}' is not valid: give absolute http(s) URLs without a fragment or user-info, at most 20, separated by spaces`, bad);
+      assert.equal(
+        res.json.message,
+        `redirect URI '${bad}' is not valid: give absolute http(s) URLs without a fragment or user-info, at most 20, separated by spaces`,
+        bad,
+      );
     }
     const many = Array.from({ length: 21 }, (_, i) => `https://app.example.com/cb${i}`).join(' ');
     assert.equal((await tokenRequest('POST', TOKENS, { '@type': 'oauth', name: 'many', 'redirect-uris': many })).status, 400);
     for (const type of ['server', 'browser']) {
-      const res = await tokenRequest('POST', TOKENS, { '@type': type, name: 'x', host: type === 'browser' ? 'a.example.com' : '', 'redirect-uris': 'https://a.example.com/cb' });
+      const res = await tokenRequest('POST', TOKENS, {
+        '@type': type,
+        name: 'x',
+        host: type === 'browser' ? 'a.example.com' : '',
+        'redirect-uris': 'https://a.example.com/cb',
+      });
       assert.equal(res.status, 400, type);
       assert.equal(res.json.message, 'redirect-uris is only allowed on oauth tokens');
     }

@@ -121,13 +121,25 @@ test('the user revokes the grant on the Authorized apps page', async () => {
   // A form without the session's form token, or from another site, is refused.
   const forged = new URLSearchParams(fields);
   forged.set('form_token', 'x');
-  const refused = await fetch(new URL(action, server.url), { method: 'POST', headers: { ...cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body: forged });
+  const refused = await fetch(new URL(action, server.url), {
+    method: 'POST',
+    headers: { ...cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: forged,
+  });
   assert.equal(refused.status, 403);
-  const crossSite = await fetch(new URL(action, server.url), { method: 'POST', headers: { ...cookie, 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'http://evil.example' }, body: fields });
+  const crossSite = await fetch(new URL(action, server.url), {
+    method: 'POST',
+    headers: { ...cookie, 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'http://evil.example' },
+    body: fields,
+  });
   assert.equal(crossSite.status, 403);
   assert.equal((await me(tokens.access_token)).status, 200);
 
-  const done = await fetch(new URL(action, server.url), { method: 'POST', headers: { ...cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body: fields });
+  const done = await fetch(new URL(action, server.url), {
+    method: 'POST',
+    headers: { ...cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: fields,
+  });
   assert.equal(done.status, 200);
   assert.match(await done.text(), /Revoked <strong>Grace &lt;app&gt;/);
   assertRefused(await me(tokens.access_token), 'OAUTH_ACCESS_TOKEN_INVALID');

@@ -119,10 +119,18 @@ describe('users', () => {
 
   test('usernames are unique case-insensitively; bad fields are named', async () => {
     await createUser(server.url, admin, { username: 'Unique' });
-    const dup = await call(server.url, '/@api/deki/users', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/xml' }, body: '<user><username>UNIQUE</username></user>' });
+    const dup = await call(server.url, '/@api/deki/users', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/xml' },
+      body: '<user><username>UNIQUE</username></user>',
+    });
     assert.equal(dup.status, 409);
     assert.equal(dup.json.message, "a user named 'UNIQUE' already exists");
-    const role = await call(server.url, '/@api/deki/users', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/xml' }, body: '<user><username>r</username><permissions.user><role>King</role></permissions.user></user>' });
+    const role = await call(server.url, '/@api/deki/users', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/xml' },
+      body: '<user><username>r</username><permissions.user><role>King</role></permissions.user></user>',
+    });
     assert.equal(role.status, 400);
     assert.match(role.json.message as string, /permissions\.user\/role/);
   });

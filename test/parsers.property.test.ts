@@ -44,7 +44,17 @@ before(async () => {
   );
   ({ ctx, store } = await openSite(config));
   const user = (name: string, status: 'active' | 'inactive') =>
-    insertUser(ctx.changes, { username: name, username_key: name.toLowerCase(), email: '', fullname: '', status, seat: 1, role: 'Viewer', password_hash: null, created_at: NOW });
+    insertUser(ctx.changes, {
+      username: name,
+      username_key: name.toLowerCase(),
+      email: '',
+      fullname: '',
+      status,
+      seat: 1,
+      role: 'Viewer',
+      password_hash: null,
+      created_at: NOW,
+    });
   const restrictedUser = await user('under_score', 'active');
   inactiveId = (await user('gone', 'inactive')).id;
   const make = async (restrictedUserId: number | null) => {
@@ -53,7 +63,8 @@ before(async () => {
   };
   open = await make(null);
   restricted = await make(restrictedUser.id);
-  browserKey = (await createToken(ctx, { type: 'browser', name: 'b', host: 'a.example.com', restrictedUserId: null, generateJwt: false, expiresAt: null }, 1)).token.key;
+  browserKey = (await createToken(ctx, { type: 'browser', name: 'b', host: 'a.example.com', restrictedUserId: null, generateJwt: false, expiresAt: null }, 1))
+    .token.key;
 });
 after(() => store.close());
 
@@ -75,22 +86,45 @@ const BODY_CODES: ErrorCode[] = ['BAD_REQUEST_BODY', 'BODY_DTD_FORBIDDEN', 'BODY
 const anyText = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 60 }));
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: n, maxLength: n });
 const b64url = (max: number) => fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'), maxLength: max });
-const toB64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined').toString('base64url');
+const toB64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined')).toString('base64url');
 
 /** Replaces, inserts or deletes one character. */
 function mutate(value: string): fc.Arbitrary<string> {
-  return fc.tuple(fc.nat({ max: value.length }), fc.constantFrom('replace', 'insert', 'delete'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })).map(([i, how, c]) =>
-    how === 'replace' ? value.slice(0, i) + c + value.slice(i + 1) : how === 'insert' ? value.slice(0, i) + c + value.slice(i) : value.slice(0, i) + value.slice(i + 1),
-  );
+  return fc
+    .tuple(fc.nat({ max: value.length }), fc.constantFrom('replace', 'insert', 'delete'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }))
+    .map(([i, how, c]) =>
+      how === 'replace'
+        ? value.slice(0, i) + c + value.slice(i + 1)
+        : how === 'insert'
+          ? value.slice(0, i) + c + value.slice(i)
+          : value.slice(0, i) + value.slice(i + 1),
+    );
 }
 
 describe('server signatures', () => {
-  const userPart = fc.oneof(fc.constantFrom('1', '2', '=admin', '=under_score', '=gone', '=nobody', '=%E0%A4%A', '=%', '=', ''), fc.nat().map(String), anyText.map((s) => `=${s}`), anyText);
-  const epochPart = fc.oneof(fc.constant(String(NOW_S)), fc.integer({ min: -1, max: 2 ** 42 }).map(String), fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 20 }), anyText);
+  const userPart = fc.oneof(
+    fc.constantFrom('1', '2', '=admin', '=under_score', '=gone', '=nobody', '=%E0%A4%A', '=%', '=', ''),
+    fc.nat().map(String),
+    anyText.map((s) => `=${s}`),
+    anyText,
+  );
+  const epochPart = fc.oneof(
+    fc.constant(String(NOW_S)),
+    fc.integer({ min: -1, max: 2 ** 42 }).map(String),
+    fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 20 }),
+    anyText,
+  );
   const keyPart = () => fc.oneof(fc.constantFrom(open.key, restricted.key, browserKey, open.key.toUpperCase()), hex(64), anyText);
   const nearMiss = () =>
     fc
-      .tuple(fc.constantFrom('tkn_', 'int_', '', 'TKN_', 'tkn'), keyPart(), epochPart, fc.option(userPart, { nil: undefined }), fc.oneof(hex(64), anyText), fc.array(anyText, { maxLength: 2 }))
+      .tuple(
+        fc.constantFrom('tkn_', 'int_', '', 'TKN_', 'tkn'),
+        keyPart(),
+        epochPart,
+        fc.option(userPart, { nil: undefined }),
+        fc.oneof(hex(64), anyText),
+        fc.array(anyText, { maxLength: 2 }),
+      )
       .map(([prefix, key, epoch, user, hash, extra]) => prefix + [key, epoch, ...(user === undefined ? [] : [user]), ...extra, hash].join('_'));
 
   test('parseSignature returns parts or throws SIGNATURE_INVALID, for any string', async () => {
@@ -174,7 +208,12 @@ describe('long-term JWTs', () => {
     fc.record(
       {
         alg: fc.oneof(fc.constantFrom('HS512', 'HS256', 'none', 'RS256', 'HS512 '), anyText, fc.integer()),
-        kid: fc.oneof(fc.constantFrom(String(open.id), String(restricted.id), '0', '01', '99999999999999999999', `${open.id}.0`), anyText, fc.integer(), fc.constant(null)),
+        kid: fc.oneof(
+          fc.constantFrom(String(open.id), String(restricted.id), '0', '01', '99999999999999999999', `${open.id}.0`),
+          anyText,
+          fc.integer(),
+          fc.constant(null),
+        ),
         typ: fc.constantFrom('JWT', 'jwt'),
         crit: fc.constant(['b64']).map((c) => [...c]),
         b64: fc.boolean(),
@@ -197,7 +236,13 @@ describe('long-term JWTs', () => {
       fc.jsonValue({ maxDepth: 3 }),
     );
   const structured = () =>
-    fc.tuple(fc.oneof(headerArb().map(toB64url), fc.jsonValue({ maxDepth: 2 }).map(toB64url), b64url(60), anyText), fc.oneof(claimsArb().map(toB64url), b64url(80), anyText), fc.oneof(b64url(90), anyText)).map((parts) => parts.join('.'));
+    fc
+      .tuple(
+        fc.oneof(headerArb().map(toB64url), fc.jsonValue({ maxDepth: 2 }).map(toB64url), b64url(60), anyText),
+        fc.oneof(claimsArb().map(toB64url), b64url(80), anyText),
+        fc.oneof(b64url(90), anyText),
+      )
+      .map((parts) => parts.join('.'));
   const dots = () => fc.array(fc.oneof(b64url(30), anyText), { maxLength: 5 }).map((parts) => parts.join('.'));
 
   test('verifyJwt returns a user or a JWT error, for any string', async () => {
@@ -233,7 +278,9 @@ describe('long-term JWTs', () => {
         const payload = typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? claims : {};
         let jwt: string;
         try {
-          jwt = await new SignJWT(payload as Record<string, unknown>).setProtectedHeader({ ...header, alg: 'HS512', kid: String(token.id) }).sign(realKey(token));
+          jwt = await new SignJWT(payload as Record<string, unknown>)
+            .setProtectedHeader({ ...header, alg: 'HS512', kid: String(token.id) })
+            .sign(realKey(token));
         } catch {
           return; // jose refuses to sign some headers (crit, b64): nothing to verify
         }
@@ -264,19 +311,72 @@ describe('long-term JWTs', () => {
 
 describe('request bodies', () => {
   const xmlFragments = fc.constantFrom(
-    '<', '>', '</', '/>', '<developer-token', '</developer-token>', '<name>', '</name>', ' type="server"', " type='browser'", '="', '"', "'", '=',
-    '<!--', '-->', '<![CDATA[', ']]>', '<?xml version="1.0"?>', '<?pi x?>', '<!DOCTYPE', '<!ENTITY', '<!doctype x>', '&', '&amp;', '&lt;', '&#', '&#x',
-    '&#233;', '&#x110000;', '&#0;', '&nbsp;', '&xxe;', ';', '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'a', 'x:y', '#text',
-    '@type', ' ', '\n', '\u0000', '\uFEFF', 'é', '\uD800',
+    '<',
+    '>',
+    '</',
+    '/>',
+    '<developer-token',
+    '</developer-token>',
+    '<name>',
+    '</name>',
+    ' type="server"',
+    " type='browser'",
+    '="',
+    '"',
+    "'",
+    '=',
+    '<!--',
+    '-->',
+    '<![CDATA[',
+    ']]>',
+    '<?xml version="1.0"?>',
+    '<?pi x?>',
+    '<!DOCTYPE',
+    '<!ENTITY',
+    '<!doctype x>',
+    '&',
+    '&amp;',
+    '&lt;',
+    '&#',
+    '&#x',
+    '&#233;',
+    '&#x110000;',
+    '&#0;',
+    '&nbsp;',
+    '&xxe;',
+    ';',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'hasOwnProperty',
+    'toString',
+    'a',
+    'x:y',
+    '#text',
+    '@type',
+    ' ',
+    '\n',
+    '\u0000',
+    '\uFEFF',
+    'é',
+    '\uD800',
   );
   const xmlish = fc.array(fc.oneof(xmlFragments, xmlFragments, anyText), { maxLength: 40 }).map((parts) => parts.join(''));
-  const deep = fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom('xml', 'json-array', 'json-object')).map(([n, kind]) =>
-    kind === 'xml' ? `<developer-token>${'<a>'.repeat(n)}${'</a>'.repeat(n)}</developer-token>` : kind === 'json-array' ? `${'['.repeat(n)}${']'.repeat(n)}` : `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`,
-  );
+  const deep = fc
+    .tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom('xml', 'json-array', 'json-object'))
+    .map(([n, kind]) =>
+      kind === 'xml'
+        ? `<developer-token>${'<a>'.repeat(n)}${'</a>'.repeat(n)}</developer-token>`
+        : kind === 'json-array'
+          ? `${'['.repeat(n)}${']'.repeat(n)}`
+          : `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`,
+    );
   const jsonish = fc.oneof(
     fc.json({ maxDepth: 4 }),
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ 'developer-token': v })),
-    fc.dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', '@type', 'name', '#text', 'developer-token'), anyText), fc.jsonValue({ maxDepth: 2 })).map((d) => JSON.stringify(d)),
+    fc
+      .dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', '@type', 'name', '#text', 'developer-token'), anyText), fc.jsonValue({ maxDepth: 2 }))
+      .map((d) => JSON.stringify(d)),
     fc.json({ maxDepth: 3 }).chain(mutate),
   );
 
@@ -303,12 +403,17 @@ describe('request bodies', () => {
   });
 
   test("XML character references decode, as Python's ElementTree writes non-ASCII", () => {
-    const doc = requireDocument({ format: 'xml', text: '<developer-token type="server"><name>Caf&#233; &#x2603; &amp; co</name></developer-token>' }, 'developer-token');
+    const doc = requireDocument(
+      { format: 'xml', text: '<developer-token type="server"><name>Caf&#233; &#x2603; &amp; co</name></developer-token>' },
+      'developer-token',
+    );
     assert.equal(readText(doc, 'name'), 'Café ☃ & co');
   });
 
   test('any name, written as XML character references, reads back unchanged', async () => {
-    const printable = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((s) => s.trim() === s && !/[\u0000-\u001f\u007f-\u009f\uFFFE\uFFFF]/.test(s));
+    const printable = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 30 })
+      .filter((s) => s.trim() === s && !/[\u0000-\u001f\u007f-\u009f\uFFFE\uFFFF]/.test(s));
     await fc.assert(
       fc.asyncProperty(printable, async (name) => {
         const escaped = [...name].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join('');

@@ -75,7 +75,13 @@ test('the second server opened the same files and generated no new admin passwor
   assert.equal(second.built.generatedAdminPassword, undefined);
   // On PostgreSQL the data directory holds only the master key; the rows are in the database.
   const expected = ON_POSTGRES ? ['master.key'] : ['gatehouse.sqlite', 'master.key'];
-  assert.deepEqual(fs.readdirSync(dataDir).filter((f) => !f.startsWith('gatehouse.sqlite-')).sort(), expected);
+  assert.deepEqual(
+    fs
+      .readdirSync(dataDir)
+      .filter((f) => !f.startsWith('gatehouse.sqlite-'))
+      .sort(),
+    expected,
+  );
   assert.equal(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777, 0o600);
 });
 
@@ -121,7 +127,7 @@ test('a JWT revoked before the restart stays revoked', async () => {
   assert.equal(res.json.message, 'invalid json web token');
 });
 
-test("server signatures still verify against the secret stored before the restart", async () => {
+test('server signatures still verify against the secret stored before the restart', async () => {
   for (const format of ['tkn', 'legacy', 'int'] as const) {
     const value = signServerToken({ key: saved.server.key, secret: saved.server.secret, user: '=Persisted_User', format });
     const me = await currentUser({ 'X-Deki-Token': value });

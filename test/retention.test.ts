@@ -27,15 +27,35 @@ describe('retention', () => {
     // A token made long before the window and never used: retention must leave it alone.
     // Made now (so its creation's audit entry is recent) and dated back in the database.
     oldToken = (await createToken(server.url, admin, { '@type': 'server', name: 'ancient' }))['@id']!;
-    await server.built.ctx.db.updateTable('developer_tokens').set({ created_at: now - 500 * DAY }).where('id', '=', Number(oldToken)).execute();
+    await server.built.ctx.db
+      .updateTable('developer_tokens')
+      .set({ created_at: now - 500 * DAY })
+      .where('id', '=', Number(oldToken))
+      .execute();
     usedToken = await createToken(server.url, admin, { '@type': 'server', name: 'busy', 'generate-jwt': 'true' });
     const db = server.built.ctx.db;
     // 2,500 entries outside the window (more than two batches), and a few just inside it.
-    const entry = (at: number, name: string) => ({ at, action: 'token.update', actor_id: 1, actor_name: 'admin', credential: 'cli', ip: null, target_type: 'token', target_id: oldToken, details: JSON.stringify({ name }) });
+    const entry = (at: number, name: string) => ({
+      at,
+      action: 'token.update',
+      actor_id: 1,
+      actor_name: 'admin',
+      credential: 'cli',
+      ip: null,
+      target_type: 'token',
+      target_id: oldToken,
+      details: JSON.stringify({ name }),
+    });
     for (let i = 0; i < 2500; i += 500) {
-      await db.insertInto('audit_log').values(Array.from({ length: 500 }, (_, j) => entry(now - 31 * DAY - (i + j) * 1000, 'outside'))).execute();
+      await db
+        .insertInto('audit_log')
+        .values(Array.from({ length: 500 }, (_, j) => entry(now - 31 * DAY - (i + j) * 1000, 'outside')))
+        .execute();
     }
-    await db.insertInto('audit_log').values([entry(now - 29 * DAY, 'inside'), entry(now - 30 * DAY + HOUR, 'inside')]).execute();
+    await db
+      .insertInto('audit_log')
+      .values([entry(now - 29 * DAY, 'inside'), entry(now - 30 * DAY + HOUR, 'inside')])
+      .execute();
     // Usage: hours and client IPs from 40 and from 10 days ago.
     const id = Number(usedToken['@id']);
     await db
@@ -58,7 +78,7 @@ describe('retention', () => {
   const auditNames = async () => {
     const res = await call(server.url, '/@api/deki/site/audit?limit=1000&target.type=token', { headers: bearer(admin) });
     assert.equal(res.status, 200, res.text);
-    return { total: Number(res.json['@querycount']), names: many(res.json.entry).map((e) => ((e.details as Doc | string) as Doc).name) };
+    return { total: Number(res.json['@querycount']), names: many(res.json.entry).map((e) => (e.details as Doc | string as Doc).name) };
   };
 
   test('deletes only what is older than the window, and never a token', async () => {
@@ -77,7 +97,10 @@ describe('retention', () => {
     assert.equal(after.names.filter((n) => n === 'ancient' || n === 'busy').length, 2);
 
     const list = await call(server.url, '/@api/deki/site/developer-tokens', { headers: bearer(admin) });
-    assert.deepEqual(many(list.json['developer-token']).map((d) => d.name), ['ancient', 'busy']);
+    assert.deepEqual(
+      many(list.json['developer-token']).map((d) => d.name),
+      ['ancient', 'busy'],
+    );
     const old = await call(server.url, `/@api/deki/site/developer-tokens/${oldToken}`, { headers: bearer(admin) });
     assert.equal(old.status, 200);
     assert.equal((old.json.usage as Doc)['@unused'], 'true');
@@ -94,6 +117,9 @@ describe('retention', () => {
   });
 
   test('the retention setting is checked at start', async () => {
-    await assert.rejects(startServer({ env: { GATEHOUSE_AUDIT_RETENTION_DAYS: '0' } }), /GATEHOUSE_AUDIT_RETENTION_DAYS must be an integer from 1 to 36500, got '0'/);
+    await assert.rejects(
+      startServer({ env: { GATEHOUSE_AUDIT_RETENTION_DAYS: '0' } }),
+      /GATEHOUSE_AUDIT_RETENTION_DAYS must be an integer from 1 to 36500, got '0'/,
+    );
   });
 });

@@ -33,11 +33,7 @@ function jwtSigningKey(id: string, key: string): Buffer {
 }
 
 function rawRow(id: string): { key: string; secret_enc: string | null } {
-  return server.built.store.db
-    .selectFrom('developer_tokens')
-    .select(['key', 'secret_enc'])
-    .where('id', '=', Number(id))
-    .executeTakeFirstOrThrow() as never;
+  return server.built.store.db.selectFrom('developer_tokens').select(['key', 'secret_enc']).where('id', '=', Number(id)).executeTakeFirstOrThrow() as never;
 }
 
 before(async () => {
@@ -64,8 +60,7 @@ test('the database file and its WAL hold no secret, JWT, signing key or authtoke
   for (const token of created) assert.ok(disk.includes(token.key!), `token ${token.name}'s key is on disk`);
 
   const forbidden: { what: string; bytes: Buffer }[] = [];
-  const add = (what: string, value: string | Buffer) =>
-    forbidden.push({ what, bytes: typeof value === 'string' ? Buffer.from(value) : value });
+  const add = (what: string, value: string | Buffer) => forbidden.push({ what, bytes: typeof value === 'string' ? Buffer.from(value) : value });
   for (const token of created) {
     if (token.secret) {
       add(`${token.name}: secret`, token.secret);

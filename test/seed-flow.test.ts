@@ -77,7 +77,10 @@ test('the XML form of the create response carries the same fields', async () => 
   });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^application\/xml; charset=utf-8/);
-  assert.match(res.text, /^<developer-token id="\d+" type="server" date="[^"]+" href="[^"]+"><key>[0-9a-f]{64}<\/key><name>xml please<\/name><secret>[0-9a-f]{64}<\/secret><\/developer-token>$/);
+  assert.match(
+    res.text,
+    /^<developer-token id="\d+" type="server" date="[^"]+" href="[^"]+"><key>[0-9a-f]{64}<\/key><name>xml please<\/name><secret>[0-9a-f]{64}<\/secret><\/developer-token>$/,
+  );
 });
 
 test('a server token created with generate-jwt and no restriction binds the JWT to the creating admin', async () => {

@@ -117,7 +117,9 @@ describe('users/authenticate with x-deki-token', () => {
       const res = await authenticate(`?x-deki-token=${encodeURIComponent(signature)}`);
       assert.equal(res.status, 200, `${user}: ${res.text}`);
       assert.equal((await call(server.url, '/@api/deki/users/current', { headers: bearer(res.text) })).json['@id'], adminId, user);
-      const asHeader = await call(server.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key, secret, user, encodeUser: false }) } });
+      const asHeader = await call(server.url, '/@api/deki/users/current', {
+        headers: { 'X-Deki-Token': signServerToken({ key, secret, user, encodeUser: false }) },
+      });
       assert.equal(asHeader.json.username, 'admin', `${user} in X-Deki-Token`);
     }
     // A new name with padding is created once, trimmed, and found again padded otherwise.
@@ -132,7 +134,9 @@ describe('users/authenticate with x-deki-token', () => {
 
   test('first sign-ins of one new name at once create it once; none is a 500', async () => {
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => authenticate(`?x-deki-token=${encodeURIComponent(signServerToken({ key, secret, user: i % 2 ? '=racer%20' : '=RACER', encodeUser: false }))}`)),
+      Array.from({ length: 8 }, (_, i) =>
+        authenticate(`?x-deki-token=${encodeURIComponent(signServerToken({ key, secret, user: i % 2 ? '=racer%20' : '=RACER', encodeUser: false }))}`),
+      ),
     );
     for (const r of results) assert.equal(r.status, 200, r.text);
     const ids = await Promise.all(results.map(async (r) => (await call(server.url, '/@api/deki/users/current', { headers: bearer(r.text) })).json['@id']));
@@ -157,10 +161,16 @@ describe('users/authenticate with x-deki-token', () => {
   });
 
   test('a bad, expired or restricted signature is refused with its message', async () => {
-    const res = await call(server.url, `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(signServerToken({ key, secret: 'wrong', user: '=admin' }))}`);
+    const res = await call(
+      server.url,
+      `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(signServerToken({ key, secret: 'wrong', user: '=admin' }))}`,
+    );
     assert.equal(res.status, 403);
     assert.equal(res.json.message, 'invalid server token signature');
-    const anon = await call(server.url, `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(signServerToken({ key, secret, format: 'userless' }))}`);
+    const anon = await call(
+      server.url,
+      `/@api/deki/users/authenticate?x-deki-token=${encodeURIComponent(signServerToken({ key, secret, format: 'userless' }))}`,
+    );
     assert.equal(anon.status, 403);
   });
 });

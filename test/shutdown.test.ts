@@ -86,9 +86,18 @@ test('SIGTERM under steady traffic: every request sent before it is answered, ex
   assert.deepEqual(bad, [], 'every request sent before the signal got a full 200 answer');
   const answered = sent.filter((s) => s.status === 200).length;
   const afterSignal = sent.filter((s) => s.sentAt > signalAt);
-  assert.ok(afterSignal.some((s) => s.status === 200), 'requests during the drain are still served');
-  assert.ok(afterSignal.some((s) => s.error !== undefined), 'after the drain, new connections are refused');
-  assert.ok(afterSignal.every((s) => s.status === undefined || s.status === 200), 'never a 5xx');
+  assert.ok(
+    afterSignal.some((s) => s.status === 200),
+    'requests during the drain are still served',
+  );
+  assert.ok(
+    afterSignal.some((s) => s.error !== undefined),
+    'after the drain, new connections are refused',
+  );
+  assert.ok(
+    afterSignal.every((s) => s.status === undefined || s.status === 200),
+    'never a 5xx',
+  );
 
   const db = new SQLite(path.join(dataDir, 'gatehouse.sqlite'), { readonly: true });
   try {

@@ -55,18 +55,45 @@ describe('official test vectors, key foo, secret bar, epoch 1413073249', () => {
   };
 
   test('the client SDK produces every vector', () => {
-    for (const [user, value] of Object.entries(legacy)) assert.equal(signServerToken({ key: 'foo', secret: 'bar', epoch: EPOCH, user, format: 'legacy' }), value);
+    for (const [user, value] of Object.entries(legacy))
+      assert.equal(signServerToken({ key: 'foo', secret: 'bar', epoch: EPOCH, user, format: 'legacy' }), value);
     for (const [user, value] of Object.entries(tkn)) assert.equal(signServerToken({ key: 'foo', secret: 'bar', epoch: EPOCH, user, format: 'tkn' }), value);
   });
 
   test('the server accepts every vector at that time, acting as the named user', async () => {
     // A token whose key is `foo` and secret `bar`, and users 123 and andyv, put straight into the store.
     const { db } = server.built.ctx;
-    await db.insertInto('developer_tokens').values({
-      type: 'server', name: 'vectors', key: 'foo', secret_enc: sealSecret(server.built.ctx.keys, 'foo', 'bar'),
-      host: null, restricted_user_id: null, jwt_user_id: null, jwt_key_id: null, jwt_issued_at: null, created_at: Date.now(), created_by: 1,
-    }).execute();
-    await db.insertInto('users').values({ id: 123, username: 'user123', username_key: 'user123', email: '', fullname: '', status: 'active', seat: 1, role: 'Viewer', password_hash: null, created_at: Date.now() }).execute();
+    await db
+      .insertInto('developer_tokens')
+      .values({
+        type: 'server',
+        name: 'vectors',
+        key: 'foo',
+        secret_enc: sealSecret(server.built.ctx.keys, 'foo', 'bar'),
+        host: null,
+        restricted_user_id: null,
+        jwt_user_id: null,
+        jwt_key_id: null,
+        jwt_issued_at: null,
+        created_at: Date.now(),
+        created_by: 1,
+      })
+      .execute();
+    await db
+      .insertInto('users')
+      .values({
+        id: 123,
+        username: 'user123',
+        username_key: 'user123',
+        email: '',
+        fullname: '',
+        status: 'active',
+        seat: 1,
+        role: 'Viewer',
+        password_hash: null,
+        created_at: Date.now(),
+      })
+      .execute();
     await createUser(server.url, admin, { username: 'andyv' });
     server.clock.now = EPOCH * 1000 + 120_000; // two minutes later: inside the window
     try {
@@ -212,8 +239,13 @@ describe('refusals', () => {
   test('a valid signature outranks a session bearer, and an invalid one never falls back', async () => {
     const { key, secret } = await serverToken();
     const userId = await createUser(server.url, admin, { username: 'sig-wins' });
-    const both = await call(server.url, '/@api/deki/users/current', { headers: { ...bearer(admin), 'X-Deki-Token': signServerToken({ key, secret, user: userId }) } });
+    const both = await call(server.url, '/@api/deki/users/current', {
+      headers: { ...bearer(admin), 'X-Deki-Token': signServerToken({ key, secret, user: userId }) },
+    });
     assert.equal(both.json['@id'], String(userId));
-    forbidden(await call(server.url, '/@api/deki/users/current', { headers: { ...bearer(admin), 'X-Deki-Token': 'tkn_bad' } }), 'invalid server token signature');
+    forbidden(
+      await call(server.url, '/@api/deki/users/current', { headers: { ...bearer(admin), 'X-Deki-Token': 'tkn_bad' } }),
+      'invalid server token signature',
+    );
   });
 });

@@ -35,7 +35,10 @@ describe('the CLI against a PostgreSQL site', { skip }, () => {
       await client.end();
     }
   };
-  const written = async () => ({ tokens: await count('select count(*) as n from developer_tokens'), audit: await count('select count(*) as n from audit_log') });
+  const written = async () => ({
+    tokens: await count('select count(*) as n from developer_tokens'),
+    audit: await count('select count(*) as n from audit_log'),
+  });
 
   before(async () => {
     database = await createTestDatabase();
@@ -54,7 +57,10 @@ describe('the CLI against a PostgreSQL site', { skip }, () => {
     const dataDir = tempDir();
     const res = await create({}, dataDir);
     assert.equal(res.code, 1);
-    assert.equal(res.stderr, `gatehouse: master key ${siteId} of this site is missing here: set GATEHOUSE_MASTER_KEY as on the servers (nothing was written)\n`);
+    assert.equal(
+      res.stderr,
+      `gatehouse: master key ${siteId} of this site is missing here: set GATEHOUSE_MASTER_KEY as on the servers (nothing was written)\n`,
+    );
     assert.equal(res.stdout, '');
     assert.deepEqual(await written(), before);
     assert.deepEqual(fs.readdirSync(dataDir), [], 'no master.key of its own');
@@ -77,7 +83,9 @@ describe('the CLI against a PostgreSQL site', { skip }, () => {
     const res = await create({ GATEHOUSE_MASTER_KEY: SITE_KEY }, path.join(tempDir(), 'unused'));
     assert.equal(res.code, 0, res.stderr);
     const token = JSON.parse(res.stdout) as { key: string; secret: string };
-    const answer = await call(node.url, '/@api/deki/users/current', { headers: { 'X-Deki-Token': signServerToken({ key: token.key, secret: token.secret, user: 1 }) } });
+    const answer = await call(node.url, '/@api/deki/users/current', {
+      headers: { 'X-Deki-Token': signServerToken({ key: token.key, secret: token.secret, user: 1 }) },
+    });
     assert.equal(answer.status, 200, answer.text);
     assert.equal(answer.json.username, 'admin');
   });

@@ -77,7 +77,11 @@ describe('token list paging, filters and order', () => {
     for (const [query, message] of bad) {
       const json = await call(server.url, `${LIST}?${query}`, { headers: bearer(admin) });
       assert.equal(json.status, 400, `${query}: ${json.text}`);
-      assert.deepEqual({ status: json.json.status, title: json.json.title, message: json.json.message }, { status: '400', title: 'Bad Request', message }, query);
+      assert.deepEqual(
+        { status: json.json.status, title: json.json.title, message: json.json.message },
+        { status: '400', title: 'Bad Request', message },
+        query,
+      );
       const xml = await call(server.url, `${LIST}?${query}`, { headers: bearer(admin), json: false });
       assert.equal(xml.status, 400);
       assert.match(xml.text, /^<error><status>400<\/status><title>Bad Request<\/title><message>/);
@@ -89,8 +93,14 @@ describe('token list paging, filters and order', () => {
 
   test('the user search finds by part of a username or full name, and odd text is no error', async () => {
     const search = async (text: string) => (await call(server.url, `/@api/deki/users?usernamefilter=${text}&limit=5`, { headers: bearer(admin) })).json;
-    assert.deepEqual(many((await search('LIC')).user).map((u) => u.username), ['alice']);
-    assert.deepEqual(many((await search('bo')).user).map((u) => u.username), ['bob']);
+    assert.deepEqual(
+      many((await search('LIC')).user).map((u) => u.username),
+      ['alice'],
+    );
+    assert.deepEqual(
+      many((await search('bo')).user).map((u) => u.username),
+      ['bob'],
+    );
     for (const odd of ['%00%00%00', '%22%2A%3A%5E', '%25%25%25']) assert.equal((await search(odd))['@querycount'], '0', odd);
   });
 
@@ -136,7 +146,12 @@ describe('token list paging, filters and order', () => {
       const all = (await list(query)).json;
       assert.equal(all['@count'], String(expected.length), `unpaged ${query}`);
       assert.equal(all['@querycount'], undefined);
-      assert.deepEqual(many(all['developer-token']).map((d) => d['@id'] as string).sort(), expected);
+      assert.deepEqual(
+        many(all['developer-token'])
+          .map((d) => d['@id'] as string)
+          .sort(),
+        expected,
+      );
     }
   });
 
@@ -161,7 +176,10 @@ describe('token list paging, filters and order', () => {
     // Two tokens were made with the clock set back, so creation order is not id order.
     const created = await order('created');
     assert.deepEqual(created.slice(0, 2), [ids['Nightly export'], ids['Expired one']]);
-    assert.deepEqual([...created].sort((a, b) => Number(a) - Number(b)), byCreation);
+    assert.deepEqual(
+      [...created].sort((a, b) => Number(a) - Number(b)),
+      byCreation,
+    );
     assert.deepEqual(await order('-created'), [...created].reverse());
     const types = many((await list('limit=20&sortby=type')).json['developer-token']).map((d) => d['@type']);
     assert.deepEqual(types.slice(0, 2), ['browser', 'oauth']);

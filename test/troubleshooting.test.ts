@@ -54,7 +54,9 @@ describe('403 invalid json web token', () => {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const forged = (c: Record<string, unknown>) => `${header}.${Buffer.from(JSON.stringify(c)).toString('base64url')}.${signature}`;
     const flipped = signature.slice(0, -2) + (signature.at(-2) === 'A' ? 'B' : 'A') + signature.at(-1);
-    const hs256Header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid, typ: 'JWT' })).toString('base64url');
+    const hs256Header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid, typ: 'JWT' })).toString(
+      'base64url',
+    );
     for (const bad of [
       forged({ ...claims, exp: Number(claims.exp) + 1 }),
       forged({ ...claims, sub: '0'.repeat(64) }),
@@ -140,14 +142,17 @@ describe('403 Unable to parse JWT token', () => {
   });
 });
 
-describe("JWT works in Postman, not in code", () => {
+describe('JWT works in Postman, not in code', () => {
   test('the Authorization header without the Bearer prefix gets a clear 403', async () => {
     const userId = await createUser(server.url, admin, { username: 'prefix-bot' });
     const { jwt } = await tokenWithJwt(userId);
     assertForbidden(await homePage({ Authorization: jwt }), "Authorization header must be 'Bearer <token>'");
     // The XML form carries the same message.
     const xml = await call(server.url, '/@api/deki/pages/home/contents', { headers: { Authorization: jwt }, json: false });
-    assert.match(xml.text, /^<error><status>403<\/status><title>Forbidden<\/title><message>Authorization header must be 'Bearer &lt;token&gt;'<\/message><uri>http:\/\/localhost:\d+\/@api\/deki\/pages\/home\/contents<\/uri><\/error>$/);
+    assert.match(
+      xml.text,
+      /^<error><status>403<\/status><title>Forbidden<\/title><message>Authorization header must be 'Bearer &lt;token&gt;'<\/message><uri>http:\/\/localhost:\d+\/@api\/deki\/pages\/home\/contents<\/uri><\/error>$/,
+    );
     // With the prefix, lower-case scheme included, it works.
     assert.equal((await homePage({ Authorization: `bearer ${jwt}` })).status, 200);
   });

@@ -47,7 +47,11 @@ describe('usage recorder', () => {
     assert.equal(before.lastUserAgent, 'agent/2');
     assert.equal(before.lastUsedAt, START);
     assert.equal(before.unused, false);
-    assert.equal(await site.ctx.db.selectFrom('token_usage').selectAll().where('token_id', '=', token.id).executeTakeFirst(), undefined, 'nothing written before the flush');
+    assert.equal(
+      await site.ctx.db.selectFrom('token_usage').selectAll().where('token_id', '=', token.id).executeTakeFirst(),
+      undefined,
+      'nothing written before the flush',
+    );
 
     await usage.flush();
     assert.ok(await site.ctx.db.selectFrom('token_usage').selectAll().where('token_id', '=', token.id).executeTakeFirst(), 'written by the flush');

@@ -48,8 +48,14 @@ async function usage(id: number): Promise<Json> {
 function assertMatchesTraffic(doc: Json): void {
   const thisHour = Math.floor(traffic.now / HOUR) * HOUR;
   const today = Math.floor(traffic.now / DAY) * DAY;
-  assert.deepEqual(buckets(doc, 'hours', 'hour'), Array.from({ length: 24 }, (_, i) => expected(thisHour - (23 - i) * HOUR, HOUR)));
-  assert.deepEqual(buckets(doc, 'days', 'day'), Array.from({ length: 30 }, (_, i) => expected(today - (29 - i) * DAY, DAY)));
+  assert.deepEqual(
+    buckets(doc, 'hours', 'hour'),
+    Array.from({ length: 24 }, (_, i) => expected(thisHour - (23 - i) * HOUR, HOUR)),
+  );
+  assert.deepEqual(
+    buckets(doc, 'days', 'day'),
+    Array.from({ length: 30 }, (_, i) => expected(today - (29 - i) * DAY, DAY)),
+  );
   const reasons = (doc.reasons as Json).reason as Json[];
   const want = countIn(traffic, 0, Infinity).reasons;
   assert.deepEqual(

@@ -54,8 +54,15 @@ describe('verification cache', () => {
   test('a feed row forgets the token, and what was derived from it', async () => {
     const token = await newToken('revoked');
     const row = (await cache.tokenByKey(token.key))!;
-    assert.equal(cache.derived(row, 'secret', () => 'first'), 'first');
-    assert.equal(cache.derived(row, 'secret', () => 'second'), 'first', 'derived values are kept with the token');
+    assert.equal(
+      cache.derived(row, 'secret', () => 'first'),
+      'first',
+    );
+    assert.equal(
+      cache.derived(row, 'secret', () => 'second'),
+      'first',
+      'derived values are kept with the token',
+    );
     await deleteRow(token.id);
     cache.apply({ kind: 'token', ref: String(token.id) });
     assert.equal(await cache.tokenByKey(token.key), undefined);

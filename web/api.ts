@@ -38,7 +38,6 @@ export interface DependentToken {
   jwt: boolean;
 }
 
-
 export interface Token {
   id: number;
   type: TokenType;
@@ -179,7 +178,13 @@ function toUser(doc: Json): User {
 }
 
 function toDependent(doc: Json): DependentToken {
-  return { id: Number(text(doc, '@id')), type: text(doc, '@type') as TokenType, name: text(doc, 'name') ?? '', restricted: text(doc, '@restricted') === 'true', jwt: text(doc, '@jwt') === 'true' };
+  return {
+    id: Number(text(doc, '@id')),
+    type: text(doc, '@type') as TokenType,
+    name: text(doc, 'name') ?? '',
+    restricted: text(doc, '@restricted') === 'true',
+    jwt: text(doc, '@jwt') === 'true',
+  };
 }
 
 function userState(status: string | undefined, seat: string | undefined): UserState | undefined {
@@ -453,6 +458,10 @@ export async function getTokenUsage(id: number, signal?: AbortSignal): Promise<U
   return {
     hours: many((doc.hours as Json).hour).map(toBucket),
     days: many((doc.days as Json).day).map(toBucket),
-    reasons: many((doc.reasons as Json).reason).map((r) => ({ name: text(r, '@name') ?? '', day: Number(text(r, '@failures.24h')), month: Number(text(r, '@failures.30d')) })),
+    reasons: many((doc.reasons as Json).reason).map((r) => ({
+      name: text(r, '@name') ?? '',
+      day: Number(text(r, '@failures.24h')),
+      month: Number(text(r, '@failures.30d')),
+    })),
   };
 }

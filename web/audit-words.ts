@@ -32,8 +32,14 @@ const choice = (value: AuditAction): ActionChoice => ({ value, label: ACTION_LAB
 
 /** The action filter's choices, by family; a value ending in a dot is the whole family. */
 export const ACTION_GROUPS: { label: string; choices: ActionChoice[] }[] = [
-  { label: 'Tokens', choices: [{ value: 'token.', label: 'Any token change' }, ...(['token.create', 'token.update', 'token.roll', 'token.delete'] as const).map(choice)] },
-  { label: 'Users', choices: [{ value: 'user.', label: 'Any user change' }, ...(['user.create', 'user.update', 'user.deactivate', 'user.password'] as const).map(choice)] },
+  {
+    label: 'Tokens',
+    choices: [{ value: 'token.', label: 'Any token change' }, ...(['token.create', 'token.update', 'token.roll', 'token.delete'] as const).map(choice)],
+  },
+  {
+    label: 'Users',
+    choices: [{ value: 'user.', label: 'Any user change' }, ...(['user.create', 'user.update', 'user.deactivate', 'user.password'] as const).map(choice)],
+  },
   { label: 'Sign-ins', choices: [{ value: 'signin.', label: 'Any sign-in' }, ...(['signin.success', 'signin.failure'] as const).map(choice)] },
   { label: 'Keys', choices: [choice('keys.rotate')] },
 ];

@@ -97,7 +97,11 @@ export class ApiError extends Error {
     if (code && entry) return new ApiError(res.status, code, entry.text(detailOf(code, message)), entry.field);
     if (res.status >= 500) {
       const id = res.headers.get('X-Request-Id');
-      return new ApiError(res.status, code, `Gatehouse had an internal problem and did not finish. Try again; if it persists, give the operator this request id: ${id ?? 'unknown'}.`);
+      return new ApiError(
+        res.status,
+        code,
+        `Gatehouse had an internal problem and did not finish. Try again; if it persists, give the operator this request id: ${id ?? 'unknown'}.`,
+      );
     }
     // A message the dashboard has no words of its own for: the server's words, with a capital.
     const fallback = message ? `${message.charAt(0).toUpperCase()}${message.slice(1)}.` : `The request failed (HTTP ${res.status}).`;

@@ -49,20 +49,29 @@ export function changeWords(user: User, change: UserChange): ChangeWords {
     );
   } else if (change.active === true) {
     words = { title: `Reactivate ${who}?`, confirm: `Reactivate ${who}`, tone: 'primary' };
-    lines.push(`${who} can sign in again, and signatures acting as them work again${jwts.length ? `, as do the JWTs of ${names(jwts)}` : ''}${user.seated ? '' : ' (a JWT also needs a licence seat)'}.`);
+    lines.push(
+      `${who} can sign in again, and signatures acting as them work again${jwts.length ? `, as do the JWTs of ${names(jwts)}` : ''}${user.seated ? '' : ' (a JWT also needs a licence seat)'}.`,
+    );
     lines.push('Sessions that ended when they were deactivated do not come back.');
   } else if (change.seated === false) {
     words = { title: `Remove ${who}'s licence seat?`, confirm: `Remove the seat`, tone: 'danger' };
     lines.push(jwts.length ? `The JWTs of ${names(jwts)} get ${REFUSED}: a JWT needs a seated user.` : `No JWT acts as ${who}.`);
-    lines.push(`Signatures acting as ${who} still work, as an unseated user who cannot read private pages or edit. Their ${sessions === 1 ? 'session stays' : `${sessions} sessions stay`} open, with the same limits.`);
+    lines.push(
+      `Signatures acting as ${who} still work, as an unseated user who cannot read private pages or edit. Their ${sessions === 1 ? 'session stays' : `${sessions} sessions stay`} open, with the same limits.`,
+    );
   } else if (change.seated === true) {
     words = { title: `Assign ${who} a licence seat?`, confirm: `Assign a seat`, tone: 'primary' };
-    lines.push(jwts.length ? `The JWTs of ${names(jwts)} work again${user.active ? '' : ` once ${who} is reactivated`}.` : `${who} can read private pages and, with a role that allows it, edit.`);
+    lines.push(
+      jwts.length
+        ? `The JWTs of ${names(jwts)} work again${user.active ? '' : ` once ${who} is reactivated`}.`
+        : `${who} can read private pages and, with a role that allows it, edit.`,
+    );
   } else {
     const role = change.role ?? user.role;
     words = { title: `Change ${who}'s role to ${role}?`, confirm: `Change the role`, tone: 'primary' };
     lines.push(`Tokens and sessions acting as ${who} keep working; what they may do follows the new role.`);
-    if (role === 'Admin') lines.push(user.active && user.seated ? `${who} becomes an admin: they can manage tokens and users.` : `${who} becomes an admin once active and seated.`);
+    if (role === 'Admin')
+      lines.push(user.active && user.seated ? `${who} becomes an admin: they can manage tokens and users.` : `${who} becomes an admin once active and seated.`);
   }
   if (adminLost) lines.push(`${who} stops being an admin: they can no longer manage tokens and users.`);
   return { ...words, lines };

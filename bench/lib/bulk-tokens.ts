@@ -57,7 +57,9 @@ export function bulkInsertTokens(dataDir: string, count: number, createdBy = 1):
       let pool = randomBytes(0);
       for (let i = 0; i < n; i++) {
         if (pool.length < 28) pool = randomBytes(28 * 4096);
-        const prefix = Math.floor((i * 2 ** 32) / n).toString(16).padStart(8, '0');
+        const prefix = Math.floor((i * 2 ** 32) / n)
+          .toString(16)
+          .padStart(8, '0');
         const key = prefix + pool.subarray(0, 28).toString('hex');
         pool = pool.subarray(28);
         insert.run(...used.map((c) => known[c.name]!(i, key)));

@@ -41,7 +41,10 @@ export function environment(): Environment {
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     commit: sh('git rev-parse --short HEAD'),
-    uncommitted: sh('git status --porcelain --untracked-files=no').split('\n').filter(Boolean).map((l) => l.slice(3)),
+    uncommitted: sh('git status --porcelain --untracked-files=no')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3)),
   };
 }
 

@@ -54,7 +54,11 @@ interface Victim {
   revoke: (writer: Proc, agent: http.Agent) => Promise<number>;
 }
 
-function request(agent: http.Agent, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
+function request(
+  agent: http.Agent,
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { agent, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       let text = '';
@@ -82,32 +86,41 @@ const json = (authtoken: string) => ({ Authorization: `Bearer ${authtoken}`, 'Co
 async function makeVictims(node: Proc, admin: string, count: number, tag: string): Promise<Victim[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   try {
-    return await inBatches(Array.from({ length: count }, (_, i) => i), 8, async (i) => {
-      const user = await patiently(() =>
-        request(agent, `${node.url}/@api/deki/users?dream.out.format=json`, {
-          method: 'POST',
-          headers: json(admin),
-          body: JSON.stringify({ username: `final-${tag}-${i}`, 'license.seat': 'true', status: 'active', 'permissions.user': { role: 'Viewer' } }),
-        }),
-      );
-      if (user.status !== 200) throw new Error(`user create answered ${user.status}: ${user.text.slice(0, 200)}`);
-      const userId = (JSON.parse(user.text) as Record<string, string>)['@id']!;
-      const token = await patiently(() =>
-        request(agent, `${node.url}${TOKENS}?dream.out.format=json`, {
-          method: 'POST',
-          headers: json(admin),
-          body: JSON.stringify({ '@type': 'server', name: `final-${tag}-${i}`, 'restricted-by-user-id': userId }),
-        }),
-      );
-      if (token.status !== 200) throw new Error(`token create answered ${token.status}: ${token.text.slice(0, 200)}`);
-      const doc = JSON.parse(token.text) as Record<string, string>;
-      const revoke =
-        i % 2 === 0
-          ? (writer: Proc, a: http.Agent) => request(a, `${writer.url}${TOKENS}/${doc['@id']}`, { method: 'DELETE', headers: json(admin) }).then((r) => r.status)
-          : (writer: Proc, a: http.Agent) =>
-              request(a, `${writer.url}/@api/deki/users/${userId}`, { method: 'PUT', headers: json(admin), body: JSON.stringify({ status: 'inactive' }) }).then((r) => r.status);
-      return { jwt: doc.authorization!.replace(/^Bearer /, ''), revoke };
-    });
+    return await inBatches(
+      Array.from({ length: count }, (_, i) => i),
+      8,
+      async (i) => {
+        const user = await patiently(() =>
+          request(agent, `${node.url}/@api/deki/users?dream.out.format=json`, {
+            method: 'POST',
+            headers: json(admin),
+            body: JSON.stringify({ username: `final-${tag}-${i}`, 'license.seat': 'true', status: 'active', 'permissions.user': { role: 'Viewer' } }),
+          }),
+        );
+        if (user.status !== 200) throw new Error(`user create answered ${user.status}: ${user.text.slice(0, 200)}`);
+        const userId = (JSON.parse(user.text) as Record<string, string>)['@id']!;
+        const token = await patiently(() =>
+          request(agent, `${node.url}${TOKENS}?dream.out.format=json`, {
+            method: 'POST',
+            headers: json(admin),
+            body: JSON.stringify({ '@type': 'server', name: `final-${tag}-${i}`, 'restricted-by-user-id': userId }),
+          }),
+        );
+        if (token.status !== 200) throw new Error(`token create answered ${token.status}: ${token.text.slice(0, 200)}`);
+        const doc = JSON.parse(token.text) as Record<string, string>;
+        const revoke =
+          i % 2 === 0
+            ? (writer: Proc, a: http.Agent) =>
+                request(a, `${writer.url}${TOKENS}/${doc['@id']}`, { method: 'DELETE', headers: json(admin) }).then((r) => r.status)
+            : (writer: Proc, a: http.Agent) =>
+                request(a, `${writer.url}/@api/deki/users/${userId}`, {
+                  method: 'PUT',
+                  headers: json(admin),
+                  body: JSON.stringify({ status: 'inactive' }),
+                }).then((r) => r.status);
+        return { jwt: doc.authorization!.replace(/^Bearer /, ''), revoke };
+      },
+    );
   } finally {
     agent.destroy();
   }
@@ -120,7 +133,15 @@ interface Cluster {
 }
 
 /** One revocation on `writer` while every node in `pollers` is asked back to back. */
-async function revokeOnce(c: Cluster, writer: Proc, pollers: Proc[], victim: Victim, r: ScenarioResult, revokeMs: number[], onAnswer?: (node: Proc, status: number, sent: number) => void): Promise<void> {
+async function revokeOnce(
+  c: Cluster,
+  writer: Proc,
+  pollers: Proc[],
+  victim: Victim,
+  r: ScenarioResult,
+  revokeMs: number[],
+  onAnswer?: (node: Proc, status: number, sent: number) => void,
+): Promise<void> {
   let ack = Infinity;
   const headers = { Authorization: `Bearer ${victim.jwt}` };
   const firstAnswers: Promise<void>[] = [];
@@ -165,15 +186,40 @@ function finish(r: ScenarioResult, revokeMs: number[]): ScenarioResult {
   return { ...r, revokeP50Ms: quantile(revokeMs, 0.5), revokeP99Ms: quantile(revokeMs, 0.99), revokeMaxMs: revokeMs[revokeMs.length - 1] ?? NaN };
 }
 
-const emptyResult = (name: string): ScenarioResult => ({ name, revocations: 0, staleAccepts: 0, polled: 0, revokeP50Ms: 0, revokeP99Ms: 0, revokeMaxMs: 0, revokeRetries: 0, otherStatuses: {} });
+const emptyResult = (name: string): ScenarioResult => ({
+  name,
+  revocations: 0,
+  staleAccepts: 0,
+  polled: 0,
+  revokeP50Ms: 0,
+  revokeP99Ms: 0,
+  revokeMaxMs: 0,
+  revokeRetries: 0,
+  otherStatuses: {},
+});
 
 /** Revocations with writers taken in turn from `writers`, pollers on every other node of `nodes`. */
-async function scenario(c: Cluster, name: string, victims: Victim[], writers: Proc[], nodes: Proc[], onAnswer?: (node: Proc, status: number, sent: number) => void): Promise<ScenarioResult> {
+async function scenario(
+  c: Cluster,
+  name: string,
+  victims: Victim[],
+  writers: Proc[],
+  nodes: Proc[],
+  onAnswer?: (node: Proc, status: number, sent: number) => void,
+): Promise<ScenarioResult> {
   const r = emptyResult(name);
   const revokeMs: number[] = [];
   for (const [i, v] of victims.entries()) {
     const writer = writers[i % writers.length]!;
-    await revokeOnce(c, writer, nodes.filter((n) => n !== writer), v, r, revokeMs, onAnswer);
+    await revokeOnce(
+      c,
+      writer,
+      nodes.filter((n) => n !== writer),
+      v,
+      r,
+      revokeMs,
+      onAnswer,
+    );
   }
   return finish(r, revokeMs);
 }
@@ -181,7 +227,11 @@ async function scenario(c: Cluster, name: string, victims: Victim[], writers: Pr
 /** Every node answers every victim once (so each is cached everywhere before the scenarios). */
 async function warm(c: Cluster, victims: Victim[]): Promise<void> {
   for (const node of c.nodes) {
-    const statuses = await inBatches(victims, 8, async (v) => (await patiently(() => request(c.agents.get(node)!, node.url + CURRENT_USER, { headers: { Authorization: `Bearer ${v.jwt}` } }))).status);
+    const statuses = await inBatches(
+      victims,
+      8,
+      async (v) => (await patiently(() => request(c.agents.get(node)!, node.url + CURRENT_USER, { headers: { Authorization: `Bearer ${v.jwt}` } }))).status,
+    );
     const bad = statuses.filter((s) => s !== 200);
     if (bad.length > 0) throw new Error(`${node.label} refused ${bad.length} fresh credentials (${[...new Set(bad)].join(', ')})`);
   }
@@ -215,7 +265,10 @@ function keepKillingListen(url: string, node: Proc): { stop: () => Promise<numbe
   };
 }
 
-async function postgresScenarios(o: FinalRevocationOptions, counts: { alone: number; healthy: number; listen: number; cut: number }): Promise<ScenarioResult[]> {
+async function postgresScenarios(
+  o: FinalRevocationOptions,
+  counts: { alone: number; healthy: number; listen: number; cut: number },
+): Promise<ScenarioResult[]> {
   const admin = new pg.Client({ connectionString: o.adminUrl, connectionTimeoutMillis: 3000 });
   await admin.connect();
   const dbName = `gatehouse_final_${process.pid}`;
@@ -256,7 +309,13 @@ async function postgresScenarios(o: FinalRevocationOptions, counts: { alone: num
 
     o.log(`  LISTEN of node B killed every 50 ms: ${counts.listen} revocations`);
     const killer = keepKillingListen(url.toString(), b);
-    const listenResult = await scenario(c, "PostgreSQL, node B's LISTEN killed", victims.slice(counts.healthy, counts.healthy + counts.listen), [a, cNode], nodes);
+    const listenResult = await scenario(
+      c,
+      "PostgreSQL, node B's LISTEN killed",
+      victims.slice(counts.healthy, counts.healthy + counts.listen),
+      [a, cNode],
+      nodes,
+    );
     const kills = await killer.stop();
     results.push({ ...listenResult, name: `${listenResult.name} (${kills} times)` });
 
@@ -329,7 +388,9 @@ export async function measureFinalRevocation(o: FinalRevocationOptions): Promise
     const cut = s.cutOff ? `; C after the bound: ${JSON.stringify(s.cutOff.answers)}, back in ${Math.round(s.cutOff.backMs)} ms` : '';
     const retried = s.revokeRetries ? ` (${s.revokeRetries} revoking requests answered 503 and sent again)` : '';
     const others = Object.keys(s.otherStatuses).length ? `; other poll answers ${JSON.stringify(s.otherStatuses)}` : '';
-    o.log(`  ${s.name}: ${s.revocations} revocations${retried}, ${s.staleAccepts} stale accepts of ${s.polled} polls${others}; revoking request p50 ${s.revokeP50Ms.toFixed(1)} ms, p99 ${s.revokeP99Ms.toFixed(1)} ms, max ${s.revokeMaxMs.toFixed(1)} ms${cut}`);
+    o.log(
+      `  ${s.name}: ${s.revocations} revocations${retried}, ${s.staleAccepts} stale accepts of ${s.polled} polls${others}; revoking request p50 ${s.revokeP50Ms.toFixed(1)} ms, p99 ${s.revokeP99Ms.toFixed(1)} ms, max ${s.revokeMaxMs.toFixed(1)} ms${cut}`,
+    );
   }
   return { measured: true, scenarios };
 }
@@ -342,7 +403,12 @@ export function finalRevocationRows(f: FinalRevocationOutcome | undefined): Row[
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   for (const s of f.scenarios) {
     if (s.polled === 0) {
-      out.push({ measure: `Revoking request, ${s.name}`, value: `p50 ${ms(s.revokeP50Ms)}, p99 ${ms(s.revokeP99Ms)}, max ${ms(s.revokeMaxMs)} (${s.revocations} revocations)`, target: 'baseline', verdict: 'n/a' });
+      out.push({
+        measure: `Revoking request, ${s.name}`,
+        value: `p50 ${ms(s.revokeP50Ms)}, p99 ${ms(s.revokeP99Ms)}, max ${ms(s.revokeMaxMs)} (${s.revocations} revocations)`,
+        target: 'baseline',
+        verdict: 'n/a',
+      });
       continue;
     }
     out.push({
@@ -353,13 +419,30 @@ export function finalRevocationRows(f: FinalRevocationOutcome | undefined): Row[
     });
   }
   const healthy = f.scenarios.find((s) => s.name.includes('healthy'))!;
-  out.push({ measure: 'Final revocation, revoking request p99, 3 nodes healthy', value: ms(healthy.revokeP99Ms), target: '≤ 25 ms', verdict: healthy.revokeP99Ms <= 25 ? 'PASS' : 'MISS' });
+  out.push({
+    measure: 'Final revocation, revoking request p99, 3 nodes healthy',
+    value: ms(healthy.revokeP99Ms),
+    target: '≤ 25 ms',
+    verdict: healthy.revokeP99Ms <= 25 ? 'PASS' : 'MISS',
+  });
   const cut = f.scenarios.find((s) => s.cutOff);
   if (cut?.cutOff) {
-    out.push({ measure: 'Final revocation, revoking request max, node C cut off', value: ms(cut.revokeMaxMs), target: `≤ ${BOUND_MS + 100} ms (bound + 100 ms)`, verdict: cut.revokeMaxMs <= BOUND_MS + 100 ? 'PASS' : 'MISS' });
-    const answers = Object.entries(cut.cutOff.answers).map(([st, n]) => `${n}×${st}`).join(', ');
+    out.push({
+      measure: 'Final revocation, revoking request max, node C cut off',
+      value: ms(cut.revokeMaxMs),
+      target: `≤ ${BOUND_MS + 100} ms (bound + 100 ms)`,
+      verdict: cut.revokeMaxMs <= BOUND_MS + 100 ? 'PASS' : 'MISS',
+    });
+    const answers = Object.entries(cut.cutOff.answers)
+      .map(([st, n]) => `${n}×${st}`)
+      .join(', ');
     const only503 = Object.keys(cut.cutOff.answers).every((st) => st === '503') && (cut.cutOff.answers['503'] ?? 0) > 0;
-    out.push({ measure: 'Final revocation, cut-off node answers once the bound has passed', value: `${answers}; back ${ms(cut.cutOff.backMs)} after the cut ended`, target: '503 only, never 200', verdict: only503 ? 'PASS' : 'MISS' });
+    out.push({
+      measure: 'Final revocation, cut-off node answers once the bound has passed',
+      value: `${answers}; back ${ms(cut.cutOff.backMs)} after the cut ended`,
+      target: '503 only, never 200',
+      verdict: only503 ? 'PASS' : 'MISS',
+    });
   }
   return out;
 }

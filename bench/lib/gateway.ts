@@ -91,9 +91,17 @@ const figure = (r: LoadResult) => `${n0(r.rps)} req/s, p99 ${ms(r.p99Ms)}${clean
 export function gatewayRows(g: GatewayFigures | undefined, skipped: string | undefined): Row[] {
   if (!g) return [{ measure: 'gateway', value: `not measured: ${skipped ?? 'not run'}`, target: '', verdict: 'not measured' }];
   const out: Row[] = [];
-  for (const [name, r] of [['JWT', g.verifyJwt], ['Anonymous', g.verifyAnonymous]] as const) {
+  for (const [name, r] of [
+    ['JWT', g.verifyJwt],
+    ['Anonymous', g.verifyAnonymous],
+  ] as const) {
     const x = r.rps / g.anonymous.rps;
-    out.push({ measure: `/@gatehouse/verify, ${name}`, value: `${figure(r)} = ${x.toFixed(2)}× Anonymous users/current (${n0(g.anonymous.rps)} req/s)`, target: '≥ 0.95× Anonymous users/current', verdict: x >= 0.95 && clean(r) ? 'PASS' : 'MISS' });
+    out.push({
+      measure: `/@gatehouse/verify, ${name}`,
+      value: `${figure(r)} = ${x.toFixed(2)}× Anonymous users/current (${n0(g.anonymous.rps)} req/s)`,
+      target: '≥ 0.95× Anonymous users/current',
+      verdict: x >= 0.95 && clean(r) ? 'PASS' : 'MISS',
+    });
   }
   out.push({ measure: 'upstream called directly', value: figure(g.direct), target: 'baseline', verdict: 'n/a' });
   const nginx = g.nginx;
@@ -103,6 +111,7 @@ export function gatewayRows(g: GatewayFigures | undefined, skipped: string | und
     target: '≥ nginx + auth_request',
     verdict: !nginx ? 'not measured' : g.builtin.rps >= nginx.rps && clean(g.builtin) && clean(nginx) ? 'PASS' : 'MISS',
   });
-  if (!nginx) out.push({ measure: 'nginx + auth_request (JWT) → Gatehouse → upstream', value: `not measured: ${g.nginxMissing}`, target: '', verdict: 'not measured' });
+  if (!nginx)
+    out.push({ measure: 'nginx + auth_request (JWT) → Gatehouse → upstream', value: `not measured: ${g.nginxMissing}`, target: '', verdict: 'not measured' });
   return out;
 }

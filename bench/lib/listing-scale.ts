@@ -37,7 +37,10 @@ const DAY = 86_400_000;
 
 /** Runs `fill` with the table's secondary indexes dropped, then builds them again from their own SQL. */
 function withoutIndexes(db: Database.Database, table: string, fill: () => void): void {
-  const indexes = db.prepare(`select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null`).all(table) as { name: string; sql: string }[];
+  const indexes = db.prepare(`select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null`).all(table) as {
+    name: string;
+    sql: string;
+  }[];
   for (const i of indexes) db.exec(`drop index ${i.name}`);
   fill();
   for (const i of indexes) db.exec(i.sql);
@@ -52,7 +55,9 @@ function fillUsersAndAudit(dataDir: string, users: number, entries: number): voi
     db.pragma('cache_size = -262144');
     const now = Date.now();
     const firstUser = Number((db.prepare('select max(id) as id from users').get() as { id: number }).id) + 1;
-    const addUser = db.prepare(`insert into users (username, username_key, email, fullname, status, seat, role, password_hash, created_at) values (?, ?, ?, ?, 'active', 1, 'Viewer', null, ?)`);
+    const addUser = db.prepare(
+      `insert into users (username, username_key, email, fullname, status, seat, role, password_hash, created_at) values (?, ?, ?, ?, 'active', 1, 'Viewer', null, ?)`,
+    );
     db.transaction(() => {
       for (let i = 0; i < users; i++) {
         const name = `bench-user-${String(i).padStart(7, '0')}`;
@@ -60,13 +65,21 @@ function fillUsersAndAudit(dataDir: string, users: number, entries: number): voi
       }
     })();
     const actions = ['token.create', 'token.update', 'token.delete', 'signin.success', 'signin.failure', 'user.update'];
-    const addEntry = db.prepare(`insert into audit_log (at, action, actor_id, actor_name, credential, ip, target_type, target_id, details) values (?, ?, ?, ?, 'session:cookie', '10.0.0.1', 'token', ?, '{}')`);
+    const addEntry = db.prepare(
+      `insert into audit_log (at, action, actor_id, actor_name, credential, ip, target_type, target_id, details) values (?, ?, ?, ?, 'session:cookie', '10.0.0.1', 'token', ?, '{}')`,
+    );
     withoutIndexes(db, 'audit_log', () => {
       const span = 365 * DAY;
       db.transaction(() => {
         for (let i = 0; i < entries; i++) {
           const u = (i * 7919) % users;
-          addEntry.run(now - span + Math.floor((i * span) / entries), actions[i % actions.length], firstUser + u, `bench-user-${String(u).padStart(7, '0')}`, String(1 + (i % 1000)));
+          addEntry.run(
+            now - span + Math.floor((i * span) / entries),
+            actions[i % actions.length],
+            firstUser + u,
+            `bench-user-${String(u).padStart(7, '0')}`,
+            String(1 + (i % 1000)),
+          );
         }
       })();
     });
@@ -107,13 +120,21 @@ async function setUpSite(label: string, masterKey: string, dist: boolean, dirs: 
   return dataDir;
 }
 
-export async function measureListingScale(o: { quick: boolean; masterKey: string; dist: boolean; log: (line: string) => void; dirs: string[] }): Promise<ListingOutcome> {
+export async function measureListingScale(o: {
+  quick: boolean;
+  masterKey: string;
+  dist: boolean;
+  log: (line: string) => void;
+  dirs: string[];
+}): Promise<ListingOutcome> {
   const scale = o.quick ? 10 : 1;
   const sizes = { tokens: 1_000_000 / scale, users: 100_000 / scale, audit: 10_000_000 / scale, unpaged: 100_000 / (o.quick ? 2 : 1) };
   const samples = o.quick ? 40 : 200;
   const t0 = performance.now();
   const dataDir = await setUpSite('listing', o.masterKey, o.dist, o.dirs);
-  o.log(`  filling ${sizes.tokens.toLocaleString('en-US')} tokens, ${sizes.users.toLocaleString('en-US')} users, ${sizes.audit.toLocaleString('en-US')} audit entries`);
+  o.log(
+    `  filling ${sizes.tokens.toLocaleString('en-US')} tokens, ${sizes.users.toLocaleString('en-US')} users, ${sizes.audit.toLocaleString('en-US')} audit entries`,
+  );
   bulkInsertTokens(dataDir, sizes.tokens);
   fillUsersAndAudit(dataDir, sizes.users, sizes.audit);
   const fillSeconds = (performance.now() - t0) / 1000;
@@ -135,7 +156,9 @@ export async function measureListingScale(o: { quick: boolean; masterKey: string
     };
     for (const [name, path] of Object.entries(queries)) {
       latency[name] = await timeRequests(proc, admin, path, samples);
-      o.log(`  ${name}: p50 ${latency[name]!.p50.toFixed(1)} ms, p99 ${latency[name]!.p99.toFixed(1)} ms, server CPU ${latency[name]!.cpuMsPerRequest!.toFixed(2)} ms/request`);
+      o.log(
+        `  ${name}: p50 ${latency[name]!.p50.toFixed(1)} ms, p99 ${latency[name]!.p99.toFixed(1)} ms, server CPU ${latency[name]!.cpuMsPerRequest!.toFixed(2)} ms/request`,
+      );
     }
     const rssAfter = memoryMiB(proc.pid).rss;
     o.log(`  RSS after: ${Math.round(rssAfter)} MiB`);
@@ -153,7 +176,9 @@ export async function measureListingScale(o: { quick: boolean; masterKey: string
       for await (const chunk of res.body!) bytes += (chunk as Uint8Array).length;
       if (res.status !== 200) throw new Error(`unpaged list answered ${res.status}`);
       const unpaged = { tokens: sizes.unpaged, ms: performance.now() - t1, bytes, peakRss: memoryMiB(big.pid).peak };
-      o.log(`  unpaged list of ${sizes.unpaged.toLocaleString('en-US')}: ${(unpaged.bytes / 1e6).toFixed(1)} MB in ${(unpaged.ms / 1000).toFixed(1)} s, peak RSS ${Math.round(unpaged.peakRss)} MiB`);
+      o.log(
+        `  unpaged list of ${sizes.unpaged.toLocaleString('en-US')}: ${(unpaged.bytes / 1e6).toFixed(1)} MB in ${(unpaged.ms / 1000).toFixed(1)} s, peak RSS ${Math.round(unpaged.peakRss)} MiB`,
+      );
       return { tokens: sizes.tokens, users: sizes.users, auditEntries: sizes.audit, fillSeconds, latency, rssAfter, unpaged };
     } finally {
       await big.stop();
@@ -170,12 +195,19 @@ export function listingRows(f: ListingOutcome | undefined): Row[] {
     const l = f.latency[name];
     return {
       measure: `Listing p99, ${name} (${site})`,
-      value: l ? `${l.p99.toFixed(1)} ms (p50 ${l.p50.toFixed(1)} ms${l.cpuMsPerRequest === undefined ? '' : `, ${l.cpuMsPerRequest.toFixed(2)} ms server CPU/req`})` : 'not measured',
+      value: l
+        ? `${l.p99.toFixed(1)} ms (p50 ${l.p50.toFixed(1)} ms${l.cpuMsPerRequest === undefined ? '' : `, ${l.cpuMsPerRequest.toFixed(2)} ms server CPU/req`})`
+        : 'not measured',
       target: `≤ ${target} ms`,
       verdict: !l ? 'not measured' : l.p99 <= target ? 'PASS' : 'MISS',
     };
   });
-  rows.push({ measure: `Listing, server RSS after the phase (${site})`, value: `${Math.round(f.rssAfter)} MiB`, target: '≤ 300 MB', verdict: f.rssAfter * 1.048576 <= 300 ? 'PASS' : 'MISS' });
+  rows.push({
+    measure: `Listing, server RSS after the phase (${site})`,
+    value: `${Math.round(f.rssAfter)} MiB`,
+    target: '≤ 300 MB',
+    verdict: f.rssAfter * 1.048576 <= 300 ? 'PASS' : 'MISS',
+  });
   rows.push({
     measure: `Listing without limit, ${f.unpaged.tokens.toLocaleString('en-US')} tokens streamed: peak server RSS`,
     value: `${Math.round(f.unpaged.peakRss)} MiB (${(f.unpaged.bytes / 1e6).toFixed(1)} MB in ${(f.unpaged.ms / 1000).toFixed(1)} s)`,

@@ -74,19 +74,22 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     done = res;
     failed = rej;
   });
-  const instance = autocannon({
-    url: spec.target.url,
-    connections: spec.connections,
-    duration: spec.seconds,
-    requests: [
-      {
-        method: spec.method ?? 'GET',
-        path: spec.path,
-        ...(spec.body !== undefined ? { body: spec.body } : {}),
-        setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...spec.headers() } }),
-      },
-    ],
-  }, (err: unknown, result: autocannon.Result) => (err ? failed(err) : done(result)));
+  const instance = autocannon(
+    {
+      url: spec.target.url,
+      connections: spec.connections,
+      duration: spec.seconds,
+      requests: [
+        {
+          method: spec.method ?? 'GET',
+          path: spec.path,
+          ...(spec.body !== undefined ? { body: spec.body } : {}),
+          setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...spec.headers() } }),
+        },
+      ],
+    },
+    (err: unknown, result: autocannon.Result) => (err ? failed(err) : done(result)),
+  );
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) durations.push(responseTime);
     else statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;

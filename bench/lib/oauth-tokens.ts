@@ -20,7 +20,13 @@ function consentForm(html: string): { action: string; fields: URLSearchParams } 
   const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html);
   if (!form) throw new Error('OAuth: no consent form on the authorize page');
   const fields = new URLSearchParams();
-  const decode = (v: string) => v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const decode = (v: string) =>
+    v
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields.append(m[1]!, decode(m[2]!));
   return { action: form[1]!, fields };
 }
@@ -29,7 +35,15 @@ function consentForm(html: string): { action: string; fields: URLSearchParams } 
 async function authorizeOnce(target: Proc, app: { key: string; secret: string }, authtoken: string): Promise<string> {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const query = new URLSearchParams({ client_id: app.key, redirect_uri: REDIRECT, response_type: 'code', scope: 'profile', state: 'bench', code_challenge: challenge, code_challenge_method: 'S256' });
+  const query = new URLSearchParams({
+    client_id: app.key,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    scope: 'profile',
+    state: 'bench',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   const cookie = { Cookie: `authtoken=${authtoken}` };
   let res = await checked(await fetch(`${target.url}${BASE}/authorize?${query}`, { headers: cookie, redirect: 'manual' }), 'OAuth authorize');
   if (res.status === 200) {

@@ -9,7 +9,17 @@ import { ADMIN, SITE_URL } from '../peers/user-document.js';
 export function mintPeerJwts(secret: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) =>
     jwt.sign(
-      { sub: String(ADMIN.id), jti: String(i + 1), username: ADMIN.username, email: ADMIN.email, fullname: ADMIN.fullname, status: ADMIN.status, seat: ADMIN.seat, role: ADMIN.role, created: ADMIN.createdAt },
+      {
+        sub: String(ADMIN.id),
+        jti: String(i + 1),
+        username: ADMIN.username,
+        email: ADMIN.email,
+        fullname: ADMIN.fullname,
+        status: ADMIN.status,
+        seat: ADMIN.seat,
+        role: ADMIN.role,
+        created: ADMIN.createdAt,
+      },
       secret,
       { algorithm: 'HS512', audience: 'auth-service-Server', issuer: `${SITE_URL}/`, expiresIn: '3650d' },
     ),

@@ -28,7 +28,6 @@ export interface Proc {
 
 export { freePort, tempDir } from '../../scripts/lib/system.js';
 
-
 /** Polls until the port answers HTTP at all (any status), or the process dies, or time runs out. */
 async function waitForHttp(child: ChildProcess, url: string, timeoutMs: number, tail: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -63,7 +63,12 @@ function detailRows(f: Figures): [string, LoadResult][] {
   }
   const w = f.wrk;
   if (w) {
-    out.push(['wrk: Gatehouse, Anonymous', w.anonymous], ['wrk: Gatehouse, session', w.session], ['wrk: Gatehouse, JWT', w.jwt], ['wrk: Gatehouse, server signature', w.signature]);
+    out.push(
+      ['wrk: Gatehouse, Anonymous', w.anonymous],
+      ['wrk: Gatehouse, session', w.session],
+      ['wrk: Gatehouse, JWT', w.jwt],
+      ['wrk: Gatehouse, server signature', w.signature],
+    );
     out.push(['wrk: Gatehouse, OAuth access token', w.oauth]);
   }
   const s = f.scale;
@@ -78,14 +83,21 @@ function detailRows(f: Figures): [string, LoadResult][] {
 }
 
 function otherWork(run: RunRecord): { median: number; max: number } {
-  const all = Object.values(run.rounds).flat().map((r) => r.otherCpu).sort((a, b) => a - b);
+  const all = Object.values(run.rounds)
+    .flat()
+    .map((r) => r.otherCpu)
+    .sort((a, b) => a - b);
   return { median: all[all.length >> 1] ?? NaN, max: all[all.length - 1] ?? NaN };
 }
 
 export function markdown(run: RunRecord): string {
   const { settings: s, environment: e } = run;
   const f = run.figures;
-  const table = ['| Measure | Value | Target | Result |', '|---|---|---|---|', ...run.rows.map((r) => `| ${esc(r.measure)} | ${esc(r.value)} | ${r.target} | **${r.verdict}** |`)];
+  const table = [
+    '| Measure | Value | Target | Result |',
+    '|---|---|---|---|',
+    ...run.rows.map((r) => `| ${esc(r.measure)} | ${esc(r.value)} | ${r.target} | **${r.verdict}** |`),
+  ];
   const details = [
     '| Run | req/s | p50 | p99 | max | server CPU per request | load generator CPU | other work (cores) | requests |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -94,7 +106,8 @@ export function markdown(run: RunRecord): string {
         `| ${name} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(2)} ms | ${r.p99Ms.toFixed(2)} ms | ${r.maxMs.toFixed(1)} ms | ${Math.round(r.serverCpuUsPerReq)} µs | ${Number.isFinite(r.clientCpu) ? `${Math.round(r.clientCpu * 100)}%` : 'n/a'} | ${r.otherCpu.toFixed(2)} | ${r.requests.toLocaleString('en-US')} |`,
     ),
   ];
-  const snap = (x: Snapshot) => [`load average ${x.loadavg}`, ...(x.busiest.length ? x.busiest.map((b) => `  - ${b}`) : ['  - no other process above 2% of a core'])].join('\n');
+  const snap = (x: Snapshot) =>
+    [`load average ${x.loadavg}`, ...(x.busiest.length ? x.busiest.map((b) => `  - ${b}`) : ['  - no other process above 2% of a core'])].join('\n');
   const findingsFile = path.join(REPO_ROOT, 'bench', 'findings.md');
   const findings = fs.existsSync(findingsFile) ? fs.readFileSync(findingsFile, 'utf8').trim() : '';
   const scale = s.largeStore.toLocaleString('en-US');

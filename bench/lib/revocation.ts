@@ -125,10 +125,23 @@ export async function measureRevocation(o: RevocationOptions): Promise<Revocatio
     const before = await inBatches(tokens, 8, (t) => currentUserStatus(b, { Authorization: `Bearer ${t.jwt}` }));
     const refused = before.filter((s) => s !== 200);
     if (refused.length > 0) {
-      return { measured: false, reason: `${refused.length} of ${tokens.length} tokens created on node A were refused on node B before revocation (statuses ${[...new Set(refused)].join(', ')})` };
+      return {
+        measured: false,
+        reason: `${refused.length} of ${tokens.length} tokens created on node A were refused on node B before revocation (statuses ${[...new Set(refused)].join(', ')})`,
+      };
     }
 
-    const r: RevocationResult = { measured: true, revocations: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, latenciesMs: [], staleAccepts: 0, timedOut: 0, otherStatuses: {} };
+    const r: RevocationResult = {
+      measured: true,
+      revocations: 0,
+      p50Ms: 0,
+      p99Ms: 0,
+      maxMs: 0,
+      latenciesMs: [],
+      staleAccepts: 0,
+      timedOut: 0,
+      otherStatuses: {},
+    };
     const latencies: number[] = [];
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     o.log(`  revoking ${o.count} tokens on A, polling B`);

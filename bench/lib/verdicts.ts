@@ -93,7 +93,12 @@ export function rows(f: Figures): Row[] {
   const t = f.throughput;
   const auth = 'GET users/current';
   if (t) {
-    out.push({ measure: `${auth}, Anonymous`, value: `${n0(t.anonymous.rps)} req/s, p99 ${ms(t.anonymous.p99Ms)}${suspect(t.anonymous)}`, target: 'baseline', verdict: 'n/a' });
+    out.push({
+      measure: `${auth}, Anonymous`,
+      value: `${n0(t.anonymous.rps)} req/s, p99 ${ms(t.anonymous.p99Ms)}${suspect(t.anonymous)}`,
+      target: 'baseline',
+      verdict: 'n/a',
+    });
     for (const [name, r] of [
       ['session', t.session],
       ['JWT', t.jwt],
@@ -156,7 +161,12 @@ export function rows(f: Figures): Row[] {
       ...Object.entries(rv.otherStatuses).map(([s, c]) => `${c}×${s}`),
     ].filter(Boolean);
     const tail = extra.length ? ` [${extra.join(', ')}]` : '';
-    out.push({ measure: `Revocation A→B on PostgreSQL, p99 (n=${rv.revocations})`, value: `${ms(rv.p99Ms)} (p50 ${ms(rv.p50Ms)})${tail}`, target: '≤ 100 ms', verdict: rv.p99Ms <= 100 && !rv.timedOut ? 'PASS' : 'MISS' });
+    out.push({
+      measure: `Revocation A→B on PostgreSQL, p99 (n=${rv.revocations})`,
+      value: `${ms(rv.p99Ms)} (p50 ${ms(rv.p50Ms)})${tail}`,
+      target: '≤ 100 ms',
+      verdict: rv.p99Ms <= 100 && !rv.timedOut ? 'PASS' : 'MISS',
+    });
     out.push({ measure: 'Revocation A→B on PostgreSQL, max', value: ms(rv.maxMs), target: '≤ 1 s', verdict: rv.maxMs <= 1000 ? 'PASS' : 'MISS' });
   } else {
     out.push(notMeasured('Revocation A→B on PostgreSQL', 'p99 ≤ 100 ms, max ≤ 1 s', rv ? rv.reason : (f.skipped.revocation ?? 'skipped')));
@@ -190,11 +200,21 @@ export function rows(f: Figures): Row[] {
 
   const c = f.creation;
   if (c) {
-    out.push({ measure: 'Token creations through the API (SQLite)', value: `${n0(c.rps)}/s, p99 ${ms(c.p99Ms)}; ${cpu(c)}${suspect(c)}`, target: '≥ 2,000/s', verdict: verdict(c.rps >= 2000, c) });
+    out.push({
+      measure: 'Token creations through the API (SQLite)',
+      value: `${n0(c.rps)}/s, p99 ${ms(c.p99Ms)}; ${cpu(c)}${suspect(c)}`,
+      target: '≥ 2,000/s',
+      verdict: verdict(c.rps >= 2000, c),
+    });
     const get = t?.anonymous;
     if (get) {
       const x = c.serverCpuUsPerReq / get.serverCpuUsPerReq;
-      out.push({ measure: 'Token creation CPU vs an Anonymous GET', value: `${cpu(c)} vs ${cpu(get)} = ${ratio(x)}`, target: '≤ 6×', verdict: verdict(x <= 6, c) });
+      out.push({
+        measure: 'Token creation CPU vs an Anonymous GET',
+        value: `${cpu(c)} vs ${cpu(get)} = ${ratio(x)}`,
+        target: '≤ 6×',
+        verdict: verdict(x <= 6, c),
+      });
     } else out.push(notMeasured('Token creation CPU vs an Anonymous GET', '≤ 6×', 'needs the throughput phase in the same run'));
   } else {
     out.push(notMeasured('Token creations through the API (SQLite)', '≥ 2,000/s', f.skipped.create ?? 'skipped'));

@@ -52,7 +52,10 @@ async function runWrk(t: WrkTarget, dir: string, connections: number, seconds: n
   const machine0 = machineBusyMs();
   const wall0 = performance.now();
   // wrk takes whole seconds.
-  const out = await wrk(['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '-s', SCRIPT, t.proc.url + CURRENT_USER], { ...process.env, WRK_POOL: pool });
+  const out = await wrk(['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '-s', SCRIPT, t.proc.url + CURRENT_USER], {
+    ...process.env,
+    WRK_POOL: pool,
+  });
   const wall = performance.now() - wall0;
   const cpu = cpuMs(t.proc.pid) - cpu0;
   const json = out.split('\n').find((l) => l.startsWith('{"requests"'));
@@ -90,7 +93,9 @@ export async function compareWithWrk(targets: WrkTarget[], o: CompareOptions): P
       for (const t of targets) {
         const r = await runWrk(t, dir, o.connections, o.secondsPerRound);
         runs.get(t.name)!.push(r);
-        o.log(`  round ${round}: ${t.name.padEnd(28)} ${Math.round(r.rps).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  server ${Math.round(r.serverCpuUsPerReq)} µs/req  other work ${r.otherCpu.toFixed(2)} cores`);
+        o.log(
+          `  round ${round}: ${t.name.padEnd(28)} ${Math.round(r.rps).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  server ${Math.round(r.serverCpuUsPerReq)} µs/req  other work ${r.otherCpu.toFixed(2)} cores`,
+        );
       }
     }
     for (const [k, v] of runs) o.keep[`wrk ${k}`] = v;

@@ -25,7 +25,16 @@ db.exec(`
     name TEXT NOT NULL, revoked_at INTEGER, created_at INTEGER NOT NULL);
 `);
 if (!db.prepare('SELECT 1 FROM users WHERE id = ?').get(ADMIN.id)) {
-  db.prepare('INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(ADMIN.id, ADMIN.username, ADMIN.email, ADMIN.fullname, ADMIN.status, 1, ADMIN.role, ADMIN.createdAt);
+  db.prepare('INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+    ADMIN.id,
+    ADMIN.username,
+    ADMIN.email,
+    ADMIN.fullname,
+    ADMIN.status,
+    1,
+    ADMIN.role,
+    ADMIN.createdAt,
+  );
   const insert = db.prepare('INSERT INTO api_tokens (id, user_id, name, created_at) VALUES (?, ?, ?, ?)');
   db.transaction(() => {
     for (let i = 1; i <= tokens; i++) insert.run(i, ADMIN.id, `token-${i}`, Date.now());
@@ -70,7 +79,16 @@ app.get('/@api/deki/users/current', (req, res) => {
     return;
   }
   res.json(
-    userDocument({ id: row.id, username: row.username, email: row.email, fullname: row.fullname, status: row.status, seat: row.seat === 1, role: row.role, createdAt: row.created_at }),
+    userDocument({
+      id: row.id,
+      username: row.username,
+      email: row.email,
+      fullname: row.fullname,
+      status: row.status,
+      seat: row.seat === 1,
+      role: row.role,
+      createdAt: row.created_at,
+    }),
   );
 });
 

@@ -37,7 +37,16 @@ app.get('/@api/deki/users/current', {
   },
   handler: async (request) => {
     const c = request.user as Claims;
-    return userDocument({ id: Number(c.sub), username: c.username, email: c.email, fullname: c.fullname, status: c.status, seat: c.seat, role: c.role, createdAt: c.created });
+    return userDocument({
+      id: Number(c.sub),
+      username: c.username,
+      email: c.email,
+      fullname: c.fullname,
+      status: c.status,
+      seat: c.seat,
+      role: c.role,
+      createdAt: c.created,
+    });
   },
 });
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 8082) });

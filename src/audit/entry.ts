@@ -20,7 +20,14 @@ export interface AuditEntry extends AuditRecord {
 type Target = { type: AuditEntry['target_type']; id: string | number | null };
 
 /** Details as stored: JSON of what the caller allow-listed. */
-function entry(action: AuditAction, actor: { id: number | null; name: string | null }, credential: string, ip: string | null, target: Target, details: Record<string, unknown>): AuditEntry {
+function entry(
+  action: AuditAction,
+  actor: { id: number | null; name: string | null },
+  credential: string,
+  ip: string | null,
+  target: Target,
+  details: Record<string, unknown>,
+): AuditEntry {
   return {
     action,
     actor_id: actor.id,
@@ -58,6 +65,11 @@ export function auditFromCli(action: AuditAction, target: Target, details: Recor
 }
 
 /** Sign-in attempts are audited whoever makes them: the actor is the account tried, if it exists. */
-export function signInAudit(request: FastifyRequest, action: 'signin.success' | 'signin.failure', user: UserRow | undefined, details: Record<string, unknown>): AuditEntry {
+export function signInAudit(
+  request: FastifyRequest,
+  action: 'signin.success' | 'signin.failure',
+  user: UserRow | undefined,
+  details: Record<string, unknown>,
+): AuditEntry {
   return entry(action, { id: user?.id ?? null, name: user?.username ?? null }, 'sign-in', request.ip, { type: 'user', id: user?.id ?? null }, details);
 }

@@ -32,7 +32,11 @@ function toEntry(row: AuditRow) {
     // stored by us, always JSON; an unreadable row still lists
   }
   return el('entry', { id: String(row.id), action: row.action, date: rfc1123(row.at) }, [
-    el('actor', { id: row.actor_id === null ? undefined : String(row.actor_id), credential: row.credential, ip: row.ip ?? undefined }, row.actor_name === null ? [] : [{ name: 'name', text: row.actor_name }]),
+    el(
+      'actor',
+      { id: row.actor_id === null ? undefined : String(row.actor_id), credential: row.credential, ip: row.ip ?? undefined },
+      row.actor_name === null ? [] : [{ name: 'name', text: row.actor_name }],
+    ),
     row.target_type ? el('target', { type: row.target_type, id: row.target_id ?? undefined }) : undefined,
     el(
       'details',
@@ -52,7 +56,10 @@ export function auditRoutes(ctx: AppContext, stages: Stages) {
       const until = dateParam(q, 'until');
       let query = ctx.db.selectFrom('audit_log');
       // A family (`token.`) is a range on the action index: every action from `token.` up to `token/`.
-      if (q.action) query = q.action.endsWith('.') ? query.where('action', '>=', q.action).where('action', '<', `${q.action.slice(0, -1)}/`) : query.where('action', '=', q.action);
+      if (q.action)
+        query = q.action.endsWith('.')
+          ? query.where('action', '>=', q.action).where('action', '<', `${q.action.slice(0, -1)}/`)
+          : query.where('action', '=', q.action);
       if (q.actor) query = /^\d+$/.test(q.actor) ? query.where('actor_id', '=', Number(q.actor)) : query.where('actor_name', '=', q.actor);
       if (q['target.type']) query = query.where('target_type', '=', q['target.type']);
       if (q['target.id']) query = query.where('target_id', '=', q['target.id']);

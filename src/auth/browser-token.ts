@@ -47,7 +47,8 @@ export async function verifyBrowserToken(ctx: AppContext, value: string, origin:
   if (!token || token.type !== 'browser') return undefined;
   if (token.expires_at !== null && token.expires_at <= ctx.config.now()) throw new DekiError('TOKEN_EXPIRED').about(token.id);
   const url = parseOrigin(origin);
-  if (!origin || !url || !(isSameSite(ctx, origin) || originMatches(storedPatterns(token.host), url))) throw new DekiError('BROWSER_ORIGIN_REFUSED').about(token.id);
+  if (!origin || !url || !(isSameSite(ctx, origin) || originMatches(storedPatterns(token.host), url)))
+    throw new DekiError('BROWSER_ORIGIN_REFUSED').about(token.id);
   return { principal: { ...(await verifyAnonymous(ctx)), browserTokenId: token.id }, origin };
 }
 

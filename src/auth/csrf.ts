@@ -16,7 +16,10 @@ const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form
 export function refuseCrossSiteForm(ctx: AppContext, request: FastifyRequest, original?: { method: string; origin: string | undefined }): void {
   const { credential } = request.principal;
   if (credential.kind !== 'session' || credential.via !== 'cookie' || !UNSAFE.has(original?.method ?? request.method)) return;
-  const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   if (!FORM_TYPES.has(type)) return;
   if (request.headers['x-requested-with'] || request.headers['x-deki-requested-with']) return;
   const origin = request.headers.origin;

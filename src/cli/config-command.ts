@@ -22,7 +22,10 @@ function rows(c: Config): Row[] {
     databaseUrl: ['GATEHOUSE_DATABASE_URL', c.databaseUrl === undefined ? undefined : maskUrl(c.databaseUrl)],
     databaseWaitMs: ['GATEHOUSE_DATABASE_WAIT_MS', c.databaseWaitMs],
     adminPassword: ['GATEHOUSE_ADMIN_PASSWORD', c.adminPassword === undefined ? undefined : '(set, hidden)'],
-    masterKeys: ['GATEHOUSE_MASTER_KEY', c.masterKeys.length === 0 ? undefined : `(hidden; key ids ${c.masterKeys.map((k) => toKey(k, 'GATEHOUSE_MASTER_KEY').id).join(', ')})`],
+    masterKeys: [
+      'GATEHOUSE_MASTER_KEY',
+      c.masterKeys.length === 0 ? undefined : `(hidden; key ids ${c.masterKeys.map((k) => toKey(k, 'GATEHOUSE_MASTER_KEY').id).join(', ')})`,
+    ],
     metricsToken: ['GATEHOUSE_METRICS_TOKEN', c.metricsToken === undefined ? undefined : '(set, hidden)'],
     signatureWindowSeconds: ['GATEHOUSE_SIGNATURE_WINDOW', c.signatureWindowSeconds],
     tokenManagementEnabled: ['GATEHOUSE_TOKEN_MANAGEMENT', c.tokenManagementEnabled ? 'on' : 'off'],
@@ -70,7 +73,9 @@ export function addConfigCommand(program: Command): void {
       const shown = rows(config);
       const given = new Set([...Object.keys(process.env), ...(o.dataDir ? ['GATEHOUSE_DATA_DIR'] : []), ...(o.databaseUrl ? ['GATEHOUSE_DATABASE_URL'] : [])]);
       print(!!o.json, Object.fromEntries(shown.map(([k, v]) => [k, v ?? null])), () =>
-        shown.map(([k, v]) => `${k}=${v === undefined ? (UNSET[k] ?? '(unset)') : String(v)}${given.has(k) || v === undefined ? '' : '  (default)'}`).join('\n'),
+        shown
+          .map(([k, v]) => `${k}=${v === undefined ? (UNSET[k] ?? '(unset)') : String(v)}${given.has(k) || v === undefined ? '' : '  (default)'}`)
+          .join('\n'),
       );
     });
 }

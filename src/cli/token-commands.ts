@@ -52,7 +52,12 @@ export function addTokenCommands(program: Command): void {
     .addOption(new Option('--type <type>', 'token type').choices(['server', 'browser', 'oauth']).default('server'))
     .requiredOption('--name <name>', 'a name that says which integration uses it (required)')
     .option('--host <patterns>', 'allowed host patterns, comma-separated, e.g. *.example.com or https://app.example.com:8443 (browser, oauth)')
-    .option('--redirect-uri <uri>', 'a redirect URI of an OAuth app, matched exactly; repeat for several (oauth)', (uri: string, all: string[]) => [...all, uri], [] as string[])
+    .option(
+      '--redirect-uri <uri>',
+      'a redirect URI of an OAuth app, matched exactly; repeat for several (oauth)',
+      (uri: string, all: string[]) => [...all, uri],
+      [] as string[],
+    )
     .option('--restricted-user <id>', 'restrict a server token to this user id (also issues a JWT for them)')
     .option('--jwt', 'issue a long-term JWT (server tokens)')
     .option('--expires <date>', 'stop working at this date (ISO 8601, e.g. 2027-01-31T00:00:00Z)')
@@ -60,7 +65,17 @@ export function addTokenCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       async (
-        o: SiteFlags & { type: string; name: string; host?: string; redirectUri: string[]; restrictedUser?: string; jwt?: boolean; expires?: string; as: string; json?: boolean },
+        o: SiteFlags & {
+          type: string;
+          name: string;
+          host?: string;
+          redirectUri: string[];
+          restrictedUser?: string;
+          jwt?: boolean;
+          expires?: string;
+          as: string;
+          json?: boolean;
+        },
       ) =>
         withSite(o, async (site) => {
           await assertTokenAllowed(site.ctx, true);
@@ -106,7 +121,11 @@ export function addTokenCommands(program: Command): void {
         const t = /^\d+$/.test(id) ? await findTokenListing(site.ctx.db, Number(id)) : undefined;
         if (!t) throw new DekiError('TOKEN_NOT_FOUND');
         // What servers have written; each holds up to GATEHOUSE_USAGE_FLUSH_MS of figures in memory.
-        const usage = new UsageRecorder(site.ctx.db, { flushMs: site.ctx.config.usageFlushMs, unusedDays: site.ctx.config.unusedDays, now: site.ctx.config.now });
+        const usage = new UsageRecorder(site.ctx.db, {
+          flushMs: site.ctx.config.usageFlushMs,
+          unusedDays: site.ctx.config.unusedDays,
+          now: site.ctx.config.now,
+        });
         const s = tokenSummary(t, (await usage.figures([t])).get(t.id));
         print(!!o.json, s, () =>
           Object.entries(s)
@@ -122,7 +141,14 @@ export function addTokenCommands(program: Command): void {
       withSite(o, async (site) => {
         const token = /^\d+$/.test(id) ? await findTokenById(site.ctx.db, Number(id)) : undefined;
         // The same details as the API's entry: which token it was, now that it is gone.
-        if (!token || !(await deleteToken(site.ctx.changes, token.id, auditFromCli('token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type }))))
+        if (
+          !token ||
+          !(await deleteToken(
+            site.ctx.changes,
+            token.id,
+            auditFromCli('token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type }),
+          ))
+        )
           throw new DekiError('TOKEN_NOT_FOUND');
         process.stdout.write(`Token ${id} revoked.\n`);
       }),

@@ -67,7 +67,7 @@ export function addTokenListCommand(token: Command, summary: (t: TokenListing) =
           return;
         }
         let printed = 0;
-        for (let chunk = await tokenChunk(site.ctx.db, filter, clock, { afterId: 0 }, CHUNK); chunk.length > 0; ) {
+        for (let chunk = await tokenChunk(site.ctx.db, filter, clock, { afterId: 0 }, CHUNK); chunk.length > 0;) {
           const rows = chunk.map(summary);
           if (o.json) json.write(rows);
           else process.stdout.write(rows.map((r) => `${line(r)}\n`).join(''));

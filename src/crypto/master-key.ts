@@ -43,7 +43,11 @@ export function keyFile(dataDir: string): string {
 }
 
 function readKeyFile(file: string): MasterKey[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length === 0) throw new TypeError(`${file} holds no key`);
   return lines.map((l) => toKey(l, file));
 }

@@ -1,7 +1,10 @@
 /** Password hashing with scrypt (passwords are stored with a slow hash), compared in constant time. */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-const N = 16384, r = 8, p = 1, LEN = 32;
+const N = 16384,
+  r = 8,
+  p = 1,
+  LEN = 32;
 
 function scryptAsync(password: string, salt: Buffer, n: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>

@@ -19,7 +19,11 @@ export async function siteKeyIds(db: Kysely<Database>): Promise<string[]> {
 export async function recordSiteKeyIds(db: Kysely<Database>, ring: MasterKeyRing): Promise<void> {
   const mine = ring.all().map((k) => k.id);
   const value = [...new Set([...mine, ...(await siteKeyIds(db))])].join(',');
-  await db.insertInto('settings').values({ name: SETTING, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).execute();
+  await db
+    .insertInto('settings')
+    .values({ name: SETTING, value })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+    .execute();
 }
 
 /** Why a command holding no key at all may not touch this site, or undefined when no server has recorded keys. */
@@ -32,7 +36,10 @@ export function noKeyRefusal(site: readonly string[]): string | undefined {
 export function keyMismatch(site: readonly string[], ring: MasterKeyRing): string | undefined {
   if (site.length === 0) return undefined;
   if (!ring.byId(site[0]!)) {
-    return `master key ${site[0]} of this site is missing here (this command has ${ring.all().map((k) => k.id).join(', ')}): set GATEHOUSE_MASTER_KEY as on the servers (nothing was written)`;
+    return `master key ${site[0]} of this site is missing here (this command has ${ring
+      .all()
+      .map((k) => k.id)
+      .join(', ')}): set GATEHOUSE_MASTER_KEY as on the servers (nothing was written)`;
   }
   const current = ring.current.id;
   if (!site.includes(current)) {

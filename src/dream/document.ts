@@ -11,11 +11,7 @@ export interface Element {
 }
 
 /** An element with attributes and child elements; `undefined` children are dropped. */
-export function el(
-  name: string,
-  attrs: Record<string, string | undefined> = {},
-  children: readonly (Element | undefined)[] = [],
-): Element {
+export function el(name: string, attrs: Record<string, string | undefined> = {}, children: readonly (Element | undefined)[] = []): Element {
   return { name, attrs, children: children.filter((c): c is Element => c !== undefined) };
 }
 

@@ -14,12 +14,7 @@ import { parseQuery } from './query.js';
 import { toDekiError } from './to-deki-error.js';
 
 export function errorDocument(err: DekiError, uri: string | undefined): Element {
-  return el('error', {}, [
-    textEl('status', err.status),
-    textEl('title', statusTitle(err.status)),
-    textEl('message', err.message),
-    textEl('uri', uri),
-  ]);
+  return el('error', {}, [textEl('status', err.status), textEl('title', statusTitle(err.status)), textEl('message', err.message), textEl('uri', uri)]);
 }
 
 /** An error document as bytes of the asked format. */

@@ -75,7 +75,10 @@ export function parseProxyRoute(setting: string, text: string): ProxyRoute {
 
 /** Several routes: `GATEHOUSE_PROXY` separates them with commas; each `--proxy` flag is one. */
 export function parseProxyRoutes(setting: string, texts: string[]): ProxyRoute[] {
-  const routes = texts.map((t) => t.trim()).filter(Boolean).map((t) => parseProxyRoute(setting, t));
+  const routes = texts
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => parseProxyRoute(setting, t));
   const seen = new Set<string>();
   for (const r of routes) {
     if (seen.has(r.prefix)) throw new TypeError(`${setting}: the prefix '${r.prefix}' is given twice; give each prefix one upstream`);

@@ -22,12 +22,18 @@ const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
 /** The Cookie header without the authtoken cookie; undefined when nothing else is left. */
 export function withoutAuthtoken(cookie: string | undefined): string | undefined {
   if (!cookie) return undefined;
-  const kept = cookie.split(';').map((c) => c.trim()).filter((c) => c && c.split('=', 1)[0]!.trim() !== AUTHTOKEN_COOKIE);
+  const kept = cookie
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c && c.split('=', 1)[0]!.trim() !== AUTHTOKEN_COOKIE);
   return kept.length > 0 ? kept.join('; ') : undefined;
 }
 
 /** What the upstream receives: the client's headers less its credentials and any `X-Gatehouse-*`, plus ours. */
-function upstreamHeaders(request: { principal: Principal; ip: string; protocol: string; headers: { host?: string | undefined } }, headers: IncomingHttpHeaders): IncomingHttpHeaders {
+function upstreamHeaders(
+  request: { principal: Principal; ip: string; protocol: string; headers: { host?: string | undefined } },
+  headers: IncomingHttpHeaders,
+): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name === 'authorization' || name === 'x-deki-token' || name === 'cookie' || name.startsWith(IDENTITY_PREFIX)) continue;

@@ -33,10 +33,18 @@ export function verifyRoute(ctx: AppContext, resolveCredential: CredentialStage)
   const hooks = { onRequest: [resolveCredential], onError: sayWhy };
   return async (app: FastifyInstance) => {
     // nginx, Caddy, Traefik: the gateway builds this URL, so its query is the operator's.
-    app.all(VERIFY_PATH, hooks, decide((request) => (request.query as Record<string, string>).require ?? DEFAULT_LEVEL));
+    app.all(
+      VERIFY_PATH,
+      hooks,
+      decide((request) => (request.query as Record<string, string>).require ?? DEFAULT_LEVEL),
+    );
     // Envoy's ext_authz appends the original path and query to a path prefix: that query is the
     // client's, so here the level comes only from the header Envoy adds (headers_to_add overrides
     // any a client sends).
-    app.all(`${VERIFY_PATH}/*`, hooks, decide((request) => String(request.headers['x-gatehouse-require'] ?? DEFAULT_LEVEL)));
+    app.all(
+      `${VERIFY_PATH}/*`,
+      hooks,
+      decide((request) => String(request.headers['x-gatehouse-require'] ?? DEFAULT_LEVEL)),
+    );
   };
 }

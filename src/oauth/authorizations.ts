@@ -33,7 +33,6 @@ function toAuthorizationDocument(grant: GrantListing, user: UserRow, siteUrl: st
 }
 
 export function authorizationRoutes(ctx: AppContext) {
-
   async function target(request: FastifyRequest<Params>): Promise<UserRow> {
     const viewer = request.principal.user;
     if (viewer.id === ANONYMOUS_ID) throw new DekiError('OAUTH_AUTHORIZATIONS_ANONYMOUS');
@@ -46,7 +45,11 @@ export function authorizationRoutes(ctx: AppContext) {
     app.get<Params>('/users/:id/authorizations', async (request, reply) => {
       const user = await target(request);
       const grants = await listGrants(ctx.db, user.id);
-      const doc = el('authorizations', { count: String(grants.length), href: listHref(ctx.config.siteUrl, user) }, grants.map((g) => toAuthorizationDocument(g, user, ctx.config.siteUrl)));
+      const doc = el(
+        'authorizations',
+        { count: String(grants.length), href: listHref(ctx.config.siteUrl, user) },
+        grants.map((g) => toAuthorizationDocument(g, user, ctx.config.siteUrl)),
+      );
       return sendDocument(request, reply, doc);
     });
 

@@ -25,4 +25,3 @@ export async function browserSession(ctx: AppContext, request: FastifyRequest): 
     throw err;
   }
 }
-

@@ -6,7 +6,10 @@ import type { Database, OAuthCodeRow, OAuthCodesTable } from '../store/schema.js
 const REMEMBER_MS = 3600_000;
 
 export async function insertCode(db: Kysely<Database>, code: Insertable<OAuthCodesTable>): Promise<void> {
-  await db.deleteFrom('oauth_codes').where('expires_at', '<', code.created_at - REMEMBER_MS).execute();
+  await db
+    .deleteFrom('oauth_codes')
+    .where('expires_at', '<', code.created_at - REMEMBER_MS)
+    .execute();
   await db.insertInto('oauth_codes').values(code).execute();
 }
 

@@ -3,7 +3,10 @@ import type { Insertable, Kysely } from 'kysely';
 import type { Database, OAuthDeviceCodeRow, OAuthDeviceCodesTable } from '../store/schema.js';
 
 export async function insertDeviceCode(db: Kysely<Database>, row: Insertable<OAuthDeviceCodesTable>): Promise<void> {
-  await db.deleteFrom('oauth_device_codes').where('expires_at', '<', row.created_at - 3600_000).execute();
+  await db
+    .deleteFrom('oauth_device_codes')
+    .where('expires_at', '<', row.created_at - 3600_000)
+    .execute();
   await db.insertInto('oauth_device_codes').values(row).execute();
 }
 
@@ -22,7 +25,12 @@ export async function decideDevice(
   decision: { status: 'approved'; grantId: number; scope: string } | { status: 'denied' },
 ): Promise<boolean> {
   const set = decision.status === 'approved' ? { status: decision.status, grant_id: decision.grantId, scope: decision.scope } : { status: decision.status };
-  const result = await db.updateTable('oauth_device_codes').set(set).where('device_code_hash', '=', deviceCodeHash).where('status', '=', 'pending').executeTakeFirst();
+  const result = await db
+    .updateTable('oauth_device_codes')
+    .set(set)
+    .where('device_code_hash', '=', deviceCodeHash)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 

@@ -26,7 +26,10 @@ export function queryParams(request: FastifyRequest): Params {
 
 /** A form body; anything else is `invalid_request`. */
 export function formParams(request: FastifyRequest): Params {
-  const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   const body = request.body;
   if (type !== 'application/x-www-form-urlencoded' || (body !== undefined && !isRawBody(body))) throw new DekiError('OAUTH_BODY_NOT_FORM');
   return fromSearch(new URLSearchParams(isRawBody(body) ? body.text : ''));

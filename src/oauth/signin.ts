@@ -44,7 +44,10 @@ async function signInTargets(ctx: AppContext, returnTo: string): Promise<string[
 /** Answers with the sign-in form for the page at `returnTo`. */
 export async function showSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, returnTo: string, appName?: string): Promise<FastifyReply> {
   const safe = safeReturn(returnTo);
-  return sendPage(reply, signInPage({ returnTo: safe, formToken: preSessionFormToken(ctx, request, reply), appName, formTargets: await signInTargets(ctx, safe) }));
+  return sendPage(
+    reply,
+    signInPage({ returnTo: safe, formToken: preSessionFormToken(ctx, request, reply), appName, formTargets: await signInTargets(ctx, safe) }),
+  );
 }
 
 export function signInRoute(ctx: AppContext) {
@@ -58,13 +61,17 @@ export function signInRoute(ctx: AppContext) {
     const attempt = await ctx.limits.signIn.begin(username, request.ip);
     if (attempt.retryAfter !== undefined) {
       const formToken = preSessionFormToken(ctx, request, reply);
-      return sendPage(reply, signInPage({ returnTo, formToken, error: new DekiError('LOGIN_THROTTLED').message, username: username.slice(0, 255), formTargets }));
+      return sendPage(
+        reply,
+        signInPage({ returnTo, formToken, error: new DekiError('LOGIN_THROTTLED').message, username: username.slice(0, 255), formTargets }),
+      );
     }
     const user = await findUserByName(ctx.db, username);
     // Always run the hash, so timing does not tell which usernames exist.
     const ok = await verifyPassword(params.get('password') ?? '', user?.password_hash ?? null);
     if (user && ok) await attempt.succeeded(); // the password was right: only failures use the allowance
-    const refusal = !user || !ok ? new DekiError('LOGIN_FAILED') : user.id === ANONYMOUS_ID || user.status !== 'active' ? new DekiError('USER_INVALID') : undefined;
+    const refusal =
+      !user || !ok ? new DekiError('LOGIN_FAILED') : user.id === ANONYMOUS_ID || user.status !== 'active' ? new DekiError('USER_INVALID') : undefined;
     if (refusal) {
       await ctx.changes.audit(signInAudit(request, 'signin.failure', user, { username: username.slice(0, 255), method: 'oauth-page' }));
     } else {

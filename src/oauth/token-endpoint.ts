@@ -19,10 +19,13 @@ export function tokenEndpoint(ctx: AppContext) {
     const app = await authenticateClient(ctx, request, params);
     const grantType = required(params, 'grant_type');
     const tokens =
-      grantType === 'authorization_code' ? await exchangeCode(ctx, app, params)
-      : grantType === 'refresh_token' ? await refreshTokens(ctx, app, params)
-      : grantType === DEVICE_GRANT ? await pollDevice(ctx, app, params, wantsRfc8628(request))
-      : undefined;
+      grantType === 'authorization_code'
+        ? await exchangeCode(ctx, app, params)
+        : grantType === 'refresh_token'
+          ? await refreshTokens(ctx, app, params)
+          : grantType === DEVICE_GRANT
+            ? await pollDevice(ctx, app, params, wantsRfc8628(request))
+            : undefined;
     if (!tokens) throw new DekiError('OAUTH_GRANT_TYPE_UNSUPPORTED');
     return sendOAuthJson(reply, tokens);
   };

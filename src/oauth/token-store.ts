@@ -41,14 +41,21 @@ export async function useRefreshToken(db: Kysely<Database>, tokenHash: string, n
 
 /** Revokes a whole family: every access and refresh token of one chain of rotations, on every node. */
 export async function revokeFamily(changes: ChangeLog, familyId: string): Promise<void> {
-  await changes.write({ changes: [{ kind: 'oauth-family', ref: familyId }] }, (trx) => trx.deleteFrom('oauth_tokens').where('family_id', '=', familyId).execute());
+  await changes.write({ changes: [{ kind: 'oauth-family', ref: familyId }] }, (trx) =>
+    trx.deleteFrom('oauth_tokens').where('family_id', '=', familyId).execute(),
+  );
 }
 
 export async function revokeToken(changes: ChangeLog, tokenHash: string): Promise<void> {
-  await changes.write({ changes: [{ kind: 'oauth-token', ref: tokenHash }] }, (trx) => trx.deleteFrom('oauth_tokens').where('token_hash', '=', tokenHash).execute());
+  await changes.write({ changes: [{ kind: 'oauth-token', ref: tokenHash }] }, (trx) =>
+    trx.deleteFrom('oauth_tokens').where('token_hash', '=', tokenHash).execute(),
+  );
 }
 
 /** Drops tokens that expired more than a day ago (refresh tokens are kept that long to spot replays). */
 export async function purgeExpiredTokens(db: Kysely<Database>, now: number): Promise<void> {
-  await db.deleteFrom('oauth_tokens').where('expires_at', '<', now - 86_400_000).execute();
+  await db
+    .deleteFrom('oauth_tokens')
+    .where('expires_at', '<', now - 86_400_000)
+    .execute();
 }

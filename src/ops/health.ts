@@ -26,7 +26,9 @@ export interface Readiness {
 export function errorReason(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   if (typeof e?.code === 'string' && e.code !== '') return e.code;
-  return String(e?.message ?? err).split('\n')[0]!.slice(0, 120);
+  return String(e?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 120);
 }
 
 export function readiness(deps: { feed: ChangeFeed | undefined; keys: MasterKeyRing; boundMs: number }): Readiness {

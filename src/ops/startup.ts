@@ -64,7 +64,9 @@ export async function waitForDatabase(url: string, waitMs: number, say: (line: s
           `database at ${where(url)} not reachable after ${(elapsed / 1000).toFixed(1)} s: ${describeDatabaseError(err)}; check that PostgreSQL runs there and GATEHOUSE_DATABASE_URL (GATEHOUSE_DATABASE_WAIT_MS sets how long to wait)`,
         );
       }
-      say(`database at ${where(url)} not reachable (${describeDatabaseError(err)}); retrying in ${(delay / 1000).toFixed(1)} s, for up to ${((waitMs - elapsed) / 1000).toFixed(0)} s more`);
+      say(
+        `database at ${where(url)} not reachable (${describeDatabaseError(err)}); retrying in ${(delay / 1000).toFixed(1)} s, for up to ${((waitMs - elapsed) / 1000).toFixed(0)} s more`,
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 5000);
     } finally {

@@ -32,7 +32,16 @@ export async function savePage(db: Kysely<Database>, w: PageWrite): Promise<Page
   }
   return db
     .insertInto('pages')
-    .values({ path: w.path, title: w.title, body: w.body, restriction: w.restriction, created_at: w.now, created_by: w.userId, modified_at: w.now, modified_by: w.userId })
+    .values({
+      path: w.path,
+      title: w.title,
+      body: w.body,
+      restriction: w.restriction,
+      created_at: w.now,
+      created_by: w.userId,
+      modified_at: w.now,
+      modified_by: w.userId,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

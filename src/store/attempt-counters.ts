@@ -70,6 +70,9 @@ export class AttemptCounters {
   private async prune(now: number): Promise<void> {
     if (now - this.lastPrune < 60_000) return;
     this.lastPrune = now;
-    await this.db.deleteFrom('attempt_counters').where('window_start', '<', now - KEEP_MS).execute();
+    await this.db
+      .deleteFrom('attempt_counters')
+      .where('window_start', '<', now - KEEP_MS)
+      .execute();
   }
 }

@@ -64,7 +64,10 @@ export class ChangeFeed {
     // Registered before the position is read: a writer that did not see this node committed before it.
     await this.peers.register(0);
     const sentAt = performance.now();
-    const row = await this.db.selectFrom('changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('changes')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
     this.appliedSeq = Number(row?.seq ?? 0);
     this.confirmedAt = sentAt;
     this.changes.follow({ catchUp: () => this.catchUp(), peers: this.peers });
@@ -119,7 +122,13 @@ export class ChangeFeed {
     try {
       let rows;
       do {
-        rows = await this.db.selectFrom('changes').select(['seq', 'kind', 'ref', 'at']).where('seq', '>', this.appliedSeq).orderBy('seq').limit(BATCH).execute();
+        rows = await this.db
+          .selectFrom('changes')
+          .select(['seq', 'kind', 'ref', 'at'])
+          .where('seq', '>', this.appliedSeq)
+          .orderBy('seq')
+          .limit(BATCH)
+          .execute();
         for (const row of rows) this.opts.onChange(row);
         if (rows.length > 0) this.appliedSeq = Number(rows[rows.length - 1]!.seq);
       } while (rows.length === BATCH);
@@ -148,7 +157,10 @@ export class ChangeFeed {
     const now = this.opts.now();
     if (now - this.lastPrune < 60_000) return;
     this.lastPrune = now;
-    await this.db.deleteFrom('changes').where('at', '<', now - this.opts.retentionMs).execute();
+    await this.db
+      .deleteFrom('changes')
+      .where('at', '<', now - this.opts.retentionMs)
+      .execute();
     await this.peers.forgetDead();
   }
 

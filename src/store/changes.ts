@@ -74,9 +74,17 @@ export class ChangeLog {
       const value = await write(trx);
       const audit = (typeof records.audit === 'function' ? records.audit(value) : (records.audit ?? [])).filter((a): a is AuditRecord => a !== undefined);
       const at = this.now();
-      if (audit.length > 0) await trx.insertInto('audit_log').values(audit.map((e) => ({ ...e, at }))).execute();
+      if (audit.length > 0)
+        await trx
+          .insertInto('audit_log')
+          .values(audit.map((e) => ({ ...e, at })))
+          .execute();
       if (changes.length > 0) {
-        const rows = await trx.insertInto('changes').values(changes.map((c) => ({ kind: c.kind, ref: String(c.ref), at }))).returning('seq').execute();
+        const rows = await trx
+          .insertInto('changes')
+          .values(changes.map((c) => ({ kind: c.kind, ref: String(c.ref), at })))
+          .returning('seq')
+          .execute();
         lastSeq = Math.max(...rows.map((r) => Number(r.seq)));
         if (postgres) await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
       }
@@ -85,14 +93,22 @@ export class ChangeLog {
     const committedAt = performance.now();
     // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
     // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
-    if (changes.length > 0) await Promise.all([this.follower.catchUp?.().catch(() => undefined), this.follower.peers ? this.awaitPeers(this.follower.peers, lastSeq, committedAt) : undefined]);
+    if (changes.length > 0)
+      await Promise.all([
+        this.follower.catchUp?.().catch(() => undefined),
+        this.follower.peers ? this.awaitPeers(this.follower.peers, lastSeq, committedAt) : undefined,
+      ]);
     return result;
   }
 
   /** Writes audit entries on their own (sign-in attempts, key rotations, which change nothing else). */
   async audit(...entries: AuditRecord[]): Promise<void> {
     const at = this.now();
-    if (entries.length > 0) await this.db.insertInto('audit_log').values(entries.map((e) => ({ ...e, at }))).execute();
+    if (entries.length > 0)
+      await this.db
+        .insertInto('audit_log')
+        .values(entries.map((e) => ({ ...e, at })))
+        .execute();
   }
 
   /** Waits for the other nodes; when their heartbeats cannot even be read, waits out the bound instead. */
@@ -106,4 +122,3 @@ export class ChangeLog {
     this.follower.onWait?.(wait);
   }
 }
-

@@ -17,8 +17,16 @@ async function sqliteSearchTable(db: Kysely<unknown>, table: string, columns: st
   const values = (prefix: string) => columns.map((c) => `${prefix}.${c}`).join(', ');
   await exec(db, sql.raw(`create virtual table ${search} using fts5(${cols}, content='${table}', content_rowid='id', tokenize='trigram')`));
   await exec(db, sql.raw(`insert into ${search}(${search}) values ('rebuild')`));
-  await exec(db, sql.raw(`create trigger ${search}_insert after insert on ${table} begin insert into ${search}(rowid, ${cols}) values (new.id, ${values('new')}); end`));
-  await exec(db, sql.raw(`create trigger ${search}_delete after delete on ${table} begin insert into ${search}(${search}, rowid, ${cols}) values ('delete', old.id, ${values('old')}); end`));
+  await exec(
+    db,
+    sql.raw(`create trigger ${search}_insert after insert on ${table} begin insert into ${search}(rowid, ${cols}) values (new.id, ${values('new')}); end`),
+  );
+  await exec(
+    db,
+    sql.raw(
+      `create trigger ${search}_delete after delete on ${table} begin insert into ${search}(${search}, rowid, ${cols}) values ('delete', old.id, ${values('old')}); end`,
+    ),
+  );
   await exec(
     db,
     sql.raw(
@@ -31,7 +39,12 @@ async function sqliteSearchTable(db: Kysely<unknown>, table: string, columns: st
 
 /** pg_trgm GIN indexes, if the extension exists or may be created here; a plain site without it still works. */
 async function postgresTrigramIndexes(db: Kysely<unknown>): Promise<void> {
-  await exec(db, sql.raw(`do $$ begin create extension if not exists pg_trgm; exception when others then raise notice 'pg_trgm unavailable: text filters will scan'; end $$`));
+  await exec(
+    db,
+    sql.raw(
+      `do $$ begin create extension if not exists pg_trgm; exception when others then raise notice 'pg_trgm unavailable: text filters will scan'; end $$`,
+    ),
+  );
   await exec(
     db,
     sql.raw(`do $$ begin

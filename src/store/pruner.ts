@@ -56,7 +56,7 @@ export class Pruner {
     for (const task of this.tasks) {
       let total = 0;
       try {
-        for (let n = this.opts.batchSize; n === this.opts.batchSize && !this.stopped; ) {
+        for (let n = this.opts.batchSize; n === this.opts.batchSize && !this.stopped;) {
           n = await task.batch(this.opts.batchSize);
           total += n;
           await yieldToRequests();

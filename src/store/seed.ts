@@ -23,8 +23,30 @@ export async function seedSite(store: Store, adminPassword: string | undefined, 
     await db
       .insertInto('users')
       .values([
-        { id: ADMIN_ID, username: 'admin', username_key: 'admin', email: '', fullname: 'Administrator', status: 'active', seat: 1, role: 'Admin', password_hash: await hashPassword(password), created_at: now },
-        { id: ANONYMOUS_ID, username: 'Anonymous', username_key: 'anonymous', email: '', fullname: '', status: 'active', seat: 0, role: 'Viewer', password_hash: null, created_at: now },
+        {
+          id: ADMIN_ID,
+          username: 'admin',
+          username_key: 'admin',
+          email: '',
+          fullname: 'Administrator',
+          status: 'active',
+          seat: 1,
+          role: 'Admin',
+          password_hash: await hashPassword(password),
+          created_at: now,
+        },
+        {
+          id: ANONYMOUS_ID,
+          username: 'Anonymous',
+          username_key: 'anonymous',
+          email: '',
+          fullname: '',
+          status: 'active',
+          seat: 0,
+          role: 'Viewer',
+          password_hash: null,
+          created_at: now,
+        },
       ])
       .execute();
     if (store.dialect === 'postgres') {

@@ -56,7 +56,8 @@ export function tokenTextMatch(db: Kysely<Database>, raw: string): Expression<Sq
 export function userTextMatch(db: Kysely<Database>, raw: string): Expression<SqlBool> {
   const text = printable(raw);
   if (text === '') return NOTHING;
-  if (dialectOf(db) === 'sqlite' && indexable(text)) return sql<SqlBool>`users.id in (select rowid from users_search where users_search match ${ftsPhrase(text)})`;
+  if (dialectOf(db) === 'sqlite' && indexable(text))
+    return sql<SqlBool>`users.id in (select rowid from users_search where users_search match ${ftsPhrase(text)})`;
   const pattern = likePattern(text);
   return sql<SqlBool>`(users.username_key like ${pattern} escape '\\' or lower(users.fullname) like ${pattern} escape '\\')`;
 }

@@ -72,14 +72,20 @@ export class VerificationCache {
     const hit = this.trusted() ? this.tokensByKey.get(key) : undefined;
     this.onLookup('tokens', hit !== undefined);
     if (hit) return hit;
-    return this.load(() => this.db.selectFrom('developer_tokens').selectAll().where('key', '=', key).executeTakeFirst(), (t) => this.keepToken(t));
+    return this.load(
+      () => this.db.selectFrom('developer_tokens').selectAll().where('key', '=', key).executeTakeFirst(),
+      (t) => this.keepToken(t),
+    );
   }
 
   async tokenById(id: number): Promise<TokenRow | undefined> {
     const hit = this.trusted() ? this.tokensById.get(id) : undefined;
     this.onLookup('tokens', hit !== undefined);
     if (hit) return hit;
-    return this.load(() => this.db.selectFrom('developer_tokens').selectAll().where('id', '=', id).executeTakeFirst(), (t) => this.keepToken(t));
+    return this.load(
+      () => this.db.selectFrom('developer_tokens').selectAll().where('id', '=', id).executeTakeFirst(),
+      (t) => this.keepToken(t),
+    );
   }
 
   /** A value computed from a token (a decrypted secret, a signing key), kept as long as the token is. */
@@ -165,7 +171,10 @@ export class VerificationCache {
     const hit = this.trusted() ? this.usersById.get(id) : undefined;
     this.onLookup('users', hit !== undefined);
     if (hit) return hit;
-    return this.load(() => this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(), (u) => this.keepUser(u));
+    return this.load(
+      () => this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+      (u) => this.keepUser(u),
+    );
   }
 
   async userByName(name: string): Promise<UserRow | undefined> {
@@ -174,7 +183,10 @@ export class VerificationCache {
     const hit = id === undefined ? undefined : this.usersById.get(id);
     this.onLookup('users', hit?.username_key === key);
     if (hit && hit.username_key === key) return hit;
-    return this.load(() => this.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst(), (u) => this.keepUser(u));
+    return this.load(
+      () => this.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst(),
+      (u) => this.keepUser(u),
+    );
   }
 
   async session(hash: string): Promise<SessionRow | undefined> {
@@ -250,11 +262,29 @@ export class VerificationCache {
   }
 
   reset(): void {
-    for (const map of [this.tokensByKey, this.tokensById, this.derivedByToken, this.usersById, this.userIdsByName, this.sessions, this.jwtTokenIds, this.signatureProofs, this.digests, this.oauthTokens]) map.clear();
+    for (const map of [
+      this.tokensByKey,
+      this.tokensById,
+      this.derivedByToken,
+      this.usersById,
+      this.userIdsByName,
+      this.sessions,
+      this.jwtTokenIds,
+      this.signatureProofs,
+      this.digests,
+      this.oauthTokens,
+    ])
+      map.clear();
   }
 
   /** Entry counts, for metrics and the scaling docs. */
   sizes(): Record<string, number> {
-    return { tokens: this.tokensById.size, users: this.usersById.size, sessions: this.sessions.size, jwts: this.jwtTokenIds.size, oauth: this.oauthTokens.size };
+    return {
+      tokens: this.tokensById.size,
+      users: this.usersById.size,
+      sessions: this.sessions.size,
+      jwts: this.jwtTokenIds.size,
+      oauth: this.oauthTokens.size,
+    };
   }
 }

@@ -50,7 +50,10 @@ export function isValidHostPattern(pattern: string): boolean {
 
 /** Splits and normalises a `host` value. Returns the patterns, or the first invalid one. */
 export function parseHostPatterns(value: string): { patterns: string[] } | { invalid: string } {
-  const raw = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const raw = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const patterns: string[] = [];
   for (const p of raw) {
     const parsed = readPattern(p.toLowerCase());

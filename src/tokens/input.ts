@@ -20,7 +20,6 @@ export interface TokenInput {
   redirectUris?: string | null;
 }
 
-
 export function validName(raw: string | undefined): string {
   const name = (raw ?? '').trim();
   if (name.length < 1 || name.length > 255) throw new DekiError('TOKEN_NAME_INVALID');

@@ -25,7 +25,8 @@ function words<T extends string>(q: Query, name: string, allowed: readonly T[]):
   const raw = q[name]?.trim();
   if (!raw) return [];
   const list = raw.split(',').map((w) => w.trim().toLowerCase());
-  for (const w of list) if (!(allowed as readonly string[]).includes(w)) throw new DekiError('BAD_QUERY', name, `use ${allowed.join(', ')}, or several separated by commas`);
+  for (const w of list)
+    if (!(allowed as readonly string[]).includes(w)) throw new DekiError('BAD_QUERY', name, `use ${allowed.join(', ')}, or several separated by commas`);
   return [...new Set(list)] as T[];
 }
 
@@ -34,7 +35,8 @@ function readSort(q: Query): TokenPage['sort'] {
   if (!raw) return { by: 'created', descending: false };
   const descending = raw.startsWith('-');
   const by = descending ? raw.slice(1) : raw;
-  if (!(TOKEN_SORTS as readonly string[]).includes(by)) throw new DekiError('BAD_QUERY', 'sortby', `use ${TOKEN_SORTS.join(', ')}, with - before it for descending`);
+  if (!(TOKEN_SORTS as readonly string[]).includes(by))
+    throw new DekiError('BAD_QUERY', 'sortby', `use ${TOKEN_SORTS.join(', ')}, with - before it for descending`);
   return { by: by as TokenSortKey, descending };
 }
 
@@ -44,7 +46,8 @@ export function readTokenListQuery(q: Query): TokenListQuery {
   const filter: TokenFilter = { text: text || undefined, types: words(q, 'type', TYPES), states: words<TokenState>(q, 'state', TOKEN_STATES) };
   if (q.limit === undefined) {
     // Without a page there is no order to choose and nothing to skip: say so rather than ignore them.
-    for (const name of ['offset', 'sortby']) if (q[name] !== undefined) throw new DekiError('BAD_QUERY', name, 'give limit too: without limit every token is listed, in creation order');
+    for (const name of ['offset', 'sortby'])
+      if (q[name] !== undefined) throw new DekiError('BAD_QUERY', name, 'give limit too: without limit every token is listed, in creation order');
     return { filter, page: undefined };
   }
   if (q.limit === '') throw new DekiError('BAD_QUERY', 'limit', `use a whole number from 0 to ${MAX_PAGE}`);

@@ -89,11 +89,18 @@ function orderTerms(sort: TokenPage['sort'], filtered: boolean) {
 }
 
 /** One page of matching tokens, and how many match in all. */
-export async function pageTokens(db: Kysely<Database>, filter: TokenFilter, page: TokenPage, clock: StateClock): Promise<{ tokens: TokenListing[]; total: number }> {
+export async function pageTokens(
+  db: Kysely<Database>,
+  filter: TokenFilter,
+  page: TokenPage,
+  clock: StateClock,
+): Promise<{ tokens: TokenListing[]; total: number }> {
   let rows = applyFilter(db, listingQuery(db) as TokenQueryBuilder<TokenListing>, filter, clock);
   const filtered = filter.text !== undefined || filter.types.length > 0 || filter.states.length > 0;
   for (const term of orderTerms(page.sort, filtered)) rows = rows.orderBy(term);
-  const count = applyFilter(db, db.selectFrom('developer_tokens as t') as TokenQueryBuilder<object>, filter, clock).select((eb) => eb.fn.countAll<number>().as('n'));
+  const count = applyFilter(db, db.selectFrom('developer_tokens as t') as TokenQueryBuilder<object>, filter, clock).select((eb) =>
+    eb.fn.countAll<number>().as('n'),
+  );
   const [tokens, total] = await Promise.all([rows.limit(page.limit).offset(page.offset).execute(), count.executeTakeFirstOrThrow()]);
   return { tokens, total: Number(total.n) };
 }
@@ -101,18 +108,30 @@ export async function pageTokens(db: Kysely<Database>, filter: TokenFilter, page
 /** How many tokens match, among those with an id up to `maxId`. */
 export async function countMatching(db: Kysely<Database>, filter: TokenFilter, clock: StateClock, maxId: number): Promise<number> {
   const q = applyFilter(db, db.selectFrom('developer_tokens as t') as TokenQueryBuilder<object>, filter, clock);
-  const row = await q.where('t.id', '<=', maxId).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await q
+    .where('t.id', '<=', maxId)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** The highest token id now, or 0: a streamed list stops there, so tokens made meanwhile do not stretch it. */
 export async function maxTokenId(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('developer_tokens').select((eb) => eb.fn.max<number>('id').as('id')).executeTakeFirst();
+  const row = await db
+    .selectFrom('developer_tokens')
+    .select((eb) => eb.fn.max<number>('id').as('id'))
+    .executeTakeFirst();
   return Number(row?.id ?? 0);
 }
 
 /** Up to `size` matching tokens with ids above `afterId` (and at most `maxId`), by id. */
-export function tokenChunk(db: Kysely<Database>, filter: TokenFilter, clock: StateClock, range: { afterId: number; maxId?: number }, size: number): Promise<TokenListing[]> {
+export function tokenChunk(
+  db: Kysely<Database>,
+  filter: TokenFilter,
+  clock: StateClock,
+  range: { afterId: number; maxId?: number },
+  size: number,
+): Promise<TokenListing[]> {
   let q = applyFilter(db, listingQuery(db) as TokenQueryBuilder<TokenListing>, filter, clock).where('t.id', '>', range.afterId);
   if (range.maxId !== undefined) q = q.where('t.id', '<=', range.maxId);
   return q.orderBy('t.id').limit(size).execute();

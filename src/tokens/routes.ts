@@ -46,7 +46,6 @@ function createdDetails(t: TokenRow): Record<string, unknown> {
 }
 
 export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorder) {
-
   async function existing(request: FastifyRequest<IdParams>) {
     const token = await findTokenListing(ctx.db, parseIntegerId(request.params.id));
     if (!token) throw new DekiError('TOKEN_NOT_FOUND');
@@ -113,7 +112,12 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
         rolledFrom: old.id,
         // Both tokens' histories show the roll: the old one ends, the new one begins.
         audit: (t) => [
-          auditFrom(request, 'token.roll', { type: 'token', id: old.id }, { name: old.name, newTokenId: t.id, overlapSeconds: overlap, oldExpires: rfc1123(retireAt) }),
+          auditFrom(
+            request,
+            'token.roll',
+            { type: 'token', id: old.id },
+            { name: old.name, newTokenId: t.id, overlapSeconds: overlap, oldExpires: rfc1123(retireAt) },
+          ),
           auditFrom(request, 'token.create', { type: 'token', id: t.id }, { ...createdDetails(t), rolledFrom: old.id }),
         ],
       });
@@ -123,7 +127,9 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
 
     app.delete<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
       const token = await existing(request);
-      if (!(await deleteToken(ctx.changes, token.id, auditFrom(request, 'token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type })))) {
+      if (
+        !(await deleteToken(ctx.changes, token.id, auditFrom(request, 'token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type })))
+      ) {
         throw new DekiError('TOKEN_NOT_FOUND');
       }
       return sendDocument(request, reply, toTokenDocument(token, ctx.config.siteUrl, undefined));

@@ -35,7 +35,13 @@ export function listingQuery(db: Kysely<Database>) {
     .selectAll('t')
     .select(['r.username as restricted_username', 'c.username as created_by_username'])
     .select(['r.status as restricted_status', 'r.seat as restricted_seat', 'j.status as jwt_user_status', 'j.seat as jwt_user_seat'])
-    .select((eb) => eb.selectFrom('developer_tokens as n').select((n) => n.fn.max<number>('n.id').as('id')).whereRef('n.rolled_from', '=', 't.id').as('replaced_by'));
+    .select((eb) =>
+      eb
+        .selectFrom('developer_tokens as n')
+        .select((n) => n.fn.max<number>('n.id').as('id'))
+        .whereRef('n.rolled_from', '=', 't.id')
+        .as('replaced_by'),
+    );
 }
 
 export function findTokenListing(db: Kysely<Database>, id: number): Promise<TokenListing | undefined> {
@@ -43,7 +49,10 @@ export function findTokenListing(db: Kysely<Database>, id: number): Promise<Toke
 }
 
 export async function countTokens(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('developer_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('developer_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -5,7 +5,15 @@
 import type { ErrorCode } from '../errors.js';
 
 /** In column order; the API names them so (docs/api.md#get-site-developer-tokens-id-usage). */
-export const FAILURE_REASONS = ['bad-signature', 'expired-signature', 'wrong-user', 'origin-refused', 'expired-token', 'inactive-user', 'rate-limited'] as const;
+export const FAILURE_REASONS = [
+  'bad-signature',
+  'expired-signature',
+  'wrong-user',
+  'origin-refused',
+  'expired-token',
+  'inactive-user',
+  'rate-limited',
+] as const;
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
@@ -30,4 +38,12 @@ export function reasonOf(code: ErrorCode): ReasonIndex {
 }
 
 /** The column that holds each reason's count in `token_usage_hourly`, in the same order. */
-export const REASON_COLUMNS = ['f_bad_signature', 'f_expired_signature', 'f_wrong_user', 'f_origin_refused', 'f_expired_token', 'f_inactive_user', 'f_rate_limited'] as const;
+export const REASON_COLUMNS = [
+  'f_bad_signature',
+  'f_expired_signature',
+  'f_wrong_user',
+  'f_origin_refused',
+  'f_expired_token',
+  'f_inactive_user',
+  'f_rate_limited',
+] as const;

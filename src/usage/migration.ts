@@ -6,7 +6,10 @@ export const usageReasonsMigration: Migration = {
   async up(db: Kysely<unknown>) {
     // SQLite adds one column per statement.
     for (const column of REASON_COLUMNS) {
-      await db.schema.alterTable('token_usage_hourly').addColumn(column, 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('token_usage_hourly')
+        .addColumn(column, 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
     }
   },
 };

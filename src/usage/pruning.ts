@@ -17,7 +17,10 @@ export function usagePruning(db: Kysely<Database>, now: () => number): PruneTask
       name: 'usage-hourly',
       async batch(limit) {
         const before = Math.floor((now() - USAGE_KEPT_MS) / HOUR);
-        const result = await sql`delete from token_usage_hourly where (token_id, hour) in (select token_id, hour from token_usage_hourly where hour < ${before} limit ${limit})`.execute(db);
+        const result =
+          await sql`delete from token_usage_hourly where (token_id, hour) in (select token_id, hour from token_usage_hourly where hour < ${before} limit ${limit})`.execute(
+            db,
+          );
         return Number(result.numAffectedRows ?? 0);
       },
     },
@@ -25,7 +28,10 @@ export function usagePruning(db: Kysely<Database>, now: () => number): PruneTask
       name: 'usage-ips',
       async batch(limit) {
         const before = now() - USAGE_KEPT_MS;
-        const result = await sql`delete from token_usage_ips where (token_id, ip) in (select token_id, ip from token_usage_ips where last_seen < ${before} limit ${limit})`.execute(db);
+        const result =
+          await sql`delete from token_usage_ips where (token_id, ip) in (select token_id, ip from token_usage_ips where last_seen < ${before} limit ${limit})`.execute(
+            db,
+          );
         return Number(result.numAffectedRows ?? 0);
       },
     },

@@ -180,14 +180,25 @@ export class UsageRecorder {
     await this.db.transaction().execute(async (trx) => {
       for (const [tokenId, p] of batch) {
         if (p.used) {
-          const row = { token_id: tokenId, last_used_at: p.lastAt, last_ip: p.lastIp, last_user_agent: p.lastUserAgent ?? null, last_user_id: p.lastUserId ?? null };
+          const row = {
+            token_id: tokenId,
+            last_used_at: p.lastAt,
+            last_ip: p.lastIp,
+            last_user_agent: p.lastUserAgent ?? null,
+            last_user_id: p.lastUserId ?? null,
+          };
           await trx
             .insertInto('token_usage')
             .values(row)
             .onConflict((oc) => oc.column('token_id').doUpdateSet(row).where('token_usage.last_used_at', '<', row.last_used_at))
             .execute();
           // The list sorts and filters by last use on the token's own row (tokens/listing.ts).
-          await trx.updateTable('developer_tokens').set({ last_used_at: p.lastAt }).where('id', '=', tokenId).where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', p.lastAt)])).execute();
+          await trx
+            .updateTable('developer_tokens')
+            .set({ last_used_at: p.lastAt })
+            .where('id', '=', tokenId)
+            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', p.lastAt)]))
+            .execute();
         }
         for (const [hour, h] of p.allHours()) {
           const reasons = Object.fromEntries(REASON_COLUMNS.map((c, i) => [c, h.reasons?.[i] ?? 0]));

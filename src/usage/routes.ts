@@ -12,12 +12,16 @@ import { toSeries, toSeriesDocument } from './series.js';
 
 export function usageRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorder) {
   return async (app: FastifyInstance) => {
-    app.get<{ Params: { id: string } }>('/site/developer-tokens/:id/usage', { preHandler: [stages.requireAdmin, stages.requireTokenManagement] }, async (request, reply) => {
-      const token = await findTokenById(ctx.db, parseIntegerId(request.params.id));
-      if (!token) throw new DekiError('TOKEN_NOT_FOUND');
-      const now = ctx.config.now();
-      const series = toSeries(await usage.hours(token.id), now);
-      return sendDocument(request, reply, toSeriesDocument(series, token.id, `${tokenHref(ctx.config.siteUrl, token.id)}/usage`, now));
-    });
+    app.get<{ Params: { id: string } }>(
+      '/site/developer-tokens/:id/usage',
+      { preHandler: [stages.requireAdmin, stages.requireTokenManagement] },
+      async (request, reply) => {
+        const token = await findTokenById(ctx.db, parseIntegerId(request.params.id));
+        if (!token) throw new DekiError('TOKEN_NOT_FOUND');
+        const now = ctx.config.now();
+        const series = toSeries(await usage.hours(token.id), now);
+        return sendDocument(request, reply, toSeriesDocument(series, token.id, `${tokenHref(ctx.config.siteUrl, token.id)}/usage`, now));
+      },
+    );
   };
 }

@@ -65,10 +65,18 @@ export function toSeriesDocument(series: UsageSeries, tokenId: number, href: str
   const day = total(series.hours);
   const month = total(series.days);
   return el('usage', { 'token-id': String(tokenId), href, date: rfc1123(now) }, [
-    el('days', { count: '30' }, series.days.map((b) => bucket('day', b))),
+    el(
+      'days',
+      { count: '30' },
+      series.days.map((b) => bucket('day', b)),
+    ),
     textEl('failures.24h', day.failures),
     textEl('failures.30d', month.failures),
-    el('hours', { count: '24' }, series.hours.map((b) => bucket('hour', b))),
+    el(
+      'hours',
+      { count: '24' },
+      series.hours.map((b) => bucket('hour', b)),
+    ),
     el(
       'reasons',
       {},

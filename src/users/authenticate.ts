@@ -52,18 +52,23 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
       if (result.requestedName === undefined) throw new DekiError('USER_INVALID');
       // First sight of this username: create it, active and unseated with role None.
       const username = validUsername(result.requestedName);
-      const provisioned = (row: UserRow) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, { username: row.username, via: 'x-deki-token', tokenId: result.token.id });
-      return insertUserOnce(ctx.changes, {
-        username,
-        username_key: username.toLowerCase(),
-        email: '',
-        fullname: '',
-        status: 'active',
-        seat: 0,
-        role: 'None',
-        password_hash: null,
-        created_at: ctx.config.now(),
-      }, provisioned);
+      const provisioned = (row: UserRow) =>
+        auditFrom(request, 'user.create', { type: 'user', id: row.id }, { username: row.username, via: 'x-deki-token', tokenId: result.token.id });
+      return insertUserOnce(
+        ctx.changes,
+        {
+          username,
+          username_key: username.toLowerCase(),
+          email: '',
+          fullname: '',
+          status: 'active',
+          seat: 0,
+          role: 'None',
+          password_hash: null,
+          created_at: ctx.config.now(),
+        },
+        provisioned,
+      );
     }
     const credentials = readBasic(request.headers.authorization);
     if (!credentials) throw new DekiError('LOGIN_REQUIRED');

@@ -44,7 +44,9 @@ export async function userExtras(db: Kysely<Database>, ids: readonly number[], n
   for (const t of tokens) {
     const users = new Set([t.restricted_user_id, t.jwt_user_id].filter((u): u is number => u !== null).map(Number));
     for (const id of users) {
-      out.get(id)?.tokens.push({ id: Number(t.id), type: t.type, name: t.name, restricted: Number(t.restricted_user_id) === id, jwt: Number(t.jwt_user_id) === id });
+      out
+        .get(id)
+        ?.tokens.push({ id: Number(t.id), type: t.type, name: t.name, restricted: Number(t.restricted_user_id) === id, jwt: Number(t.jwt_user_id) === id });
     }
   }
   return out;
@@ -57,7 +59,9 @@ export function extrasElements(x: UserExtras, siteUrl: string) {
       'developer-tokens',
       { count: String(x.tokens.length) },
       x.tokens.map((t) =>
-        el('developer-token', { id: String(t.id), type: t.type, href: tokenHref(siteUrl, t.id), restricted: String(t.restricted), jwt: String(t.jwt) }, [textEl('name', t.name)]),
+        el('developer-token', { id: String(t.id), type: t.type, href: tokenHref(siteUrl, t.id), restricted: String(t.restricted), jwt: String(t.jwt) }, [
+          textEl('name', t.name),
+        ]),
       ),
     ),
     sessions: textEl('sessions.active', x.sessions),

@@ -36,7 +36,8 @@ export function readUserPatch(doc: Record<string, unknown>): UserUpdate {
   const email = readText(doc, 'email');
   if (email !== undefined) {
     const e = email.trim();
-    if (e.length > 255 || (e !== '' && !/^[^\s@]+@[^\s@]+$/.test(e))) throw new DekiError('USER_FIELD_INVALID', 'email', 'use an address such as ada@example.com');
+    if (e.length > 255 || (e !== '' && !/^[^\s@]+@[^\s@]+$/.test(e)))
+      throw new DekiError('USER_FIELD_INVALID', 'email', 'use an address such as ada@example.com');
     patch.email = e;
   }
   const fullname = readText(doc, 'fullname');

@@ -29,10 +29,7 @@ function queryInt(q: Query, name: string, fallback: number, max: number): number
 
 export async function findUserByPathId(ctx: AppContext, request: FastifyRequest, raw: string): Promise<UserRow> {
   const id = parsePathId(raw, ['current']);
-  const user =
-    id.kind === 'keyword' ? request.principal.user
-    : id.kind === 'id' ? await findUserById(ctx.db, id.id)
-    : await findUserByName(ctx.db, id.name);
+  const user = id.kind === 'keyword' ? request.principal.user : id.kind === 'id' ? await findUserById(ctx.db, id.id) : await findUserByName(ctx.db, id.name);
   if (!user) throw new DekiError('USER_NOT_FOUND');
   return user;
 }
@@ -67,11 +64,22 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       const q = request.query;
       const limit = queryInt(q, 'limit', 100, 1000);
       const offset = queryInt(q, 'offset', 0, 1_000_000_000);
-      const [{ users, total }, admins] = await Promise.all([listUsers(ctx.db, { usernamefilter: q.usernamefilter?.slice(0, 255), limit, offset }), countAdmins(ctx.db)]);
-      const extras = await userExtras(ctx.db, users.map((u) => u.id), ctx.config.now());
+      const [{ users, total }, admins] = await Promise.all([
+        listUsers(ctx.db, { usernamefilter: q.usernamefilter?.slice(0, 255), limit, offset }),
+        countAdmins(ctx.db),
+      ]);
+      const extras = await userExtras(
+        ctx.db,
+        users.map((u) => u.id),
+        ctx.config.now(),
+      );
       // `admins`: active seated admins on the site, so a client can say before asking that the last one cannot be demoted.
       const attrs = { count: String(users.length), querycount: String(total), admins: String(admins), href: `${ctx.config.siteUrl}/@api/deki/users` };
-      const doc = el('users', attrs, users.map((u) => toUserDocument(u, ctx.config.siteUrl, true, extras.get(u.id))));
+      const doc = el(
+        'users',
+        attrs,
+        users.map((u) => toUserDocument(u, ctx.config.siteUrl, true, extras.get(u.id))),
+      );
       return sendDocument(request, reply, doc);
     });
 
@@ -80,17 +88,21 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       if (!patch.username || !patch.username_key) throw new DekiError('USERNAME_REQUIRED');
       if (await findUserByName(ctx.db, patch.username)) throw new DekiError('USERNAME_TAKEN', patch.username);
       const password = request.query.accountpassword;
-      const user = await insertUser(ctx.changes, {
-        username: patch.username,
-        username_key: patch.username_key,
-        email: patch.email ?? '',
-        fullname: patch.fullname ?? '',
-        status: patch.status ?? 'active',
-        seat: patch.seat ?? 0,
-        role: patch.role ?? 'None',
-        password_hash: password !== undefined ? await hashPassword(validPassword(password)) : null,
-        created_at: ctx.config.now(),
-      }, (row) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, userChanges(patch)));
+      const user = await insertUser(
+        ctx.changes,
+        {
+          username: patch.username,
+          username_key: patch.username_key,
+          email: patch.email ?? '',
+          fullname: patch.fullname ?? '',
+          status: patch.status ?? 'active',
+          seat: patch.seat ?? 0,
+          role: patch.role ?? 'None',
+          password_hash: password !== undefined ? await hashPassword(validPassword(password)) : null,
+          created_at: ctx.config.now(),
+        },
+        (row) => auditFrom(request, 'user.create', { type: 'user', id: row.id }, userChanges(patch)),
+      );
       return sendDocument(request, reply, toUserDocument(user, ctx.config.siteUrl, true));
     });
 
@@ -107,7 +119,14 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       // Never let a change leave the site with no admin who could undo it.
       if (isAdmin(target) && !isAdmin(after) && (await countAdmins(ctx.db)) <= 1) throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
       const audit = [
-        Object.keys(userChanges(patch)).length > 0 ? auditFrom(request, patch.status === 'inactive' && target.status !== 'inactive' ? 'user.deactivate' : 'user.update', { type: 'user', id: target.id }, userChanges(patch)) : undefined,
+        Object.keys(userChanges(patch)).length > 0
+          ? auditFrom(
+              request,
+              patch.status === 'inactive' && target.status !== 'inactive' ? 'user.deactivate' : 'user.update',
+              { type: 'user', id: target.id },
+              userChanges(patch),
+            )
+          : undefined,
         password !== undefined ? auditFrom(request, 'user.password', { type: 'user', id: target.id }) : undefined,
       ];
       const user = Object.keys(patch).length > 0 ? await updateUser(ctx.changes, target.id, patch, audit) : target;

@@ -53,7 +53,12 @@ export async function insertUser(changes: ChangeLog, user: NewUser, audit?: (row
  */
 export async function insertUserOnce(changes: ChangeLog, user: NewUser, audit?: (row: UserRow) => AuditEntry | undefined): Promise<UserRow> {
   const inserted = await changes.write<UserRow | undefined>({ audit: (row) => [row ? audit?.(row) : undefined] }, (trx) =>
-    trx.insertInto('users').values(user).onConflict((oc) => oc.column('username_key').doNothing()).returningAll().executeTakeFirst(),
+    trx
+      .insertInto('users')
+      .values(user)
+      .onConflict((oc) => oc.column('username_key').doNothing())
+      .returningAll()
+      .executeTakeFirst(),
   );
   return inserted ?? (await changes.db.selectFrom('users').selectAll().where('username_key', '=', user.username_key).executeTakeFirstOrThrow());
 }

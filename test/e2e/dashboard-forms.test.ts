@@ -27,7 +27,10 @@ function countCreates(page: Page): { readonly count: number } {
 }
 
 async function rowNames(page: Page): Promise<string[]> {
-  return page.getByRole('region', { name: /API tokens/ }).getByRole('rowheader').allInnerTexts();
+  return page
+    .getByRole('region', { name: /API tokens/ })
+    .getByRole('rowheader')
+    .allInnerTexts();
 }
 
 test('a Browser token: an invalid host pattern is refused before any request, then *.example.com is created and listed', async () => {
@@ -114,7 +117,11 @@ test('server refusals appear next to the form in words, and a double click creat
 
 test('the list filters by name, user and host, and sorts by name and by creation', async () => {
   const make = async (body: Record<string, string>) => {
-    const res = await call(h.server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await call(h.server.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 200, res.text);
   };
   const bot = await createUser(h.server.url, admin, { username: 'sort-bot' });
@@ -136,7 +143,10 @@ test('the list filters by name, user and host, and sorts by name and by creation
   await sortedBy('by name, ascending');
   assert.equal(await nameHeader.getAttribute('aria-sort'), 'ascending');
   const ascending = await rowNames(page);
-  assert.deepEqual(ascending, [...ascending].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })));
+  assert.deepEqual(
+    ascending,
+    [...ascending].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })),
+  );
   await nameHeader.getByRole('button').click();
   await sortedBy('by name, descending');
   assert.equal(await nameHeader.getAttribute('aria-sort'), 'descending');
@@ -164,7 +174,10 @@ test('the list filters by name, user and host, and sorts by name and by creation
   await filter.fill('no such token');
   await list.getByText('No token matches “no such token”.').waitFor();
   await filter.fill('');
-  await list.getByRole('status').getByText(/^\d+ tokens\. Showing 1–\d+\.$/).waitFor();
+  await list
+    .getByRole('status')
+    .getByText(/^\d+ tokens\. Showing 1–\d+\.$/)
+    .waitFor();
 
   // The key prefix opens to the full key on demand.
   const row = list.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'beta-sync' }) });
@@ -260,7 +273,7 @@ test('at 390 px wide: nothing scrolls sideways, the dialog fits, every row can b
   const { page, problems, context } = await openTab(h.browser, h.server.url, PHONE);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
   const fitsWidth = async (where: string) =>
-    assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= PHONE.width, `${where}: no sideways scrolling`);
+    assert.ok(((await page.evaluate('document.documentElement.scrollWidth')) as number) <= PHONE.width, `${where}: no sideways scrolling`);
   await fitsWidth('the token page');
 
   await page.getByLabel('Name', { exact: true }).fill('phone-made');

@@ -68,7 +68,10 @@ test('100,000 tokens: first rows, a filter, keyboard paging, a delete, and no se
 
   const row = list.getByRole('row').filter({ has: page.getByRole('rowheader', { name: NEEDLE }) });
   await row.getByRole('button', { name: `Delete token ${NEEDLE}` }).click();
-  await page.getByRole('alertdialog', { name: `Delete “${NEEDLE}”?` }).getByRole('button', { name: 'Delete token' }).click();
+  await page
+    .getByRole('alertdialog', { name: `Delete “${NEEDLE}”?` })
+    .getByRole('button', { name: 'Delete token' })
+    .click();
   await status.getByText('0 tokens match “needle-integ”.').waitFor();
   const refused = await call(h.server.url, '/@api/deki/users/current', { headers: bearer(jwt) });
   assert.equal(refused.status, 403);

@@ -128,7 +128,10 @@ test('an OAuth app with exact redirect URIs: checked in the page, listed, and th
   assert.deepEqual(await uris.getByRole('listitem').allInnerTexts(), ['https://app.example.com/callback', 'http://127.0.0.1/native']);
   assert.equal((await listed(clientId))['redirect-uris'], 'https://app.example.com/callback http://127.0.0.1/native');
   await assertAccessible(page, 'the token list with an app with redirect URIs');
-  const refused = await fetch(`${h.server.url}/@app/auth/1/token/authorize?client_id=${clientId}&response_type=code&redirect_uri=${encodeURIComponent('https://app.example.com/other')}`, { redirect: 'manual' });
+  const refused = await fetch(
+    `${h.server.url}/@app/auth/1/token/authorize?client_id=${clientId}&response_type=code&redirect_uri=${encodeURIComponent('https://app.example.com/other')}`,
+    { redirect: 'manual' },
+  );
   assert.equal(refused.status, 400);
   assert.deepEqual(problems, []);
   await context.close();

@@ -24,7 +24,11 @@ const h = harness(async ({ server }) => {
   // Neighbours in the list, so the screenshot shows what a real list looks like: a browser token
   // in use, expiring within the week, and a script token nobody has used for 120 days.
   const make = async (body: Record<string, string>) => {
-    const res = await call(server.url, '/@api/deki/site/developer-tokens', { method: 'POST', headers: { ...bearer(admin), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await call(server.url, '/@api/deki/site/developer-tokens', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 200, res.text);
     return res.json as Record<string, string>;
   };
@@ -34,7 +38,12 @@ const h = harness(async ({ server }) => {
   } finally {
     server.clock.now = undefined;
   }
-  const widget = await make({ '@type': 'browser', name: 'Help-Center-Widget', host: '*.example.com,support.example.org', expires: new Date(Date.now() + 5 * 86_400_000).toISOString() });
+  const widget = await make({
+    '@type': 'browser',
+    name: 'Help-Center-Widget',
+    host: '*.example.com,support.example.org',
+    expires: new Date(Date.now() + 5 * 86_400_000).toISOString(),
+  });
   for (const origin of ['https://help.example.com', 'https://support.example.org', 'https://help.example.com']) {
     const res = await call(server.url, '/@api/deki/pages/home/info', { headers: { 'X-Deki-Token': widget.key!, Origin: origin } });
     assert.equal(res.status, 200, res.text);

@@ -61,7 +61,11 @@ function expectedRows(from: number, size: number, n: number): string[][] {
 test('the token page charts the traffic sent, per hour and per day, with a table of the same figures', async () => {
   const { page, problems, context } = await openTab(h.browser, h.server.url);
   await signInThroughPage(page, 'admin', ADMIN_PASSWORD);
-  await page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Chart-Sync' }) }).getByRole('link', { name: 'Chart-Sync', exact: true }).click();
+  await page
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: 'Chart-Sync' }) })
+    .getByRole('link', { name: 'Chart-Sync', exact: true })
+    .click();
   await page.getByRole('heading', { name: `Token Chart-Sync (#${traffic.tokenId})` }).waitFor();
   const all = countIn(traffic, 0, Infinity);
   const chart = page.getByRole('img', { name: /per hour, last 24 hours/ });
@@ -122,7 +126,10 @@ test('at 390 px the token page fits and passes axe; a token is deleted from its 
   await assertAccessible(page, 'a browser token’s page at 390 px');
   // Deleted from its own page, through the list's confirmation: back to the list, without it.
   await page.getByRole('button', { name: `Delete token ${WIDGET}` }).click();
-  await page.getByRole('alertdialog', { name: `Delete “${WIDGET}”?` }).getByRole('button', { name: 'Delete token' }).click();
+  await page
+    .getByRole('alertdialog', { name: `Delete “${WIDGET}”?` })
+    .getByRole('button', { name: 'Delete token' })
+    .click();
   await page.getByRole('rowheader', { name: 'Chart-Sync' }).waitFor();
   assert.equal(await page.getByRole('rowheader', { name: WIDGET }).count(), 0);
   const gone = await call(h.server.url, '/@api/deki/pages/home/info', { headers: { 'X-Deki-Token': widget.key!, Origin: 'https://kb.example.org' } });

@@ -103,7 +103,13 @@ test('a JWT refused for its deactivated, then unseated, user is fixed from the U
   assert.equal((await asJwt(jwt)).status, 200, 'the same JWT works again');
 
   // The same for the seat.
-  await changeThroughPage(page, 'Remove licence seat', 'Remove the seat', new RegExp(`The JWTs of “${NAME}” get 403 “invalid user requesting”`), 'without a seat');
+  await changeThroughPage(
+    page,
+    'Remove licence seat',
+    'Remove the seat',
+    new RegExp(`The JWTs of “${NAME}” get 403 “invalid user requesting”`),
+    'without a seat',
+  );
   await assertRefused(jwt);
   await page.getByRole('link', { name: 'API tokens', exact: true }).click();
   await row.getByText('Refused: restricted user has no licence seat').waitFor();

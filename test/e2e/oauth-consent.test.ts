@@ -45,7 +45,7 @@ test('sign in, approve on the consent page, land on the app with a code that wor
 
   await page.goto(url.href);
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
-  assert.match(await page.textContent('main') ?? '', /Sign in to continue to Reading list/);
+  assert.match((await page.textContent('main')) ?? '', /Sign in to continue to Reading list/);
   await assertAccessible(page, 'the OAuth sign-in page');
   await screenshot(page, 'oauth-sign-in');
   await page.getByLabel('Username').fill('judy');

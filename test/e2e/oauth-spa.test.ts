@@ -45,7 +45,12 @@ async function respond(url: URL) {
     const res = await fetch(`${server.url}/@app/auth/1/token/access.json`, {
       method: 'POST',
       headers: { Authorization: basic(app.key, app.secret), 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: url.searchParams.get('code') ?? '', redirect_uri: redirectUri, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: url.searchParams.get('code') ?? '',
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+      }),
     });
     const tokens = (await res.json()) as { access_token?: string };
     if (!tokens.access_token) return { status: 502, body: page(`<p>no token: ${res.status}</p>`) };
@@ -96,9 +101,14 @@ test('a page on the app origin runs the code flow against Gatehouse on another o
   assert.equal(await email.textContent(), 'judy@example.com');
 
   // Never credentials mode: the same call with cookies included is refused by the browser.
-  const withCookies = await tab.evaluate(`fetch(${JSON.stringify(`${server.url}/@api/deki/users/current?dream.out.format=json`)}, { credentials: 'include', headers: { Authorization: 'Bearer ' + window.TOKEN } }).then((r) => 'read ' + r.status, (err) => 'refused: ' + err.name)`);
+  const withCookies = await tab.evaluate(
+    `fetch(${JSON.stringify(`${server.url}/@api/deki/users/current?dream.out.format=json`)}, { credentials: 'include', headers: { Authorization: 'Bearer ' + window.TOKEN } }).then((r) => 'read ' + r.status, (err) => 'refused: ' + err.name)`,
+  );
   assert.equal(withCookies, 'refused: TypeError');
-  assert.deepEqual(problems.filter((p) => !/CORS|Failed to fetch|ERR_FAILED/.test(p)), []);
+  assert.deepEqual(
+    problems.filter((p) => !/CORS|Failed to fetch|ERR_FAILED/.test(p)),
+    [],
+  );
   await context.close();
 });
 
@@ -120,7 +130,9 @@ test('the same token from an origin that is not the app’s: the browser does no
   const foreign = `http://localhost:${spa.port}`;
   const { page: tab, context } = await openTab(browser, foreign);
   await tab.goto('/');
-  const read = await tab.evaluate(`fetch(${JSON.stringify(`${server.url}/@api/deki/users/current?dream.out.format=json`)}, { headers: { Authorization: 'Bearer ' + ${JSON.stringify(token)} } }).then((r) => 'read ' + r.status, (err) => 'refused: ' + err.name)`);
+  const read = await tab.evaluate(
+    `fetch(${JSON.stringify(`${server.url}/@api/deki/users/current?dream.out.format=json`)}, { headers: { Authorization: 'Bearer ' + ${JSON.stringify(token)} } }).then((r) => 'read ' + r.status, (err) => 'refused: ' + err.name)`,
+  );
   assert.equal(read, 'refused: TypeError');
   await context.close();
 });

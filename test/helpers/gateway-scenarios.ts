@@ -91,7 +91,10 @@ export function gatewayScenarios(name: string, current: () => GatewayUnderTest, 
     assert.equal(res.status, 403);
     assert.match(res.text, new RegExp(errors.JWT_INVALID[1]));
     assert.equal(res.code, 'JWT_INVALID');
-    assert.equal(upstream.requests.find((r) => r.url === path), undefined);
+    assert.equal(
+      upstream.requests.find((r) => r.url === path),
+      undefined,
+    );
   });
 
   test(`${name}: require=admin refuses a seated non-admin with 403 and the API's message, and lets an admin in`, { skip }, async () => {
@@ -100,7 +103,10 @@ export function gatewayScenarios(name: string, current: () => GatewayUnderTest, 
     assert.equal(refused.status, 403);
     assert.ok(refused.text.includes(errors.ADMIN_REQUIRED[1]), refused.text);
     assert.equal(refused.code, 'ADMIN_REQUIRED');
-    assert.equal(upstream.requests.find((r) => r.url === '/admin/reports?x=1'), undefined);
+    assert.equal(
+      upstream.requests.find((r) => r.url === '/admin/reports?x=1'),
+      undefined,
+    );
     const admitted = await get(base, '/admin/reports?x=2', { Cookie: `authtoken=${site.admin}` });
     assert.equal(admitted.status, 200, admitted.text);
     assert.equal(arrived(upstream, '/admin/reports?x=2').headers['x-gatehouse-role'], 'Admin');
@@ -113,6 +119,9 @@ export function gatewayScenarios(name: string, current: () => GatewayUnderTest, 
     assert.equal(res.status, 401);
     assert.ok(res.text.includes(errors.CREDENTIAL_REQUIRED[1]), res.text);
     assert.equal(res.code, 'CREDENTIAL_REQUIRED');
-    assert.equal(upstream.requests.find((r) => r.url === path), undefined);
+    assert.equal(
+      upstream.requests.find((r) => r.url === path),
+      undefined,
+    );
   });
 }

@@ -26,7 +26,11 @@ export interface GatewayPorts {
 /** A deploy/ file with its example addresses replaced; each must be there, or the file changed under the tests. */
 export function deployFile(name: string, ports: GatewayPorts): string {
   let text = fs.readFileSync(path.join(DEPLOY, name), 'utf8');
-  for (const [example, port] of [['127.0.0.1:8000', ports.gateway], ['127.0.0.1:8080', ports.gatehouse], ['127.0.0.1:9000', ports.upstream]] as const) {
+  for (const [example, port] of [
+    ['127.0.0.1:8000', ports.gateway],
+    ['127.0.0.1:8080', ports.gatehouse],
+    ['127.0.0.1:9000', ports.upstream],
+  ] as const) {
     if (!text.includes(example)) throw new Error(`deploy/${name} no longer names ${example}`);
     text = text.replaceAll(example, `127.0.0.1:${port}`);
   }

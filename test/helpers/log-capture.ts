@@ -114,7 +114,8 @@ export function requestCredentials(url: URL, headers: Headers, body: unknown): C
   if (cookie) fromCookies(cookie, out);
   fromParams(url.searchParams, out);
   if (body instanceof URLSearchParams) fromParams(body, out);
-  else if (typeof body === 'string' && /^application\/x-www-form-urlencoded/i.test(headers.get('content-type') ?? '')) fromParams(new URLSearchParams(body), out);
+  else if (typeof body === 'string' && /^application\/x-www-form-urlencoded/i.test(headers.get('content-type') ?? ''))
+    fromParams(new URLSearchParams(body), out);
   return out;
 }
 

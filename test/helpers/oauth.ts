@@ -39,7 +39,10 @@ export function readForm(html: string): { action: string; fields: URLSearchParam
   if (!form) throw new Error(`no form on the page: ${html.slice(0, 500)}`);
   const fields = new URLSearchParams();
   for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.append(m[1]!, m[2]!.replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e]!));
+    fields.append(
+      m[1]!,
+      m[2]!.replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e]!),
+    );
   }
   return { action: form[1]!, fields };
 }
@@ -87,10 +90,22 @@ export async function startCallbackServer(): Promise<{ url: string; hits: URL[];
 }
 
 /** The whole authorization code flow with PKCE for a signed-in user; returns openid-client's token response. */
-export async function obtainTokens(base: string, config: client.Configuration, authtoken: string, scope = 'profile', redirectUri = 'http://localhost:8089/oauth2/redirect') {
+export async function obtainTokens(
+  base: string,
+  config: client.Configuration,
+  authtoken: string,
+  scope = 'profile',
+  redirectUri = 'http://localhost:8089/oauth2/redirect',
+) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope, state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope,
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
   const result = await decide(base, authtoken, url);
   if (!result.location) throw new Error(`authorize did not redirect: ${result.status} ${result.html.slice(0, 300)}`);
   return client.authorizationCodeGrant(config, new URL(result.location), { pkceCodeVerifier: verifier, expectedState: state });

@@ -62,7 +62,13 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const logFile = opts.logFile ?? nextLogFile('server');
   // Failure limits are off unless a test sets them: tests of other things send many bad credentials.
   const config = loadConfig(
-    { GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_AUTH_FAILURE_LIMIT: '100000', GATEHOUSE_SIGNIN_FAILURE_LIMIT: '100000', GATEHOUSE_LOG_LEVEL: logFile ? 'trace' : 'silent', ...opts.env },
+    {
+      GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      GATEHOUSE_AUTH_FAILURE_LIMIT: '100000',
+      GATEHOUSE_SIGNIN_FAILURE_LIMIT: '100000',
+      GATEHOUSE_LOG_LEVEL: logFile ? 'trace' : 'silent',
+      ...opts.env,
+    },
     { host: '127.0.0.1', port, dataDir, now: () => clock.now ?? Date.now(), ...opts.config },
   );
   // On the PostgreSQL run of the suite, each data directory gets a database of its own, so a

@@ -33,7 +33,12 @@ export async function makeKnownTraffic(server: TestServer, admin: string, name: 
   });
   const jwt = created.authorization!.slice('Bearer '.length);
   const sign = (opts: { secret?: string; user?: number; epoch?: number } = {}) =>
-    signServerToken({ key: created.key!, secret: opts.secret ?? created.secret!, user: opts.user ?? userId, epoch: opts.epoch ?? Math.floor(server.clock.now! / 1000) });
+    signServerToken({
+      key: created.key!,
+      secret: opts.secret ?? created.secret!,
+      user: opts.user ?? userId,
+      epoch: opts.epoch ?? Math.floor(server.clock.now! / 1000),
+    });
   const requests: KnownTraffic['requests'] = [];
   const send = async (headers: Record<string, string>, status: number, reason?: string) => {
     const res = await call(server.url, '/@api/deki/users/current', { headers });

@@ -12,8 +12,8 @@ export function AdminRequired({ user }: { user: User }) {
       <div class="notice-box">
         <h2>This page needs the Admin role</h2>
         <p>
-          Only active, seated users with the Admin role can see and manage API tokens, and {reasons.join(' and ')}. Ask a site
-          admin if you need a token for an integration.
+          Only active, seated users with the Admin role can see and manage API tokens, and {reasons.join(' and ')}. Ask a site admin if you need a token for an
+          integration.
         </p>
       </div>
     </main>

@@ -72,14 +72,22 @@ export function App() {
   }, [view]);
 
   if (session.state === 'loading') {
-    return <p class="loading" role="status">Loading…</p>;
+    return (
+      <p class="loading" role="status">
+        Loading…
+      </p>
+    );
   }
   if (session.state === 'failed') {
     return (
       <main id="main" class="page narrow">
         <h1>API Token Management</h1>
-        <p role="alert" class="error-box">{session.message}</p>
-        <button type="button" class="button" onClick={() => void refresh()}>Try again</button>
+        <p role="alert" class="error-box">
+          {session.message}
+        </p>
+        <button type="button" class="button" onClick={() => void refresh()}>
+          Try again
+        </button>
       </main>
     );
   }

@@ -18,12 +18,17 @@ type Errors = Partial<Record<Field | 'form', string>>;
 const TYPES: { value: TokenType; label: string; hint: string }[] = [
   { value: 'server', label: 'Server', hint: 'Signs requests from a backend, bot or script with a key and a secret; can carry a long-term JWT.' },
   { value: 'browser', label: 'Browser', hint: 'Lets pages on the hosts you list call the API from visitors’ browsers. Has no secret.' },
-  { value: 'oauth', label: 'OAuth', hint: 'An app that people sign in to (OAuth 2.0); it then acts as them. The key is its client ID, the secret its client secret.' },
+  {
+    value: 'oauth',
+    label: 'OAuth',
+    hint: 'An app that people sign in to (OAuth 2.0); it then acts as them. The key is its client ID, the secret its client secret.',
+  },
 ];
 
 const HOST_HINT: Record<Exclude<TokenType, 'server'>, string> = {
   browser: 'Comma-separated hostnames that may use this token; * matches one or more labels:',
-  oauth: 'Optional. Where authorization codes may be sent: the hostnames your redirect_uri may use, comma-separated; * matches one or more labels. An app that only uses the device flow needs none. For example:',
+  oauth:
+    'Optional. Where authorization codes may be sent: the hostnames your redirect_uri may use, comma-separated; * matches one or more labels. An app that only uses the device flow needs none. For example:',
 };
 
 function checkLocally(type: TokenType, name: string, host: string, redirects: string, expiry: Expiry): Errors {
@@ -75,7 +80,19 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
 
   function focusFirst(found: Errors) {
     // In the order of the form.
-    const target = found.name ? nameInput : found.host ? hostInput : found.redirects ? redirectsInput : found.user ? userInput : found.expires ? expiryInput : found.form ? formError : undefined;
+    const target = found.name
+      ? nameInput
+      : found.host
+        ? hostInput
+        : found.redirects
+          ? redirectsInput
+          : found.user
+            ? userInput
+            : found.expires
+              ? expiryInput
+              : found.form
+                ? formError
+                : undefined;
     target?.current?.focus();
   }
 
@@ -161,7 +178,11 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
             aria-describedby={describedBy('token-name-hint', errors.name && 'token-name-error')}
             onInput={(e) => setName(e.currentTarget.value)}
           />
-          {errors.name ? <p id="token-name-error" class="field-error">{errors.name}</p> : null}
+          {errors.name ? (
+            <p id="token-name-error" class="field-error">
+              {errors.name}
+            </p>
+          ) : null}
         </div>
 
         {!server ? (
@@ -181,7 +202,11 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
               aria-describedby={describedBy('token-host-hint', errors.host && 'token-host-error')}
               onInput={(e) => setHost(e.currentTarget.value)}
             />
-            {errors.host ? <p id="token-host-error" class="field-error">{errors.host}</p> : null}
+            {errors.host ? (
+              <p id="token-host-error" class="field-error">
+                {errors.host}
+              </p>
+            ) : null}
           </div>
         ) : null}
 
@@ -189,8 +214,8 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
           <div class="field">
             <label for="token-redirects">Redirect URIs</label>
             <p id="token-redirects-hint" class="hint">
-              Optional, and safer than hosts: the exact URLs authorization codes may be sent to, one a line. When you give any, no
-              other URL is accepted, whatever the hosts say. For example: <code>https://app.example.com/callback</code>
+              Optional, and safer than hosts: the exact URLs authorization codes may be sent to, one a line. When you give any, no other URL is accepted,
+              whatever the hosts say. For example: <code>https://app.example.com/callback</code>
             </p>
             <textarea
               ref={redirectsInput}
@@ -204,7 +229,11 @@ export function CreateTokenForm({ currentUser, onCreated }: { currentUser: User;
               aria-describedby={describedBy('token-redirects-hint', errors.redirects && 'token-redirects-error')}
               onInput={(e) => setRedirects(e.currentTarget.value)}
             />
-            {errors.redirects ? <p id="token-redirects-error" class="field-error">{errors.redirects}</p> : null}
+            {errors.redirects ? (
+              <p id="token-redirects-error" class="field-error">
+                {errors.redirects}
+              </p>
+            ) : null}
           </div>
         ) : null}
 

@@ -150,8 +150,8 @@ export function CreatedDialog({ created, onClosed }: { created: Created; onClose
           onConfirm={onClosed}
         >
           <p>
-            You have not copied {lost}. {uncopied.length > 1 ? 'They' : 'It'} will not be shown again: to get{' '}
-            {uncopied.length > 1 ? 'them' : 'it'} you would have to delete this token and create a new one.
+            You have not copied {lost}. {uncopied.length > 1 ? 'They' : 'It'} will not be shown again: to get {uncopied.length > 1 ? 'them' : 'it'} you would
+            have to delete this token and create a new one.
           </p>
         </ConfirmDialog>
       ) : null}

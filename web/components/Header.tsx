@@ -24,7 +24,9 @@ export function Header({ user, onSignedOut }: { user: User; onSignedOut: () => v
 
   return (
     <header class="topbar">
-      <a class="skip-link" href="#main">Skip to main content</a>
+      <a class="skip-link" href="#main">
+        Skip to main content
+      </a>
       <span class="brand">Gatehouse</span>
       <div class="account">
         <span>
@@ -38,7 +40,11 @@ export function Header({ user, onSignedOut }: { user: User; onSignedOut: () => v
           Sign out
         </button>
       </div>
-      {error ? <p role="alert" class="error-box topbar-error">{error}</p> : null}
+      {error ? (
+        <p role="alert" class="error-box topbar-error">
+          {error}
+        </p>
+      ) : null}
     </header>
   );
 }

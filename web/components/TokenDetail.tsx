@@ -27,12 +27,16 @@ function UserLink({ id, name }: { id: number; name: string | undefined }) {
 }
 
 export function TokenDetail({ id, onSessionLost }: { id: number; onSessionLost: () => void }) {
-  const [result, reload] = useLoad(async (signal) => {
-    const [token, usage] = await Promise.all([getToken(id, signal), getTokenUsage(id, signal)]);
-    // A roll keeps the name: the tokens it made from this one, or this one from, share it.
-    const { tokens: named } = await listTokenPage({ limit: 100, offset: 0, sortby: '-created', filter: token.name }, signal);
-    return { token, usage, all: [token, ...named] };
-  }, [id], onSessionLost);
+  const [result, reload] = useLoad(
+    async (signal) => {
+      const [token, usage] = await Promise.all([getToken(id, signal), getTokenUsage(id, signal)]);
+      // A roll keeps the name: the tokens it made from this one, or this one from, share it.
+      const { tokens: named } = await listTokenPage({ limit: 100, offset: 0, sortby: '-created', filter: token.name }, signal);
+      return { token, usage, all: [token, ...named] };
+    },
+    [id],
+    onSessionLost,
+  );
   const [unit, setUnit] = useState<'hour' | 'day'>('hour');
   const [hosts, setHosts] = useState<string | undefined>();
   const [hostsMessage, setHostsMessage] = useState<{ error: boolean; text: string } | undefined>();
@@ -81,7 +85,15 @@ export function TokenDetail({ id, onSessionLost }: { id: number; onSessionLost: 
             <dt>Restricted to</dt>
             <dd>{token.restrictedUserId !== undefined ? <UserLink id={token.restrictedUserId} name={token.restrictedUsername} /> : 'Any user'}</dd>
             <dt>JWT</dt>
-            <dd>{token.jwtIssued && token.jwtUserId !== undefined ? <>Issued, acts as <UserLink id={token.jwtUserId} name={jwtUser} /></> : 'None'}</dd>
+            <dd>
+              {token.jwtIssued && token.jwtUserId !== undefined ? (
+                <>
+                  Issued, acts as <UserLink id={token.jwtUserId} name={jwtUser} />
+                </>
+              ) : (
+                'None'
+              )}
+            </dd>
           </>
         ) : null}
         <dt>Created</dt>
@@ -107,7 +119,15 @@ export function TokenDetail({ id, onSessionLost }: { id: number; onSessionLost: 
         >
           <div class="field">
             <label for="token-hosts">{token.type === 'oauth' ? 'Redirect hosts' : 'Hosts'}</label>
-            <input id="token-hosts" type="text" value={hostsValue} autocomplete="off" spellcheck={false} aria-describedby="token-hosts-hint" onInput={(e) => setHosts(e.currentTarget.value)} />
+            <input
+              id="token-hosts"
+              type="text"
+              value={hostsValue}
+              autocomplete="off"
+              spellcheck={false}
+              aria-describedby="token-hosts-hint"
+              onInput={(e) => setHosts(e.currentTarget.value)}
+            />
             <p id="token-hosts-hint" class="hint">
               Comma-separated, such as crm.example.com or *.example.com.
             </p>

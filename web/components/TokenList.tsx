@@ -105,8 +105,8 @@ export function TokenList({ tokens, total, shown, query, onQuery, busy, onDelete
       <div class="empty">
         <p>No API tokens yet.</p>
         <p class="muted">
-          Create one above: a <strong>Server</strong> token for a backend, bot or script, a <strong>Browser</strong> token for pages on your
-          own hosts, or an <strong>OAuth</strong> app that people sign in to.
+          Create one above: a <strong>Server</strong> token for a backend, bot or script, a <strong>Browser</strong> token for pages on your own hosts, or an{' '}
+          <strong>OAuth</strong> app that people sign in to.
         </p>
       </div>
     );
@@ -117,7 +117,14 @@ export function TokenList({ tokens, total, shown, query, onQuery, busy, onDelete
       <div class="list-controls">
         <div class="field filter">
           <label for="token-filter">Filter tokens</label>
-          <input id="token-filter" type="search" value={text} autocomplete="off" aria-describedby="token-filter-hint" onInput={(e) => setText(e.currentTarget.value)} />
+          <input
+            id="token-filter"
+            type="search"
+            value={text}
+            autocomplete="off"
+            aria-describedby="token-filter-hint"
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
           <p id="token-filter-hint" class="hint">
             From 3 characters: matches name, key prefix, hosts, restricted user and creator.
           </p>
@@ -137,7 +144,9 @@ export function TokenList({ tokens, total, shown, query, onQuery, busy, onDelete
         {summary(shown, tokens.length, total)}
       </p>
       {tokens.length === 0 ? (
-        <p class="empty">{shown.filter ? `No token matches “${shown.filter}”.` : shown.state ? 'No token is in that state.' : `No tokens on page ${shown.page}.`}</p>
+        <p class="empty">
+          {shown.filter ? `No token matches “${shown.filter}”.` : shown.state ? 'No token is in that state.' : `No tokens on page ${shown.page}.`}
+        </p>
       ) : (
         <div class="table-wrap">
           <table class="tokens">

@@ -35,15 +35,15 @@ export function TokenRefusals({ token, jwtUser }: { token: Token; jwtUser: strin
   const origins = token.usage?.refusals24h['origin-refused'] ?? 0;
   return (
     <>
-      {token.restrictedUserId !== undefined ? <UserRefusal token={token} id={token.restrictedUserId} name={token.restrictedUsername ?? `user ${token.restrictedUserId}`} jwtOnly={false} /> : null}
+      {token.restrictedUserId !== undefined ? (
+        <UserRefusal token={token} id={token.restrictedUserId} name={token.restrictedUsername ?? `user ${token.restrictedUserId}`} jwtOnly={false} />
+      ) : null}
       {token.jwtIssued && token.jwtUserId !== undefined && token.jwtUserId !== token.restrictedUserId ? (
         <UserRefusal token={token} id={token.jwtUserId} name={jwtUser ?? `user ${token.jwtUserId}`} jwtOnly />
       ) : null}
       {token.type === 'browser' && origins > 0 ? (
         <p class="state">
-          <span class="tag warn refusal">
-            Refused {plural(origins, 'request')} from origins not allowed in the last 24 h
-          </span>{' '}
+          <span class="tag warn refusal">Refused {plural(origins, 'request')} from origins not allowed in the last 24 h</span>{' '}
           <span class="small">
             If those pages are yours, add their host.{' '}
             <a href={`${tokenPath(token.id)}#hosts`} onClick={followLink}>

@@ -78,7 +78,11 @@ export function TokenRow({ token, jwtUser, names, life, now, replacedBy, replace
           <span class="visually-hidden"> of {called}</span>
         </button>
       </td>
-      <td data-label={token.type === 'server' ? 'Restricted to' : token.type === 'oauth' ? (token.redirectUris.length > 0 ? 'Redirect URIs' : 'Redirect hosts') : 'Hosts'}>
+      <td
+        data-label={
+          token.type === 'server' ? 'Restricted to' : token.type === 'oauth' ? (token.redirectUris.length > 0 ? 'Redirect URIs' : 'Redirect hosts') : 'Hosts'
+        }
+      >
         <Scope token={token} />
         {/* The JWT acts as the restricted user, or as the creator: it belongs beside them. */}
         {token.type === 'server' ? (

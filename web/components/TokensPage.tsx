@@ -116,9 +116,8 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
   return (
     <>
       <p class="lead">
-        Tokens let integrations use this site's API: <strong>Server</strong> tokens sign requests from a backend, bot or script;{' '}
-        <strong>Browser</strong> tokens let pages on hosts you name call the API from a browser; <strong>OAuth</strong> apps let people
-        sign in to an integration that then acts as them.
+        Tokens let integrations use this site's API: <strong>Server</strong> tokens sign requests from a backend, bot or script; <strong>Browser</strong> tokens
+        let pages on hosts you name call the API from a browser; <strong>OAuth</strong> apps let people sign in to an integration that then acts as them.
       </p>
       <p role="status" class="notice">
         {notice.text ? <span key={notice.n}>{notice.text}</span> : null}
@@ -151,7 +150,16 @@ export function TokensPage({ user, onSessionLost }: { user: User; onSessionLost:
           </div>
         ) : null}
         {listing.state === 'ready' ? (
-          <TokenList tokens={listing.tokens} total={listing.total} shown={listing.query} query={query} onQuery={setQuery} busy={refreshing} onDeleted={onDeleted} onRotated={onCreated} />
+          <TokenList
+            tokens={listing.tokens}
+            total={listing.total}
+            shown={listing.query}
+            query={query}
+            onQuery={setQuery}
+            busy={refreshing}
+            onDeleted={onDeleted}
+            onRotated={onCreated}
+          />
         ) : null}
       </section>
       {created ? <CreatedDialog created={created} onClosed={onDialogClosed} /> : null}

@@ -23,10 +23,14 @@ interface Props {
 }
 
 export function UserDetail({ id, me, onSessionLost }: Props) {
-  const [result, reload] = useLoad(async (signal) => {
-    const [user, { admins }] = await Promise.all([getUser(id, signal), listUsers('', 0, 0, signal)]);
-    return { user, admins };
-  }, [id], onSessionLost);
+  const [result, reload] = useLoad(
+    async (signal) => {
+      const [user, { admins }] = await Promise.all([getUser(id, signal), listUsers('', 0, 0, signal)]);
+      return { user, admins };
+    },
+    [id],
+    onSessionLost,
+  );
   const [asking, setAsking] = useState<UserChange | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
@@ -46,7 +50,10 @@ export function UserDetail({ id, me, onSessionLost }: Props) {
     try {
       const after = await changeUser(user.id, change);
       const ended = change.active === false && (user.sessions ?? 0) > 0 ? ` ${plural(user.sessions ?? 0, 'session')} ended.` : '';
-      setNotice((n) => ({ n: n.n + 1, text: `${changeWords(user, change).confirm}: done.${ended} ${after.username} is now ${after.active ? 'active' : 'inactive'}, ${after.seated ? 'seated' : 'without a seat'}, role ${after.role}.` }));
+      setNotice((n) => ({
+        n: n.n + 1,
+        text: `${changeWords(user, change).confirm}: done.${ended} ${after.username} is now ${after.active ? 'active' : 'inactive'}, ${after.seated ? 'seated' : 'without a seat'}, role ${after.role}.`,
+      }));
       setAsking(null);
       setRole(undefined);
       if (after.id === me.id) onSessionLost();
@@ -118,15 +125,27 @@ export function UserDetail({ id, me, onSessionLost }: Props) {
       <h3>Change</h3>
       {last ? (
         <p id="last-admin-note" class="notice-box">
-          {user.username} is the last active seated admin. The API refuses to deactivate them, remove their seat or change their role, so
-          that someone can always manage the site. Make another user an admin first.
+          {user.username} is the last active seated admin. The API refuses to deactivate them, remove their seat or change their role, so that someone can
+          always manage the site. Make another user an admin first.
         </p>
       ) : null}
       <div class="user-controls">
-        <button type="button" class={`button small ${user.active ? 'danger' : ''}`} aria-disabled={last && user.active ? true : undefined} aria-describedby={user.active ? note : undefined} onClick={ask({ active: !user.active }, last && user.active)}>
+        <button
+          type="button"
+          class={`button small ${user.active ? 'danger' : ''}`}
+          aria-disabled={last && user.active ? true : undefined}
+          aria-describedby={user.active ? note : undefined}
+          onClick={ask({ active: !user.active }, last && user.active)}
+        >
           {user.active ? `Deactivate ${user.username}` : `Reactivate ${user.username}`}
         </button>
-        <button type="button" class={`button small ${user.seated ? 'danger' : ''}`} aria-disabled={last && user.seated ? true : undefined} aria-describedby={user.seated ? note : undefined} onClick={ask({ seated: !user.seated }, last && user.seated)}>
+        <button
+          type="button"
+          class={`button small ${user.seated ? 'danger' : ''}`}
+          aria-disabled={last && user.seated ? true : undefined}
+          aria-describedby={user.seated ? note : undefined}
+          onClick={ask({ seated: !user.seated }, last && user.seated)}
+        >
           {user.seated ? 'Remove licence seat' : 'Assign licence seat'}
         </button>
         <span class="role-control">
@@ -138,13 +157,29 @@ export function UserDetail({ id, me, onSessionLost }: Props) {
               </option>
             ))}
           </select>{' '}
-          <button type="button" class="button secondary small" aria-disabled={last || chosenRole === user.role ? true : undefined} aria-describedby={note} onClick={ask({ role: chosenRole }, last || chosenRole === user.role)}>
+          <button
+            type="button"
+            class="button secondary small"
+            aria-disabled={last || chosenRole === user.role ? true : undefined}
+            aria-describedby={note}
+            onClick={ask({ role: chosenRole }, last || chosenRole === user.role)}
+          >
             Change role
           </button>
         </span>
       </div>
       {asking && words ? (
-        <ConfirmDialog id="user-change" title={words.title} cancelLabel="Cancel" confirmLabel={words.confirm} tone={words.tone} busy={busy} error={error} onCancel={() => setAsking(null)} onConfirm={() => void confirm(asking)}>
+        <ConfirmDialog
+          id="user-change"
+          title={words.title}
+          cancelLabel="Cancel"
+          confirmLabel={words.confirm}
+          tone={words.tone}
+          busy={busy}
+          error={error}
+          onCancel={() => setAsking(null)}
+          onConfirm={() => void confirm(asking)}
+        >
           {words.lines.map((line) => (
             <p key={line}>{line}</p>
           ))}

@@ -53,7 +53,11 @@ export function UserPicker({ inputRef, value, onChange, error }: Props) {
         setOptions(users);
         setActive(users.length > 0 ? 0 : -1);
         setOpen(true);
-        setStatus(users.length === 0 ? `No user matches “${text.trim()}”.` : `${users.length} ${users.length === 1 ? 'user' : 'users'} found. Use the arrow keys and Enter to pick.`);
+        setStatus(
+          users.length === 0
+            ? `No user matches “${text.trim()}”.`
+            : `${users.length} ${users.length === 1 ? 'user' : 'users'} found. Use the arrow keys and Enter to pick.`,
+        );
       } catch (err) {
         if (controller.signal.aborted) return;
         setOptions([]);
@@ -129,12 +133,16 @@ export function UserPicker({ inputRef, value, onChange, error }: Props) {
           onBlur={() => setOpen(false)}
         />
         {value ? (
-          <button type="button" class="button secondary small" onClick={() => {
+          <button
+            type="button"
+            class="button secondary small"
+            onClick={() => {
               onChange(null);
               setQuery('');
               setStatus('Restriction cleared.');
               inputRef.current?.focus();
-            }}>
+            }}
+          >
             Clear<span class="visually-hidden"> restricted user</span>
           </button>
         ) : null}
@@ -160,8 +168,16 @@ export function UserPicker({ inputRef, value, onChange, error }: Props) {
       <p role="status" class="visually-hidden">
         {status}
       </p>
-      {error ? <p id={`${ID}-error`} class="field-error">{error}</p> : null}
-      {warning ? <p id={`${ID}-warning`} class="field-warning">{warning}</p> : null}
+      {error ? (
+        <p id={`${ID}-error`} class="field-error">
+          {error}
+        </p>
+      ) : null}
+      {warning ? (
+        <p id={`${ID}-warning`} class="field-warning">
+          {warning}
+        </p>
+      ) : null}
     </div>
   );
 }

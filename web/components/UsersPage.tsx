@@ -28,9 +28,7 @@ export function UsersPage({ onSessionLost }: { onSessionLost: () => void }) {
   return (
     <section class="card" aria-labelledby="users-title">
       <div class="section-head">
-        <h2 id="users-title">
-          Users{ready ? <span class="count"> ({ready.total.toLocaleString('en')})</span> : null}
-        </h2>
+        <h2 id="users-title">Users{ready ? <span class="count"> ({ready.total.toLocaleString('en')})</span> : null}</h2>
         <p class="freshness">
           <button type="button" class="button secondary small" onClick={reload}>
             Refresh<span class="visually-hidden"> the users</span>
@@ -57,7 +55,9 @@ export function UsersPage({ onSessionLost }: { onSessionLost: () => void }) {
         </div>
       </form>
       <p role="status" class="filter-status">
-        {ready && ready.users.length > 0 ? `Users ${first.toLocaleString('en')}–${(first + ready.users.length - 1).toLocaleString('en')} of ${ready.total.toLocaleString('en')}, by username${search ? `, matching “${search}”` : ''}.` : ''}
+        {ready && ready.users.length > 0
+          ? `Users ${first.toLocaleString('en')}–${(first + ready.users.length - 1).toLocaleString('en')} of ${ready.total.toLocaleString('en')}, by username${search ? `, matching “${search}”` : ''}.`
+          : ''}
       </p>
       {result.state === 'loading' ? <p class="muted">Loading users…</p> : null}
       {result.state === 'failed' ? <LoadFailed message={result.message} onRetry={reload} /> : null}
