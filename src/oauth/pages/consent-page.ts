@@ -21,9 +21,7 @@ export interface ConsentView {
 }
 
 function scopeList(scopes: readonly Scope[]): Html {
-  return html`<ul>
-    ${scopes.map((s) => html`<li><strong>${s}</strong>: ${SCOPE_WORDS[s]}</li>`)}
-  </ul>`;
+  return html`<ul>${scopes.map((s) => html`<li><strong>${s}</strong>: ${SCOPE_WORDS[s]}</li>`)}</ul>`;
 }
 
 export function consentPage(view: ConsentView): Page {
@@ -31,20 +29,18 @@ export function consentPage(view: ConsentView): Page {
     title: `Authorize ${view.appName}`,
     formTargets: view.formTargets,
     body: html`<h1>Authorize <span>${view.appName}</span>?</h1>
-      <p>
-        You are signed in as <strong>${view.username}</strong>.
-        ${view.userCode ? html` A device showing the code <code>${view.userCode}</code> asks to use your account.` : ''} <strong>${view.appName}</strong> asks
-        to:
-      </p>
-      ${scopeList(view.scopes)}
-      ${view.seatDropped ? html`<p class="note">It also asked to use a licence seat, but you have none: it gets the access above only.</p>` : ''}
-      ${view.redirectHost ? html`<p class="note">After you decide, your browser goes to <strong>${view.redirectHost}</strong>.</p>` : ''}
-      <p class="note">You can revoke this at any time under <a href="/@app/oauth/authorized-apps">Authorized apps</a>.</p>
-      <form method="post" action="${view.formAction}">
-        ${hiddenFields(view.fields)}
-        <input type="hidden" name="form_token" value="${view.formToken}" />
-        <button type="submit" name="decision" value="approve">Approve</button>
-        <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-      </form>`,
+<p>You are signed in as <strong>${view.username}</strong>.
+${view.userCode ? html` A device showing the code <code>${view.userCode}</code> asks to use your account.` : ''}
+<strong>${view.appName}</strong> asks to:</p>
+${scopeList(view.scopes)}
+${view.seatDropped ? html`<p class="note">It also asked to use a licence seat, but you have none: it gets the access above only.</p>` : ''}
+${view.redirectHost ? html`<p class="note">After you decide, your browser goes to <strong>${view.redirectHost}</strong>.</p>` : ''}
+<p class="note">You can revoke this at any time under <a href="/@app/oauth/authorized-apps">Authorized apps</a>.</p>
+<form method="post" action="${view.formAction}">
+${hiddenFields(view.fields)}
+<input type="hidden" name="form_token" value="${view.formToken}">
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</form>`,
   };
 }

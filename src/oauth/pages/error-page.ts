@@ -6,8 +6,7 @@ export function errorPage(err: DekiError): Page {
   return {
     title: 'Request refused',
     status: err.status,
-    body: html`<h1>This request was refused</h1>
-      <p class="error" role="alert">${err.message}</p>
-      <p class="note">If an app sent you here, tell its developer. Nothing was shared with it.</p>`,
+    body: html`<h1>This request was refused</h1><p class="error" role="alert">${err.message}</p>
+<p class="note">If an app sent you here, tell its developer. Nothing was shared with it.</p>`,
   };
 }

@@ -57,34 +57,22 @@ export function sendPage(reply: FastifyReply, page: Page): FastifyReply {
   const nonce = randomBytes(16).toString('base64');
   const formAction = ["'self'", ...(page.formTargets ?? [])].join(' ');
   const doc = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${page.title} · Gatehouse</title>
-        <style nonce="${nonce}">
-          ${new Html(CSS)}
-        </style>
-      </head>
-      <body>
-        <main>${page.body}</main>
-      </body>
-    </html>`;
-  return (
-    reply
-      .code(page.status ?? 200)
-      .header('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
-      .header('X-Frame-Options', 'DENY')
-      .header('X-Content-Type-Options', 'nosniff')
-      // same-origin, not no-referrer: with no-referrer, Chromium sends `Origin: null` on our own form posts.
-      .header('Referrer-Policy', 'same-origin')
-      .header('Cache-Control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(doc.value)
-  );
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${page.title} · Gatehouse</title><style nonce="${nonce}">${new Html(CSS)}</style></head>
+<body><main>${page.body}</main></body></html>`;
+  return reply
+    .code(page.status ?? 200)
+    .header('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
+    .header('X-Frame-Options', 'DENY')
+    .header('X-Content-Type-Options', 'nosniff')
+    // same-origin, not no-referrer: with no-referrer, Chromium sends `Origin: null` on our own form posts.
+    .header('Referrer-Policy', 'same-origin')
+    .header('Cache-Control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(doc.value);
 }
 
 /** Hidden form fields, one per entry. */
 export function hiddenFields(fields: Iterable<[string, string]>): Html {
-  return html`${[...fields].map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}`;
+  return html`${[...fields].map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
 }

@@ -21,16 +21,16 @@ export function signInPage(view: SignInView): Page {
     status: view.error ? 401 : 200,
     formTargets: view.formTargets,
     body: html`<h1>Sign in</h1>
-      ${view.appName ? html`<p>Sign in to continue to <strong>${view.appName}</strong>.</p>` : ''}
-      ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
-      <form method="post" action="${SIGNIN_PATH}">
-        <input type="hidden" name="return" value="${view.returnTo}" />
-        <input type="hidden" name="form_token" value="${view.formToken}" />
-        <label for="username">Username</label>
-        <input type="text" id="username" name="username" autocomplete="username" required value="${view.username ?? ''}" />
-        <label for="password">Password</label>
-        <input type="password" id="password" name="password" autocomplete="current-password" required />
-        <button type="submit">Sign in</button>
-      </form>`,
+${view.appName ? html`<p>Sign in to continue to <strong>${view.appName}</strong>.</p>` : ''}
+${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
+<form method="post" action="${SIGNIN_PATH}">
+<input type="hidden" name="return" value="${view.returnTo}">
+<input type="hidden" name="form_token" value="${view.formToken}">
+<label for="username">Username</label>
+<input type="text" id="username" name="username" autocomplete="username" required value="${view.username ?? ''}">
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>`,
   };
 }
