@@ -87,7 +87,11 @@ test('a JWT refused for its deactivated, then unseated, user is fixed from the U
     `${BOT} is now inactive`,
   );
   await assertRefused(jwt);
-  assert.match(await page.locator('dl.facts').innerText(), /Inactive[\s\S]*0 open sessions/);
+  // The facts are read again after the change: wait for the new ones rather than read the old.
+  await page
+    .locator('dl.facts')
+    .filter({ hasText: /Inactive[\s\S]*0 open sessions/ })
+    .waitFor();
 
   // The token's row says why and links to the user.
   await page.getByRole('link', { name: 'API tokens', exact: true }).click();
