@@ -29,14 +29,9 @@ export interface User {
   tokens?: DependentToken[] | undefined;
 }
 
-/** A token restricted to a user, or whose JWT acts as them. */
-export interface DependentToken {
-  id: number;
-  type: TokenType;
-  name: string;
-  restricted: boolean;
-  jwt: boolean;
-}
+/** A token restricted to a user, or whose JWT acts as them: the server's own shape. */
+export type { DependentToken } from '../src/users/extras.js';
+import type { DependentToken } from '../src/users/extras.js';
 
 export interface Token {
   id: number;

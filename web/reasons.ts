@@ -1,5 +1,7 @@
-/** The server's failure reasons (`src/usage/failure-reason.ts`), in words. */
-export const REASON_LABELS: Record<string, string> = {
+import type { FailureReason } from '../src/usage/failure-reason.js';
+
+/** The server's failure reasons, in words: typed by the server's list, so a new reason needs words here. */
+export const REASON_LABELS: Record<FailureReason, string> = {
   'bad-signature': 'Bad signature',
   'expired-signature': 'Expired signature',
   'wrong-user': 'Wrong user',
@@ -12,6 +14,6 @@ export const REASON_LABELS: Record<string, string> = {
 /** "2 bad signature, 1 rate limited": a bucket's reasons, for a table cell. */
 export function reasonList(reasons: Record<string, number>): string {
   return Object.entries(reasons)
-    .map(([r, n]) => `${n} ${(REASON_LABELS[r] ?? r).toLowerCase()}`)
+    .map(([r, n]) => `${n} ${(REASON_LABELS[r as FailureReason] ?? r).toLowerCase()}`)
     .join(', ');
 }

@@ -8,6 +8,7 @@ import { changeHosts, getToken, getTokenUsage, listTokenPage } from '../api';
 import { lifetime } from '../lifetime';
 import { describe } from '../messages';
 import { directoryOf } from '../names';
+import type { FailureReason } from '../../src/usage/failure-reason.js';
 import { REASON_LABELS } from '../reasons';
 import { followLink, TOKENS_PATH, userPath } from '../router';
 import { useLoad } from '../use-load';
@@ -169,7 +170,7 @@ export function TokenDetail({ id, onSessionLost }: { id: number; onSessionLost: 
             {usage.reasons.map((r) => (
               <tr key={r.name}>
                 <th scope="row" data-label="Reason">
-                  {REASON_LABELS[r.name] ?? r.name}
+                  {REASON_LABELS[r.name as FailureReason] ?? r.name}
                 </th>
                 <td data-label="Last 24 hours">{r.day}</td>
                 <td data-label="Last 30 days">{r.month}</td>
