@@ -63,6 +63,7 @@ const settings: RunSettings = {
   gatehouse: flag('dist') ? 'dist' : 'tsx',
   ref: flag('ref'),
   phases: only ?? [...PHASES],
+  partial: only !== undefined,
 };
 if (settings.ref && settings.gatehouse === 'dist') throw new TypeError("--dist runs the work tree's dist/; it cannot be combined with --ref");
 const profileDir = flag('profile') ? path.join(REPO_ROOT, 'bench', 'results', 'profiles') : undefined;

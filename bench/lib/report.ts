@@ -29,6 +29,8 @@ export interface RunSettings {
   /** The commit Gatehouse ran from (`--ref`), or undefined for the work tree. */
   ref: string | undefined;
   phases: string[];
+  /** Some phases only (`--only`): its figures do not replace a full run's page. */
+  partial: boolean;
 }
 
 export interface RunRecord {
@@ -217,10 +219,12 @@ ${findings ? `\n## Findings\n\n${findings}\n` : ''}`;
  * never replaces the reference figures.
  */
 export function writeResults(run: RunRecord): string[] {
-  const json = path.join(REPO_ROOT, 'bench', 'results', run.settings.quick ? 'quick.json' : 'latest.json');
+  const name = run.settings.quick ? 'quick.json' : run.settings.partial ? 'partial.json' : 'latest.json';
+  const json = path.join(REPO_ROOT, 'bench', 'results', name);
   fs.mkdirSync(path.dirname(json), { recursive: true });
   fs.writeFileSync(json, JSON.stringify(run, null, 2) + '\n');
-  if (run.settings.quick) return [json];
+  // docs/benchmarks.md is a full run's: a quick or partial run would overwrite rows it never measured.
+  if (run.settings.quick || run.settings.partial) return [json];
   const doc = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
   // The Soak section is `npm run soak`'s (bench/soak.ts): carried over as it is.
   const soak = fs.existsSync(doc) ? readSection(fs.readFileSync(doc, 'utf8'), 'Soak') : undefined;
