@@ -205,7 +205,7 @@ ${details.join('\n')}
 
 \`npm run bench\` (about 3 minutes), \`npm run bench -- --quick\` (about 45 s, 100,000-token store, fewer
 revocations: a smoke test, not figures to quote). Flags: \`--ref=<commit>\` (run Gatehouse from a clean
-snapshot of that commit instead of the work tree), \`--only=throughput,wrk,scale,create,revocation\`,
+snapshot of that commit instead of the work tree), \`--only=<phases>\` (some phases only: figures go to \`bench/results/partial.json\`, this page is left alone),
 \`--connections=N\`, \`--dist\` (run the compiled \`dist/\`, after \`npm run build\`), \`--profile\` (V8 CPU profiles
 of every Gatehouse process into \`bench/results/profiles/\`; summarise one with
 \`node --import tsx bench/profile-summary.ts <file>\`), \`--report\` (rewrite this page from the last
