@@ -8,6 +8,7 @@ import type { Metrics } from './ops/metrics.js';
 import type { Database, UserRow } from './store/schema.js';
 import type { VerificationCache } from './store/verification-cache.js';
 import type { SignInThrottle } from './users/sign-in-throttle.js';
+import type { UserCodeLimit } from './oauth/user-code-limit.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -21,8 +22,8 @@ export interface AppContext {
   readonly cache: VerificationCache;
   /** What this node counts for `/@gatehouse/metrics`. */
   readonly metrics: Metrics;
-  /** Failed-credential limits and the sign-in throttle: counters in the database, shared by every node. */
-  readonly limits: { readonly failures: FailureLimiter; readonly signIn: SignInThrottle };
+  /** Failed-credential limits, the sign-in throttle and device user codes: counters in the database, shared by every node. */
+  readonly limits: { readonly failures: FailureLimiter; readonly signIn: SignInThrottle; readonly userCodes: UserCodeLimit };
 }
 
 /** `config.now()` in whole seconds. */

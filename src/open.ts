@@ -16,6 +16,7 @@ import type { Database } from './store/schema.js';
 import { seedSite } from './store/seed.js';
 import { VerificationCache } from './store/verification-cache.js';
 import { signInThrottle } from './users/sign-in-throttle.js';
+import { userCodeLimit } from './oauth/user-code-limit.js';
 
 export interface OpenedSite {
   readonly ctx: AppContext;
@@ -108,6 +109,7 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
     const limits = {
       failures: failureLimiter(counters, config.authFailureLimit),
       signIn: signInThrottle(counters, config.signInFailureLimit, () => metrics.refused('sign_in_throttle')),
+      userCodes: userCodeLimit(counters, config.authFailureLimit),
     };
     const ctx: AppContext = { config, db: store.db, changes: store.changes, keys, anonymous: seed.anonymous, cache, metrics, limits };
     return {

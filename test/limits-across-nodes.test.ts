@@ -10,7 +10,7 @@ import { signServerToken } from '../client/sign.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from './helpers/server.js';
 import { basic, bearer, call, createToken, createUser, signIn } from './helpers/http.js';
 import { type NodeProcess, startNode } from './helpers/node-process.js';
-import { readForm } from './helpers/oauth.js';
+import { createOAuthApp, readForm } from './helpers/oauth.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from './helpers/postgres.js';
 
 const skip = await postgresSkipReason();
@@ -138,6 +138,26 @@ describe('three nodes on one PostgreSQL database', { skip }, () => {
         nodes.map((n) => n.url),
         'burst-three-nodes',
       ),
+    );
+  });
+
+  test('wrong device user codes from one session, round-robin over the nodes: at most 20 are looked up, then 429', async () => {
+    await createUser(nodes[0]!.url, admin, { username: 'code-guesser', password: PASSWORD });
+    const session = await signIn(nodes[0]!.url, 'code-guesser', PASSWORD);
+    await createOAuthApp(nodes[0]!.url, admin, 'Lobby display');
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      // Codes from the user-code alphabet that no device was given.
+      const code = `BBBB-${'BCDFGHJKLMNPQRSTVWXZ'[i % 20]}${'BCDFGHJKLMNPQRSTVWXZ'[Math.floor(i / 20)]}BB`;
+      const res = await fetch(`${nodes[i % 3]!.url}/@app/auth/1/token/device?user_code=${code}`, { headers: { Cookie: `authtoken=${session}` } });
+      statuses.push(res.status);
+      if (res.status === 429) assert.match(await res.text(), /too many codes entered from this session or this client/);
+      else await res.body?.cancel();
+    }
+    assert.deepEqual(
+      statuses,
+      Array.from({ length: 30 }, (_, i) => (i < 20 ? 400 : 429)),
+      'the limit of 20 a minute holds for the three nodes together',
     );
   });
 

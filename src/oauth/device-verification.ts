@@ -18,7 +18,6 @@ import { consentPage } from './pages/consent-page.js';
 import { DEVICE_PATH, deviceCodeEntryPage, deviceDonePage } from './pages/device-pages.js';
 import { formatScope, storedScope } from './scopes.js';
 import { showSignIn } from './signin.js';
-import { userCodeLimit } from './user-code-limit.js';
 
 /** The pending request for a typed code, with its app; undefined when there is none to decide. */
 async function pendingRequest(ctx: AppContext, typed: string) {
@@ -30,11 +29,9 @@ async function pendingRequest(ctx: AppContext, typed: string) {
 }
 
 export function deviceVerificationHandlers(ctx: AppContext) {
-  const limit = userCodeLimit(ctx.config.authFailureLimit, ctx.config.now);
-
   /** The entry page saying "wait", when the session or client is over the limit. */
-  function refuseIfOverLimit(request: FastifyRequest, reply: FastifyReply, session: BrowserSession): FastifyReply | undefined {
-    const wait = limit.entered(session.authtoken, request.ip);
+  async function refuseIfOverLimit(request: FastifyRequest, reply: FastifyReply, session: BrowserSession): Promise<FastifyReply | undefined> {
+    const wait = await ctx.limits.userCodes.entered(session.authtoken, request.ip);
     if (wait === undefined) return undefined;
     reply.header('Retry-After', String(wait));
     const err = new DekiError('OAUTH_USER_CODE_RATE_LIMITED');
@@ -46,7 +43,7 @@ export function deviceVerificationHandlers(ctx: AppContext) {
     if (!session) return showSignIn(ctx, request, reply, request.url);
     const typed = queryParams(request).get('user_code');
     if (typed === undefined) return sendPage(reply, deviceCodeEntryPage({}));
-    const refused = refuseIfOverLimit(request, reply, session);
+    const refused = await refuseIfOverLimit(request, reply, session);
     if (refused) return refused;
     const pending = await pendingRequest(ctx, typed);
     if (!pending) return sendPage(reply, deviceCodeEntryPage({ error: new DekiError('OAUTH_USER_CODE_INVALID').message, userCode: typed.slice(0, 20) }));
@@ -73,7 +70,7 @@ export function deviceVerificationHandlers(ctx: AppContext) {
     const typed = form.get('user_code') ?? '';
     if (!session) return showSignIn(ctx, request, reply, `${DEVICE_PATH}?${new URLSearchParams({ user_code: typed })}`);
     checkSessionFormToken(ctx, request, session.authtoken, form.get('form_token'));
-    const refused = refuseIfOverLimit(request, reply, session);
+    const refused = await refuseIfOverLimit(request, reply, session);
     if (refused) return refused;
     const pending = await pendingRequest(ctx, typed);
     if (!pending) return sendPage(reply, deviceCodeEntryPage({ error: new DekiError('OAUTH_USER_CODE_INVALID').message }));
