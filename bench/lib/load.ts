@@ -5,7 +5,7 @@
  * here and percentiles are computed exactly.
  */
 import autocannon from 'autocannon';
-import { cpuMs, machineBusyMs, type Proc } from './processes.js';
+import { machineBusyMs, type Proc, targetCpuMs } from './processes.js';
 
 export interface LoadSpec {
   target: Proc;
@@ -64,7 +64,7 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const durations = new Durations();
   const statuses: Record<string, number> = {};
-  const cpu0 = cpuMs(spec.target.pid);
+  const cpu0 = targetCpuMs(spec.target);
   const client0 = process.cpuUsage();
   const machine0 = machineBusyMs();
   const wall0 = performance.now();
@@ -97,7 +97,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const result = await finished;
   const wall = performance.now() - wall0;
   const client = process.cpuUsage(client0);
-  const cpu = cpuMs(spec.target.pid) - cpu0;
+  const cpu = targetCpuMs(spec.target) - cpu0;
   const clientMs = (client.user + client.system) / 1000;
   const others = machineBusyMs() - machine0 - cpu - clientMs;
   const sorted = durations.sorted();

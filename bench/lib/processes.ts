@@ -21,6 +21,11 @@ export interface Proc {
   readonly pid: number;
   readonly port: number;
   readonly url: string;
+  /**
+   * Processes whose CPU time is this target's, when not `pid` alone: a gateway's workers and the
+   * Gatehouse it asks, so "server µs/req" is what the whole path costs.
+   */
+  readonly cpuPids?: readonly number[];
   /** Last lines the process wrote to stderr/stdout, for "why did it not start". */
   output(): string;
   stop(): Promise<void>;
@@ -185,6 +190,16 @@ export function cpuMs(pid: number): number {
   // Fields after the command name, which is in parentheses and may itself contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** CPU time of a target: its own, or that of every process it names in `cpuPids`. */
+export function targetCpuMs(proc: Proc): number {
+  return (proc.cpuPids ?? [proc.pid]).reduce((sum, pid) => sum + cpuMs(pid), 0);
+}
+
+/** The children of a process (nginx's workers), from /proc. */
+export function childPids(pid: number): number[] {
+  return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 /** CPU time the whole machine has spent busy (all cores, all processes) so far, in ms, from /proc/stat. */

@@ -89,14 +89,24 @@ async function run(binary: string, args: string[], env: NodeJS.ProcessEnv, port:
   };
 }
 
+export interface NginxOptions {
+  readonly workers?: number;
+  /**
+   * Requests a client connection may carry before nginx closes it (nginx's default is 1,000). A load
+   * generator holding a few connections open reaches that every second or so, and then loses the
+   * request it had already written, so the bench lifts it to compare like with like.
+   */
+  readonly keepaliveRequests?: number;
+}
+
 /** nginx with deploy/nginx.conf inside an http {} block of its own, in `dir`. */
-export async function startNginx(ports: GatewayPorts, dir: string, workers = 1): Promise<Gateway> {
+export async function startNginx(ports: GatewayPorts, dir: string, o: NginxOptions = {}): Promise<Gateway> {
   const errorLog = path.join(dir, 'error.log');
   fs.writeFileSync(path.join(dir, 'gatehouse.conf'), deployFile('nginx.conf', ports));
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${path.join(dir, `${t}-temp`)};`).join('\n');
   fs.writeFileSync(
     path.join(dir, 'nginx.conf'),
-    `daemon off;\nworker_processes ${workers};\npid ${path.join(dir, 'nginx.pid')};\nerror_log ${errorLog} warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n${temp}\n  include ${path.join(dir, 'gatehouse.conf')};\n}\n`,
+    `daemon off;\nworker_processes ${o.workers ?? 1};\npid ${path.join(dir, 'nginx.pid')};\nerror_log ${errorLog} warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n${o.keepaliveRequests ? `  keepalive_requests ${o.keepaliveRequests};\n` : ''}${temp}\n  include ${path.join(dir, 'gatehouse.conf')};\n}\n`,
   );
   return run(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', errorLog], {}, ports.gateway, dir, errorLog);
 }
