@@ -63,27 +63,32 @@ function parse(jwt: string): { alg: unknown; kid: string } {
 /**
  * Verifies a long-term JWT and returns the principal it proves, in order: parse → algorithm →
  * token by `kid` → signature and claims → token not expired → bound user active and seated.
+ * A JWT this node already verified, with its user cached, is checked without waiting on anything.
  */
 export async function verifyJwt(ctx: AppContext, jwt: string): Promise<Principal> {
-  const token = await verifySignatureAndClaims(ctx, jwt);
-  if (token.expires_at !== null && token.expires_at <= ctx.config.now()) throw new DekiError('TOKEN_EXPIRED').about(token.id);
-  const user = await ctx.cache.userById(token.jwt_user_id!);
+  const now = ctx.config.now();
+  const token = recalledJwt(ctx, jwt, now) ?? (await verifySignatureAndClaims(ctx, jwt));
+  if (token.expires_at !== null && token.expires_at <= now) throw new DekiError('TOKEN_EXPIRED').about(token.id);
+  const user = ctx.cache.cachedUserById(token.jwt_user_id!) ?? (await ctx.cache.userById(token.jwt_user_id!));
   if (!user || !isSeatedActive(user)) throw new DekiError('USER_INVALID').about(token.id);
   return { user, credential: { kind: 'jwt', tokenId: token.id } };
 }
 
 /**
- * The cryptographic part. A JWT string this node already verified against the unchanged token
- * needs only its time window checked again: HS512 verification through jose costs ~80 µs, most of
- * an authenticated request (bench/findings.md); the proof is dropped with the token on any change.
+ * A JWT string this node already verified against the unchanged token needs only its time window
+ * checked again: HS512 verification through jose costs ~80 µs, most of an authenticated request
+ * (bench/findings.md); the proof is dropped with the token on any change.
  */
-async function verifySignatureAndClaims(ctx: AppContext, jwt: string): Promise<TokenRow> {
-  const now = ctx.config.now() / 1000;
+function recalledJwt(ctx: AppContext, jwt: string, nowMs: number): TokenRow | undefined {
   const known = ctx.cache.recallJwt(jwt);
-  if (known) {
-    if (now < known.nbf || now >= known.exp) throw new DekiError('JWT_INVALID').about(known.token.id);
-    return known.token;
-  }
+  if (!known) return undefined;
+  const now = nowMs / 1000;
+  if (now < known.nbf || now >= known.exp) throw new DekiError('JWT_INVALID').about(known.token.id);
+  return known.token;
+}
+
+/** The cryptographic part, for a JWT string not verified on this node yet. */
+async function verifySignatureAndClaims(ctx: AppContext, jwt: string): Promise<TokenRow> {
   const { alg, kid } = parse(jwt);
   if (alg !== 'HS512' || !/^[1-9]\d{0,15}$/.test(kid)) throw new DekiError('JWT_INVALID');
   const token = await ctx.cache.tokenById(Number(kid));

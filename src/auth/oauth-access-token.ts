@@ -9,7 +9,7 @@ import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import { PREFIX } from '../oauth/opaque.js';
 import { actingUser } from '../oauth/scopes.js';
-import { findAccessToken, tokenState } from '../oauth/token-state.js';
+import { accessTokenState } from '../oauth/token-state.js';
 import type { Principal } from './principal.js';
 
 /** Any Bearer value with the access-token prefix is ours to accept or refuse. */
@@ -22,7 +22,8 @@ export function looksLikeOAuthAccessToken(value: string): boolean {
  * with their seat only when the token has the `seated` scope.
  */
 export async function verifyOAuthAccessToken(ctx: AppContext, value: string): Promise<Principal> {
-  const state = await tokenState(ctx, await findAccessToken(ctx, value));
+  const pending = accessTokenState(ctx, value);
+  const state = pending instanceof Promise ? await pending : pending;
   if (!state.ok) throw new DekiError(state.code);
   return {
     user: actingUser(state.user, state.scopes),

@@ -83,25 +83,32 @@ export async function resolvePrincipal(ctx: AppContext, request: FastifyRequest,
   if (browser) allowOrigin(reply, browser.origin);
   const identity = await verifyIdentity(ctx, presented, browser?.principal, reply);
   // A browser key's CORS headers (with credentials) stand; otherwise an access token's app may allow the Origin.
-  if (!browser && identity.credential.kind === 'oauth') await allowOAuthOrigin(ctx, reply, request.headers.origin, identity.credential.tokenId);
+  const { origin } = request.headers;
+  if (!browser && origin !== undefined && identity.credential.kind === 'oauth') await allowOAuthOrigin(ctx, reply, origin, identity.credential.tokenId);
   return browser ? { ...identity, browserTokenId: browser.principal.browserTokenId } : identity;
 }
 
-/** Rules 1 to 5: the first credential present decides who the request acts as. */
-async function verifyIdentity(ctx: AppContext, presented: Presented, browser: Principal | undefined, reply: FastifyReply): Promise<Principal> {
+/**
+ * Rules 1 to 5: the first credential present decides who the request acts as. Not itself async:
+ * the verifier's promise is handed on as it is, one promise a request rather than two.
+ */
+function verifyIdentity(ctx: AppContext, presented: Presented, browser: Principal | undefined, reply: FastifyReply): Promise<Principal> {
   if (presented.jwt !== undefined) return verifyJwt(ctx, presented.jwt);
   // An X-Deki-Token that is not a browser key is a server signature.
   if (presented.dekiToken !== undefined && !browser) return verifyServerSignature(ctx, presented.dekiToken);
   if (presented.oauth !== undefined) return verifyOAuthAccessToken(ctx, presented.oauth);
   if (presented.authtoken !== undefined) return verifySession(ctx, presented.authtoken, 'bearer');
-  if (presented.cookie !== undefined) {
-    try {
-      return await verifySession(ctx, presented.cookie, 'cookie');
-    } catch (err) {
-      if (!(err instanceof DekiError) || err.code !== 'AUTHTOKEN_INVALID') throw err;
-      // A stale cookie must not lock a visitor out of public pages: treat it as absent, and clear it.
-      reply.clearCookie(AUTHTOKEN_COOKIE, { path: '/' });
-    }
+  if (presented.cookie !== undefined) return verifyCookie(ctx, presented.cookie, browser, reply);
+  return browser ? Promise.resolve(browser) : verifyAnonymous(ctx);
+}
+
+async function verifyCookie(ctx: AppContext, cookie: string, browser: Principal | undefined, reply: FastifyReply): Promise<Principal> {
+  try {
+    return await verifySession(ctx, cookie, 'cookie');
+  } catch (err) {
+    if (!(err instanceof DekiError) || err.code !== 'AUTHTOKEN_INVALID') throw err;
+    // A stale cookie must not lock a visitor out of public pages: treat it as absent, and clear it.
+    reply.clearCookie(AUTHTOKEN_COOKIE, { path: '/' });
   }
   return browser ?? verifyAnonymous(ctx);
 }

@@ -56,15 +56,48 @@ function hmacMatches(key: KeyObject, message: string, hash: string): boolean {
   return timingSafeEqual(createHmac('sha256', key).update(message, 'utf8').digest(), Buffer.from(hash, 'hex'));
 }
 
+/**
+ * Whom a signature names, read once per signature string (it is remembered with the proof):
+ * Anonymous (the userless form), a user id, a `=name` decoded and normalised, or nothing valid.
+ */
+type Signer =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'id'; readonly id: number }
+  | { readonly kind: 'name'; readonly name: string; readonly key: string }
+  | { readonly kind: 'invalid' };
+
+const ANONYMOUS_SIGNER: Signer = { kind: 'anonymous' };
+const INVALID_SIGNER: Signer = { kind: 'invalid' };
+
+function readSigner(user: string | undefined): Signer {
+  if (user === undefined) return ANONYMOUS_SIGNER;
+  if (/^\d{1,15}$/.test(user)) return { kind: 'id', id: Number(user) };
+  if (!user.startsWith('=')) return INVALID_SIGNER;
+  let name: string;
+  try {
+    name = normalUsername(decodeURIComponent(user.slice(1)));
+  } catch {
+    return INVALID_SIGNER;
+  }
+  return name === '' ? INVALID_SIGNER : { kind: 'name', name, key: name.toLowerCase() };
+}
+
+/** What a verified signature string leaves to check on each request. */
+interface VerifiedSignature {
+  readonly epoch: number;
+  readonly signer: Signer;
+}
+
 /** Parse → token by key → HMAC (constant time); the outcome is remembered for the same string. */
-async function verifyParts(ctx: AppContext, value: string, now: number): Promise<{ token: TokenRow; parts: ParsedSignature }> {
+async function verifyParts(ctx: AppContext, value: string, now: number): Promise<{ token: TokenRow; parts: VerifiedSignature }> {
   const parts = parseSignature(value);
   // Keys are issued in lower case; a client that upper-cased one still means it (the HMAC covers what was sent).
   const token = await ctx.cache.tokenByKey(parts.key.toLowerCase());
   if (!token || token.type !== 'server' || token.secret_enc === null) throw new DekiError('SIGNATURE_INVALID');
   if (!hmacMatches(hmacKey(ctx, token), parts.message, parts.hash)) throw new DekiError('SIGNATURE_INVALID').about(token.id);
-  ctx.cache.rememberSignature(value, token, parts, (parts.epoch + ctx.config.signatureWindowSeconds) * 1000, now);
-  return { token, parts };
+  const verified: VerifiedSignature = { epoch: parts.epoch, signer: readSigner(parts.user) };
+  ctx.cache.rememberSignature(value, token, verified, (parts.epoch + ctx.config.signatureWindowSeconds) * 1000, now);
+  return { token, parts: verified };
 }
 
 export interface SignatureResult {
@@ -75,18 +108,18 @@ export interface SignatureResult {
   readonly requestedName: string | undefined;
 }
 
-async function findSignedUser(ctx: AppContext, user: string | undefined): Promise<{ row: UserRow | undefined; name?: string }> {
-  if (user === undefined) return { row: ctx.anonymous };
-  if (/^\d{1,15}$/.test(user)) return { row: await ctx.cache.userById(Number(user)) };
-  if (!user.startsWith('=')) throw new DekiError('SIGNATURE_INVALID');
-  let name: string;
-  try {
-    name = normalUsername(decodeURIComponent(user.slice(1)));
-  } catch {
-    throw new DekiError('SIGNATURE_INVALID');
+/** The signed user from the cache without waiting when it is there, else read through it. */
+function signedUser(ctx: AppContext, signer: Signer): UserRow | undefined | Promise<UserRow | undefined> {
+  switch (signer.kind) {
+    case 'anonymous':
+      return ctx.anonymous;
+    case 'id':
+      return ctx.cache.cachedUserById(signer.id) ?? ctx.cache.userById(signer.id);
+    case 'name':
+      return ctx.cache.cachedUserByKey(signer.key) ?? ctx.cache.userByName(signer.name);
+    case 'invalid':
+      throw new DekiError('SIGNATURE_INVALID');
   }
-  if (name === '') throw new DekiError('SIGNATURE_INVALID');
-  return { row: await ctx.cache.userByName(name), name };
 }
 
 /**
@@ -97,13 +130,14 @@ async function findSignedUser(ctx: AppContext, user: string | undefined): Promis
 export async function checkServerSignature(ctx: AppContext, value: string): Promise<SignatureResult> {
   const now = ctx.config.now();
   // A string this node already verified against the unchanged token skips parsing and the HMAC.
-  const { token, parts: sig } = ctx.cache.recallSignature<ParsedSignature>(value) ?? (await verifyParts(ctx, value, now));
+  const { token, parts: sig } = ctx.cache.recallSignature<VerifiedSignature>(value) ?? (await verifyParts(ctx, value, now));
   if (Math.abs(now / 1000 - sig.epoch) > ctx.config.signatureWindowSeconds) throw new DekiError('SIGNATURE_EXPIRED').about(token.id);
   if (token.expires_at !== null && token.expires_at <= now) throw new DekiError('TOKEN_EXPIRED').about(token.id);
-  const signed = await findSignedUser(ctx, sig.user);
-  if (token.restricted_user_id !== null && signed.row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED').about(token.id);
-  if (signed.row && signed.row.status !== 'active') throw new DekiError('USER_INVALID').about(token.id);
-  return { token, user: signed.row, requestedName: signed.row ? undefined : signed.name };
+  const found = signedUser(ctx, sig.signer);
+  const row = found instanceof Promise ? await found : found;
+  if (token.restricted_user_id !== null && row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED').about(token.id);
+  if (row && row.status !== 'active') throw new DekiError('USER_INVALID').about(token.id);
+  return { token, user: row, requestedName: row || sig.signer.kind !== 'name' ? undefined : sig.signer.name };
 }
 
 /** Verifies a server signature and returns the principal it proves: the signed user, or Anonymous when `=name` names nobody yet. */

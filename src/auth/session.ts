@@ -37,9 +37,11 @@ export async function startSession(ctx: AppContext, userId: number): Promise<str
  */
 export async function verifySession(ctx: AppContext, authtoken: string, via: 'cookie' | 'bearer'): Promise<Principal> {
   if (!looksLikeAuthtoken(authtoken)) throw new DekiError('AUTHTOKEN_INVALID');
-  const session = await ctx.cache.session(ctx.cache.digestOf(authtoken, hashAuthtoken));
+  const digest = ctx.cache.digestOf(authtoken, hashAuthtoken);
+  // Cached rows are taken without waiting; only a miss reads (and waits).
+  const session = ctx.cache.cachedSession(digest) ?? (await ctx.cache.session(digest));
   if (!session || session.expires_at <= ctx.config.now()) throw new DekiError('AUTHTOKEN_INVALID');
-  const user = await ctx.cache.userById(session.user_id);
+  const user = ctx.cache.cachedUserById(session.user_id) ?? (await ctx.cache.userById(session.user_id));
   if (!user || user.status !== 'active') throw new DekiError('AUTHTOKEN_INVALID');
   return { user, credential: { kind: 'session', via, authtoken } };
 }

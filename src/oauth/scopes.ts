@@ -37,10 +37,19 @@ export function formatScope(scopes: readonly Scope[]): string {
   return SCOPES.filter((s) => scopes.includes(s)).join(' ');
 }
 
-/** Reads a stored scope string (always canonical). */
-export function storedScope(scope: string): Scope[] {
-  const stored = scope.split(' ');
-  return SCOPES.filter((s) => stored.includes(s));
+/** Stored scope strings read so far: canonical, so there are at most as many as sets of scopes. */
+const readScopes = new Map<string, readonly Scope[]>();
+
+/** Reads a stored scope string (always canonical); read once per string, as every API request with an access token reads one. */
+export function storedScope(scope: string): readonly Scope[] {
+  let scopes = readScopes.get(scope);
+  if (scopes === undefined) {
+    const stored = scope.split(' ');
+    scopes = Object.freeze(SCOPES.filter((s) => stored.includes(s)));
+    // Only canonical strings are kept, which bounds the map whatever is passed in.
+    if (formatScope(scopes) === scope) readScopes.set(scope, scopes);
+  }
+  return scopes;
 }
 
 export function includesAll(granted: readonly Scope[], wanted: readonly Scope[]): boolean {
@@ -72,5 +81,11 @@ export function userMayHold(user: UserRow | undefined, scopes: readonly Scope[])
 
 /** What the app can do as this user: with `seated`, the user; without it, the user as if unseated. */
 export function actingUser(user: UserRow, scopes: readonly Scope[]): UserRow {
-  return scopes.includes('seated') ? user : { ...user, seat: 0 };
+  if (scopes.includes('seated')) return user;
+  // One unseated copy per user row: a changed user is a new row (the cache drops the old one), so the copy follows it.
+  let unseated = unseatedCopies.get(user);
+  if (!unseated) unseatedCopies.set(user, (unseated = { ...user, seat: 0 }));
+  return unseated;
 }
+
+const unseatedCopies = new WeakMap<UserRow, UserRow>();

@@ -24,8 +24,8 @@ export class VerificationCache {
   private readonly sessions = new Map<string, SessionRow>();
   /** OAuth access tokens by SHA-256 of the value. */
   private readonly oauthTokens = new Map<string, CachedOAuthToken>();
-  /** JWT strings verified on this node, to their token's id; the proof itself lives with the token. */
-  private readonly jwtTokenIds = new Map<string, number>();
+  /** JWT strings verified on this node, each with the token row it was checked against and its time window. */
+  private readonly jwtProofs = new Map<string, { token: TokenRow; nbf: number; exp: number }>();
   /** Digests of credential strings seen lately (authtokens, OAuth tokens): a repeat request skips hashing. */
   private readonly digests = new Map<string, string>();
   /** Server signature strings verified on this node, oldest first; each holds the token row it was checked against. */
@@ -68,20 +68,37 @@ export class VerificationCache {
     this.bound(this.tokensByKey, (t) => this.forgetToken(t.id));
   }
 
-  async tokenByKey(key: string): Promise<TokenRow | undefined> {
+  /**
+   * The cached token, without waiting: a hit costs no promise and no turn of the event loop, and is
+   * counted; undefined when it must be read (`tokenByKey` then counts the miss). The same for the
+   * other `cached…` peeks below.
+   */
+  cachedTokenByKey(key: string): TokenRow | undefined {
     const hit = this.trusted() ? this.tokensByKey.get(key) : undefined;
-    this.onLookup('tokens', hit !== undefined);
+    if (hit) this.onLookup('tokens', true);
+    return hit;
+  }
+
+  async tokenByKey(key: string): Promise<TokenRow | undefined> {
+    const hit = this.cachedTokenByKey(key);
     if (hit) return hit;
+    this.onLookup('tokens', false);
     return this.load(
       () => this.db.selectFrom('developer_tokens').selectAll().where('key', '=', key).executeTakeFirst(),
       (t) => this.keepToken(t),
     );
   }
 
-  async tokenById(id: number): Promise<TokenRow | undefined> {
+  cachedTokenById(id: number): TokenRow | undefined {
     const hit = this.trusted() ? this.tokensById.get(id) : undefined;
-    this.onLookup('tokens', hit !== undefined);
+    if (hit) this.onLookup('tokens', true);
+    return hit;
+  }
+
+  async tokenById(id: number): Promise<TokenRow | undefined> {
+    const hit = this.cachedTokenById(id);
     if (hit) return hit;
+    this.onLookup('tokens', false);
     return this.load(
       () => this.db.selectFrom('developer_tokens').selectAll().where('id', '=', id).executeTakeFirst(),
       (t) => this.keepToken(t),
@@ -106,20 +123,17 @@ export class VerificationCache {
    */
   rememberJwt(jwt: string, token: TokenRow, window: { nbf: number; exp: number }): void {
     if (!this.trusted() || this.tokensById.get(token.id) !== token) return;
-    this.derived(token, 'verified-jwt', () => ({ jwt, ...window }));
-    this.jwtTokenIds.set(jwt, token.id);
-    this.bound(this.jwtTokenIds);
+    this.jwtProofs.set(jwt, { token, nbf: window.nbf, exp: window.exp });
+    this.bound(this.jwtProofs);
   }
 
   /** The token a JWT string was verified against, if that proof still stands. */
   recallJwt(jwt: string): { token: TokenRow; nbf: number; exp: number } | undefined {
-    if (!this.trusted()) return undefined;
-    const id = this.jwtTokenIds.get(jwt);
-    const token = id === undefined ? undefined : this.tokensById.get(id);
-    const proof = token ? (this.derivedByToken.get(token.id)?.get('verified-jwt') as { jwt: string; nbf: number; exp: number } | undefined) : undefined;
-    const hit = token !== undefined && proof?.jwt === jwt;
+    const proof = this.trusted() ? this.jwtProofs.get(jwt) : undefined;
+    // A changed or dropped token leaves a different row (or none) in tokensById: the proof no longer stands.
+    const hit = proof !== undefined && this.tokensById.get(proof.token.id) === proof.token;
     this.onLookup('jwts', hit);
-    return hit ? { token, nbf: proof.nbf, exp: proof.exp } : undefined;
+    return hit ? proof : undefined;
   }
 
   /**
@@ -167,32 +181,52 @@ export class VerificationCache {
     this.bound(this.userIdsByName);
   }
 
-  async userById(id: number): Promise<UserRow | undefined> {
+  cachedUserById(id: number): UserRow | undefined {
     const hit = this.trusted() ? this.usersById.get(id) : undefined;
-    this.onLookup('users', hit !== undefined);
+    if (hit) this.onLookup('users', true);
+    return hit;
+  }
+
+  async userById(id: number): Promise<UserRow | undefined> {
+    const hit = this.cachedUserById(id);
     if (hit) return hit;
+    this.onLookup('users', false);
     return this.load(
       () => this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
       (u) => this.keepUser(u),
     );
   }
 
-  async userByName(name: string): Promise<UserRow | undefined> {
-    const key = name.toLowerCase();
+  /** By `username_key` (the name in lower case). */
+  cachedUserByKey(key: string): UserRow | undefined {
     const id = this.trusted() ? this.userIdsByName.get(key) : undefined;
     const hit = id === undefined ? undefined : this.usersById.get(id);
-    this.onLookup('users', hit?.username_key === key);
-    if (hit && hit.username_key === key) return hit;
+    if (hit?.username_key !== key) return undefined;
+    this.onLookup('users', true);
+    return hit;
+  }
+
+  async userByName(name: string): Promise<UserRow | undefined> {
+    const key = name.toLowerCase();
+    const hit = this.cachedUserByKey(key);
+    if (hit) return hit;
+    this.onLookup('users', false);
     return this.load(
       () => this.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst(),
       (u) => this.keepUser(u),
     );
   }
 
-  async session(hash: string): Promise<SessionRow | undefined> {
+  cachedSession(hash: string): SessionRow | undefined {
     const hit = this.trusted() ? this.sessions.get(hash) : undefined;
-    this.onLookup('sessions', hit !== undefined);
+    if (hit) this.onLookup('sessions', true);
+    return hit;
+  }
+
+  async session(hash: string): Promise<SessionRow | undefined> {
+    const hit = this.cachedSession(hash);
     if (hit) return hit;
+    this.onLookup('sessions', false);
     return this.load(
       () => this.db.selectFrom('sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst(),
       (s) => {
@@ -207,10 +241,16 @@ export class VerificationCache {
    * until a feed row revokes it, its family, its grant or its app; its expiry and its user (read
    * through `userById`) are checked on every use by the caller.
    */
+  cachedOAuthToken(hash: string): CachedOAuthToken | undefined {
+    const hit = this.trusted() ? this.oauthTokens.get(hash) : undefined;
+    if (hit) this.onLookup('oauth', true);
+    return hit;
+  }
+
   async oauthToken<T extends CachedOAuthToken>(hash: string, fetch: () => Promise<T | undefined>): Promise<T | undefined> {
-    const hit = this.trusted() ? (this.oauthTokens.get(hash) as T | undefined) : undefined;
-    this.onLookup('oauth', hit !== undefined);
+    const hit = this.cachedOAuthToken(hash) as T | undefined;
     if (hit) return hit;
+    this.onLookup('oauth', false);
     return this.load(fetch, (t) => {
       this.oauthTokens.set(hash, t);
       this.bound(this.oauthTokens);
@@ -269,7 +309,7 @@ export class VerificationCache {
       this.usersById,
       this.userIdsByName,
       this.sessions,
-      this.jwtTokenIds,
+      this.jwtProofs,
       this.signatureProofs,
       this.digests,
       this.oauthTokens,
@@ -283,7 +323,7 @@ export class VerificationCache {
       tokens: this.tokensById.size,
       users: this.usersById.size,
       sessions: this.sessions.size,
-      jwts: this.jwtTokenIds.size,
+      jwts: this.jwtProofs.size,
       oauth: this.oauthTokens.size,
     };
   }
