@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { FeedPeers, PeerWait } from './feed-peers.js';
+import { GroupCommit } from './group-commit.js';
 import type { Dialect } from './dialect.js';
 import type { ChangeKind, Database, NewAuditRow } from './schema.js';
 
@@ -45,12 +46,21 @@ export interface WriteRecords<T> {
  */
 export class ChangeLog {
   private follower: Partial<ChangeFollower> = {};
+  private readonly group: GroupCommit | undefined;
 
   constructor(
     readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly now: () => number,
-  ) {}
+  ) {
+    // SQLite's one connection commits the writes of a busy moment together (store/group-commit.ts).
+    this.group = dialect === 'sqlite' ? new GroupCommit(db) : undefined;
+  }
+
+  /** A transaction of its own on PostgreSQL; on SQLite, a share of one with the other writes of this turn. */
+  private transact<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.group ? this.group.run(work) : this.db.transaction().execute(work);
+  }
 
   /** Who a revoking write waits for from now on; later calls replace what they name. */
   follow(follower: Partial<ChangeFollower>): void {
@@ -65,7 +75,7 @@ export class ChangeLog {
     const changes = records.changes ?? [];
     const postgres = this.dialect === 'postgres';
     let lastSeq = 0;
-    const result = await this.db.transaction().execute(async (trx) => {
+    const result = await this.transact(async (trx) => {
       if (postgres) {
         // One writer at a time, until commit: sequence numbers then become visible in order, so a
         // reader that has seen seq N has seen everything below it.
