@@ -15,6 +15,15 @@ import type { ChangesTable, Database, OAuthTokenRow, SessionRow, TokenRow, UserR
 /** What an OAuth access-token check needs of its row: the token, its grant's user, its app's key. */
 export type CachedOAuthToken = OAuthTokenRow & { user_id: number; client_id: string };
 
+/**
+ * What a verified JWT is looked up by: its last 32 characters, which are signature bytes (an HS512
+ * signature is 86), unique in practice. A lookup then hashes 32 characters instead of the whole
+ * token (~400, new with every request); the hit is compared whole, so a collision is only a miss.
+ */
+function jwtKey(jwt: string): string {
+  return jwt.slice(-32);
+}
+
 export class VerificationCache {
   private readonly tokensByKey = new Map<string, TokenRow>();
   private readonly tokensById = new Map<number, TokenRow>();
@@ -24,8 +33,8 @@ export class VerificationCache {
   private readonly sessions = new Map<string, SessionRow>();
   /** OAuth access tokens by SHA-256 of the value. */
   private readonly oauthTokens = new Map<string, CachedOAuthToken>();
-  /** JWT strings verified on this node, each with the token row it was checked against and its time window. */
-  private readonly jwtProofs = new Map<string, { token: TokenRow; nbf: number; exp: number }>();
+  /** JWT strings verified on this node (by `jwtKey`), each with the token row it was checked against and its time window. */
+  private readonly jwtProofs = new Map<string, { jwt: string; token: TokenRow; nbf: number; exp: number }>();
   /** Digests of credential strings seen lately (authtokens, OAuth tokens): a repeat request skips hashing. */
   private readonly digests = new Map<string, string>();
   /** Server signature strings verified on this node, oldest first; each holds the token row it was checked against. */
@@ -123,15 +132,15 @@ export class VerificationCache {
    */
   rememberJwt(jwt: string, token: TokenRow, window: { nbf: number; exp: number }): void {
     if (!this.trusted() || this.tokensById.get(token.id) !== token) return;
-    this.jwtProofs.set(jwt, { token, nbf: window.nbf, exp: window.exp });
+    this.jwtProofs.set(jwtKey(jwt), { jwt, token, nbf: window.nbf, exp: window.exp });
     this.bound(this.jwtProofs);
   }
 
   /** The token a JWT string was verified against, if that proof still stands. */
   recallJwt(jwt: string): { token: TokenRow; nbf: number; exp: number } | undefined {
-    const proof = this.trusted() ? this.jwtProofs.get(jwt) : undefined;
-    // A changed or dropped token leaves a different row (or none) in tokensById: the proof no longer stands.
-    const hit = proof !== undefined && this.tokensById.get(proof.token.id) === proof.token;
+    const proof = this.trusted() ? this.jwtProofs.get(jwtKey(jwt)) : undefined;
+    // The whole string must match; and a changed or dropped token leaves a different row (or none) in tokensById.
+    const hit = proof !== undefined && proof.jwt === jwt && this.tokensById.get(proof.token.id) === proof.token;
     this.onLookup('jwts', hit);
     return hit ? proof : undefined;
   }
