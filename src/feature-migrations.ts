@@ -6,6 +6,7 @@
 import { oauthMigration, redirectUrisMigration } from './oauth/migration.js';
 import type { MigrationFor } from './store/migrations.js';
 import { idType } from './store/migrations.js';
+import { sparseTokenIndexesMigration } from './tokens/migration.js';
 import { usageReasonsMigration } from './usage/migration.js';
 import { tokenUserIndexesMigration, usersRoleIndexMigration } from './users/migration.js';
 
@@ -15,4 +16,5 @@ export const featureMigrations: Readonly<Record<string, MigrationFor>> = {
   '0160_usage_reasons': () => usageReasonsMigration,
   '0161_token_user_indexes': () => tokenUserIndexesMigration,
   '0162_users_role': () => usersRoleIndexMigration,
+  '0170_sparse_token_indexes': () => sparseTokenIndexesMigration,
 };

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { FeedPeers, PeerWait } from './feed-peers.js';
 import { GroupCommit } from './group-commit.js';
+import { preparedInsert } from './prepared-insert.js';
 import type { Dialect } from './dialect.js';
 import type { ChangeKind, Database, NewAuditRow } from './schema.js';
 
@@ -31,6 +32,8 @@ export interface Change {
 export type AuditRecord = Omit<NewAuditRow, 'at' | 'id'>;
 
 type MaybeAudit = AuditRecord | undefined;
+
+const insertAuditRow = preparedInsert('audit_log', ['at', 'action', 'actor_id', 'actor_name', 'credential', 'ip', 'target_type', 'target_id', 'details']);
 
 export interface WriteRecords<T> {
   /** Feed rows: what other nodes must drop from their caches. */
@@ -84,11 +87,7 @@ export class ChangeLog {
       const value = await write(trx);
       const audit = (typeof records.audit === 'function' ? records.audit(value) : (records.audit ?? [])).filter((a): a is AuditRecord => a !== undefined);
       const at = this.now();
-      if (audit.length > 0)
-        await trx
-          .insertInto('audit_log')
-          .values(audit.map((e) => ({ ...e, at })))
-          .execute();
+      for (const entry of audit) await insertAuditRow(trx, { ...entry, at });
       if (changes.length > 0) {
         const rows = await trx
           .insertInto('changes')

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
 import type { ChangeLog } from '../store/changes.js';
+import { preparedInsert } from '../store/prepared-insert.js';
 import type { Database, NewToken, TokenRow } from '../store/schema.js';
 
 /** A token row with the names of the users it refers to, for documents. */
@@ -56,6 +57,24 @@ export async function countTokens(db: Kysely<Database>): Promise<number> {
   return Number(row.n);
 }
 
+/** Every column a new token's row is written with (`tokens/create.ts` gives each, null or not). */
+const insertTokenRow = preparedInsert('developer_tokens', [
+  'type',
+  'name',
+  'key',
+  'secret_enc',
+  'host',
+  'restricted_user_id',
+  'jwt_user_id',
+  'jwt_key_id',
+  'jwt_issued_at',
+  'created_at',
+  'created_by',
+  'expires_at',
+  'rolled_from',
+  'redirect_uris',
+]);
+
 /**
  * Inserts a token (and, for a roll, ends the old one's life at `retire.at`) with its audit entry.
  * `audit` is built once the id is known.
@@ -68,7 +87,7 @@ export function insertToken(
 ): Promise<TokenRow> {
   const changes = retire ? [{ kind: 'token' as const, ref: retire.id }] : [];
   return log.write({ changes, audit: (row) => audit?.(row) ?? [] }, async (trx) => {
-    const row = await trx.insertInto('developer_tokens').values(token).returningAll().executeTakeFirstOrThrow();
+    const row = await insertTokenRow(trx, token);
     if (retire) await trx.updateTable('developer_tokens').set({ expires_at: retire.at }).where('id', '=', retire.id).execute();
     return row;
   });
