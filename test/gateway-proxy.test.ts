@@ -4,6 +4,7 @@
  * that is down (502) or too slow (504). Streaming a large upload: gateway-proxy-stream.test.ts.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { errors } from '../src/errors.js';
 import { type GatewayUnderTest, gatewayScenarios } from './helpers/gateway-scenarios.js';
@@ -25,6 +26,7 @@ before(async () => {
     `/api=${upstream.url}/api`,
     `/admin=${upstream.url}/admin;require=admin`,
     `/public=${upstream.url}/public;require=anyone`,
+    `/close=${upstream.url}/close;require=anyone`,
     `/down=${down};require=anyone`,
   ];
   const site = await startGatewaySite({ env: { GATEHOUSE_PROXY: routes.join(',') } });
@@ -104,4 +106,25 @@ test('built-in proxy: dot segments are refused, not resolved past the prefix', a
     under.upstream.requests.find((r) => r.url.includes('admin/x')),
     undefined,
   );
+});
+
+test("built-in proxy: an upstream's Connection: close closes the upstream connection only, not the client's", async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (path: string) =>
+    new Promise<{ reused: boolean; connection: string | undefined; keepAlive: string | undefined }>((resolve, reject) => {
+      const req = http.get(`${under.base}${path}`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ reused: req.reusedSocket, connection: res.headers.connection, keepAlive: String(res.headers['keep-alive'] ?? '') }));
+      });
+      req.on('error', reject);
+    });
+  try {
+    const first = await get('/close/a');
+    assert.equal(first.connection, 'keep-alive');
+    assert.doesNotMatch(first.keepAlive ?? '', /timeout=60\b/); // Gatehouse's own keep-alive, not the upstream's
+    const second = await get('/close/b');
+    assert.equal(second.reused, true);
+  } finally {
+    agent.destroy();
+  }
 });

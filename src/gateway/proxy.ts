@@ -22,6 +22,7 @@ const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
 /** The Cookie header without the authtoken cookie; undefined when nothing else is left. */
 export function withoutAuthtoken(cookie: string | undefined): string | undefined {
   if (!cookie) return undefined;
+  if (!cookie.includes(AUTHTOKEN_COOKIE)) return cookie; // the usual case: nothing to take out, nothing to rebuild
   const kept = cookie
     .split(';')
     .map((c) => c.trim())
@@ -29,23 +30,39 @@ export function withoutAuthtoken(cookie: string | undefined): string | undefined
   return kept.length > 0 ? kept.join('; ') : undefined;
 }
 
-/** What the upstream receives: the client's headers less its credentials and any `X-Gatehouse-*`, plus ours. */
+/**
+ * What the upstream receives: the client's headers less its credentials and any `X-Gatehouse-*`,
+ * plus ours. `headers` is reply-from's own copy of the client's (without Connection and what it
+ * names); this runs for every proxied request, hence a plain loop and no intermediate objects.
+ */
 function upstreamHeaders(
   request: { principal: Principal; ip: string; protocol: string; headers: { host?: string | undefined } },
   headers: IncomingHttpHeaders,
 ): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
     if (name === 'authorization' || name === 'x-deki-token' || name === 'cookie' || name.startsWith(IDENTITY_PREFIX)) continue;
-    out[name] = value;
+    out[name] = headers[name];
   }
-  const cookie = withoutAuthtoken(Array.isArray(headers.cookie) ? headers.cookie.join('; ') : headers.cookie);
+  const cookie = withoutAuthtoken(headers.cookie);
   if (cookie) out.cookie = cookie;
   const forwardedFor = headers['x-forwarded-for'];
   out['x-forwarded-for'] = forwardedFor ? `${String(forwardedFor)}, ${request.ip}` : request.ip;
   out['x-forwarded-host'] = request.headers.host ?? '';
   out['x-forwarded-proto'] = request.protocol;
-  for (const [name, value] of Object.entries(identityHeaders(request.principal))) if (value !== '') out[name] = value;
+  const identity = identityHeaders(request.principal);
+  for (const name in identity) if (identity[name] !== '') out[name] = identity[name];
+  return out;
+}
+
+/** Headers about the upstream connection, not the response: the client's connection to us is ours (an upstream's `Connection: close` must not close it). */
+function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const connection = headers.connection;
+  if (connection === undefined && headers['keep-alive'] === undefined) return headers;
+  const value = String(connection ?? '').toLowerCase();
+  const named = value === '' || value === 'keep-alive' || value === 'close' ? undefined : value.split(',').map((h) => h.trim());
+  const out: IncomingHttpHeaders = {};
+  for (const name in headers) if (name !== 'connection' && name !== 'keep-alive' && !named?.includes(name)) out[name] = headers[name];
   return out;
 }
 
@@ -93,6 +110,7 @@ export function proxyRoute(ctx: AppContext, resolveCredential: CredentialStage, 
       const path = upstreamPath(route, request.url);
       return reply.from(path, {
         rewriteRequestHeaders: upstreamHeaders,
+        rewriteHeaders: responseHeaders,
         onError: upstreamError,
       });
     };

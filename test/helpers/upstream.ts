@@ -1,7 +1,7 @@
 /**
  * A small upstream API for gateway tests: records what each request brought (method, path,
  * headers, how many body bytes, counted as they stream by) and answers 200 with a short JSON
- * body. Paths under `/slow` never answer, for timeouts.
+ * body. Paths under `/slow` never answer, for timeouts; under `/close` the answer closes its connection.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +39,7 @@ export async function startUpstream(): Promise<Upstream> {
     req.on('end', () => {
       if (req.url?.startsWith('/slow')) return;
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bytes });
+      if (req.url?.startsWith('/close')) res.shouldKeepAlive = false; // Connection: close
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ upstream: true, bytes }));
     });
   });
