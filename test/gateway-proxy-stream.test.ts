@@ -2,7 +2,8 @@
  * A 10 MB upload through the built-in proxy streams: a real `gatehouse serve` process (its body
  * limit is 64 KiB, so a parsed body would be refused) passes the first MiB on to the upstream while
  * the client still holds back the rest (a proxy that buffered would never answer), every byte
- * arrives, and the server's resident memory is reported and bounded.
+ * arrives, and the server's resident memory (from /proc of that process) levels off instead of
+ * growing with the volume uploaded.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -70,19 +71,35 @@ after(async () => {
   await upstream.close();
 });
 
+/** Runs `work` while sampling the server's RSS every few ms; returns the highest RSS seen, in bytes. */
+async function peakRss(work: () => Promise<void>): Promise<number> {
+  let peak = rssBytes(node.pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssBytes(node.pid))), 5);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, rssBytes(node.pid));
+}
+
 test('a 10 MB upload streams through the built-in proxy without the server holding it', { timeout: 120_000 }, async () => {
-  // Warm up the path (code, pools, buffers) so what follows measures the upload alone.
+  const start = rssBytes(node.pid);
+  // Warm up the path (code, pools, buffers) so what follows measures uploads alone.
   for (let i = 0; i < 3; i++) assert.equal(await upload(`/upload/warm-${i}`, 2 * MiB), 200);
-  const before = rssBytes(node.pid);
-  assert.equal(await upload('/upload/big', BIG, MiB), 200);
-  const after = rssBytes(node.pid);
-  assert.equal(upstream.requests.find((r) => r.url === '/upload/big')?.bytes, BIG);
-  const growth = (after - before) / MiB;
+  const peaks: number[] = [];
+  for (let i = 0; i < 7; i++) peaks.push(await peakRss(async () => assert.equal(await upload(`/upload/big-${i}`, BIG, MiB), 200)));
+  const total = (rssBytes(node.pid) - start) / MiB;
+  for (let i = 0; i < 7; i++) assert.equal(upstream.requests.find((r) => r.url === `/upload/big-${i}`)?.bytes, BIG);
+  const uploaded = (6 * MiB + 7 * BIG) / MiB;
+  const over = (bytes: number) => `+${((bytes - start) / MiB).toFixed(1)}`;
   process.stdout.write(
-    `# server RSS ${(before / MiB).toFixed(1)} → ${(after / MiB).toFixed(1)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB) for a 10 MiB upload\n`,
+    `# server RSS over its start, at its peak during each ${BIG / MiB} MiB upload: ${peaks.map(over).join(', ')} MiB; at the end ${over(rssBytes(node.pid))} MiB, for ${uploaded} MiB uploaded\n`,
   );
-  // RSS here is mostly the 64 KiB socket read buffers already passed on: V8 frees them at its next
-  // full GC, which waits for tens of MiB of them (a 40 MiB upload grows RSS by about 1.3 times its
-  // size as well). The streaming itself is proven above; this bound only catches gross copies.
-  assert.ok(growth < 3 * (BIG / MiB), `RSS grew by ${growth.toFixed(1)} MiB`);
+  // Nothing holds an upload, yet RSS ends some 32 MiB up, as a plain node:http server that discards
+  // the body does too: each body chunk Node reads is garbage once written upstream, and V8 frees such
+  // buffers only when about 32 MiB of them have piled up (its young-generation collection on external
+  // memory); the memory is then reused. Peaks during an upload go higher, to about twice that, while
+  // V8's young generation grows to full size under the load. The volume uploaded does not show.
+  assert.ok(total < 40, `RSS grew by ${total.toFixed(1)} MiB for ${uploaded} MiB uploaded`);
 });
