@@ -2,16 +2,18 @@
  * Reading the change feed: how a node knows its cache is current.
  *
  * A node applies feed rows in `seq` order. It polls at least every 250 ms and, on PostgreSQL, also
- * LISTENs so a change usually arrives within milliseconds. `confirmedAt` is when a poll that saw
+ * LISTENs so a change usually arrives within milliseconds, with its rows in the notification: when
+ * they follow on from what the node has applied it applies them at once, without a poll. `confirmedAt` is when a poll that saw
  * everything was *sent*; if that is more than `boundMs` ago (LISTEN dead and polls failing, or the
  * database gone), the cache is not trusted (`isFresh()` is false) until a poll succeeds again.
- * After each poll the node writes its heartbeat (feed-peers.ts), which writers wait on; a poll
- * whose heartbeat finds the node was counted out does not renew the trust.
+ * Whenever it has applied more it announces its position to waiting writers by NOTIFY, then after
+ * each poll writes its heartbeat (feed-peers.ts); a poll whose heartbeat finds the node was counted
+ * out does not renew the trust. Applying a notification's rows never renews it either.
  */
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { type ChangeLog, NOTIFY_CHANNEL } from './changes.js';
+import { type ChangeLog, NOTIFY_CHANNEL, parseNotifiedRows } from './changes.js';
 import { APPLIED_CHANNEL, type FeedPeers } from './feed-peers.js';
 import type { ChangesTable, Database } from './schema.js';
 
@@ -47,6 +49,8 @@ export class ChangeFeed {
   private lastPrune = 0;
   private announcedSeq = -1;
   private listening = false;
+  /** Writers waiting for a poll that has not started yet to apply what it reads. */
+  private nextPollWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   private readonly db: Kysely<Database>;
 
@@ -70,7 +74,7 @@ export class ChangeFeed {
       .executeTakeFirst();
     this.appliedSeq = Number(row?.seq ?? 0);
     this.confirmedAt = sentAt;
-    this.changes.follow({ catchUp: () => this.catchUp(), peers: this.peers });
+    this.changes.follow({ catchUp: () => this.applyCommitted(), peers: this.peers });
     await this.catchUp(); // the first heartbeat: writers wait for this node from now on
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.opts.pollMs);
     this.timer.unref();
@@ -116,9 +120,43 @@ export class ChangeFeed {
     return this.running;
   }
 
+  /**
+   * For a writer whose change has committed: resolves once a poll sent after this call has applied
+   * what it read, without waiting for that poll's heartbeat (a disk flush away).
+   */
+  private applyCommitted(): Promise<void> {
+    const applied = new Promise<void>((resolve, reject) => this.nextPollWaiters.push({ resolve, reject }));
+    void this.catchUp().catch(() => undefined);
+    return applied;
+  }
+
+  /**
+   * Applies the rows a writer's notification carried if they follow on from `appliedSeq` (rows
+   * already applied are skipped). Returns false when they do not (a row missed, or none carried),
+   * and a poll must fetch them.
+   */
+  private applyNotified(payload: string): boolean {
+    const carried = parseNotifiedRows(payload);
+    const rows = carried.filter((r) => r.seq > this.appliedSeq);
+    if (rows.length === 0) return carried.length > 0;
+    if (rows.some((r, i) => r.seq !== this.appliedSeq + 1 + i)) return false;
+    for (const row of rows) this.opts.onChange(row);
+    this.appliedSeq = rows[rows.length - 1]!.seq;
+    this.announce();
+    return true;
+  }
+
+  /** Tells waiting writers how far this node has applied, if further than it last said. */
+  private announce(): void {
+    if (this.appliedSeq === this.announcedSeq) return;
+    this.announcedSeq = this.appliedSeq;
+    this.peers.announce(this.appliedSeq, this.listening ? this.listener : undefined);
+  }
+
   private async poll(): Promise<void> {
     const sentAt = performance.now();
     const wasFresh = this.isFresh();
+    const waiters = this.nextPollWaiters.splice(0);
     try {
       let rows;
       do {
@@ -129,25 +167,26 @@ export class ChangeFeed {
           .orderBy('seq')
           .limit(BATCH)
           .execute();
-        for (const row of rows) this.opts.onChange(row);
-        if (rows.length > 0) this.appliedSeq = Number(rows[rows.length - 1]!.seq);
+        // A notification's rows may have been applied meanwhile, as far as this read went or further.
+        for (const row of rows) if (Number(row.seq) > this.appliedSeq) this.opts.onChange(row);
+        if (rows.length > 0) this.appliedSeq = Math.max(this.appliedSeq, Number(rows[rows.length - 1]!.seq));
       } while (rows.length === BATCH);
       // After a lapse, rows we needed may have been pruned: start again from an empty cache.
       if (!wasFresh) this.opts.onReset();
-      const changed = this.appliedSeq !== this.announcedSeq;
-      if (await this.peers.heartbeat(this.appliedSeq, changed)) {
-        this.announcedSeq = this.appliedSeq;
+      for (const w of waiters) w.resolve();
+      this.announce();
+      if (await this.peers.heartbeat(this.appliedSeq)) {
         this.confirmedAt = sentAt;
       } else {
         // Writers may have stopped waiting for this node: be seen again, then confirm with a poll
         // sent after that (so it sees every change they did not wait for), starting from empty.
         await this.peers.register(this.appliedSeq);
-        this.announcedSeq = this.appliedSeq;
         this.confirmedAt = -Infinity;
         this.again = true;
       }
       await this.prune();
     } catch (err) {
+      for (const w of waiters) w.reject(err);
       this.opts.onError?.(err, 'poll');
       throw err;
     }
@@ -185,7 +224,7 @@ export class ChangeFeed {
     client.on('end', retry);
     client.on('notification', (n) => {
       if (n.channel === APPLIED_CHANNEL) this.peers.noteApplied(n.payload ?? '');
-      else void this.catchUp().catch(() => undefined);
+      else if (!this.applyNotified(n.payload ?? '')) void this.catchUp().catch(() => undefined);
     });
     try {
       await client.connect();

@@ -16,6 +16,27 @@ import type { ChangeKind, Database, NewAuditRow } from './schema.js';
 
 export const NOTIFY_CHANNEL = 'gatehouse_changes';
 
+/** A feed row as a writer's NOTIFY carries it. */
+export type NotifiedRow = { seq: number; kind: ChangeKind; ref: string; at: number };
+
+/**
+ * The feed rows a `gatehouse_changes` notification carries: `<at>` then one `<seq> <kind> <ref>` line
+ * per row, in `seq` order (built by `recordOnPostgres`). Empty when the writer sent none (they did
+ * not fit in a notification) or the payload is not in that form: the listener polls instead.
+ */
+export function parseNotifiedRows(payload: string): NotifiedRow[] {
+  const [first, ...lines] = payload.split('\n');
+  const at = Number(first);
+  if (lines.length === 0 || !Number.isSafeInteger(at)) return [];
+  const rows: NotifiedRow[] = [];
+  for (const line of lines) {
+    const m = /^(\d+) ([a-z-]+) (\S+)$/.exec(line);
+    if (!m) return [];
+    rows.push({ seq: Number(m[1]), kind: m[2] as ChangeKind, ref: m[3]!, at });
+  }
+  return rows;
+}
+
 /** What a revoking write waits for: this process's feed (when it serves) and the other nodes. */
 export interface ChangeFollower {
   catchUp?: () => Promise<void>;
@@ -46,7 +67,9 @@ const AUDIT_COLUMNS = ['action', 'actor_id', 'actor_name', 'credential', 'ip', '
 
 /**
  * The feed rows, audit entries and NOTIFY of a PostgreSQL write, in one statement (one round trip
- * instead of four), after the feature's own statements. Returns the highest `seq` written.
+ * instead of four), after the feature's own statements. Returns the highest `seq` written. The
+ * NOTIFY carries the rows (`parseNotifiedRows`), so a listening node can apply them without a poll;
+ * PostgreSQL caps a payload at 8000 bytes, beyond which it carries nothing and listeners poll.
  *
  * One writer at a time from the lock until commit: sequence numbers then become visible in order,
  * so a reader that has seen seq N has seen everything below it. The lock is taken in the row source
@@ -60,8 +83,10 @@ async function recordOnPostgres(trx: Transaction<Database>, changes: Change[], a
   const auditRows = sql.join(audit.map((e) => sql`(${sql.join(AUDIT_COLUMNS.map((col) => sql`${e[col] ?? null}`))}, ${at})`));
   const auditInsert = audit.length > 0 ? sql`, audit as (insert into audit_log (${sql.raw(AUDIT_COLUMNS.join(', '))}, at) values ${auditRows})` : sql``;
   const { rows } = await sql<{ seq: number }>`with lock as (select pg_advisory_xact_lock(7316203))${auditInsert},
-      feed as (insert into changes (kind, ref, at) select v.kind, v.ref, v.at from lock, (values ${feedRows}) as v (kind, ref, at) returning seq)
-    select max(seq) as seq, pg_notify(${NOTIFY_CHANNEL}, '') from feed`.execute(trx);
+      feed as (insert into changes (kind, ref, at) select v.kind, v.ref, v.at from lock, (values ${feedRows}) as v (kind, ref, at) returning seq, kind, ref)
+    select max(seq) as seq, pg_notify(${NOTIFY_CHANNEL}, case when sum(octet_length(ref) + 40) < 7900
+      then ${String(at)}::text || string_agg(E'\n' || seq || ' ' || kind || ' ' || ref, '' order by seq) else '' end)
+    from feed`.execute(trx);
   return Number(rows[0]!.seq);
 }
 

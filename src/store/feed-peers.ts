@@ -65,32 +65,35 @@ export class FeedPeers {
   }
 
   /**
-   * Records that this node has applied everything up to `appliedSeq`, and tells waiting writers.
-   * Returns false when the previous heartbeat was older than the bound (or gone), or this one took
+   * Tells waiting writers that this node has applied everything up to `appliedSeq`, at once: a
+   * NOTIFY that writes no table, so its commit waits for no disk flush, unlike the heartbeat. It
+   * claims only what is true of this node's memory, whatever its trust; a lost one costs a writer a
+   * re-read of the table. `via` is the LISTEN connection when up (no pool checkout). PostgreSQL only.
+   */
+  announce(appliedSeq: number, via?: { query: (text: string, values: unknown[]) => Promise<unknown> }): void {
+    if (this.opts.dialect !== 'postgres') return;
+    const payload = `${this.nodeId} ${appliedSeq}`;
+    const sent = via
+      ? via.query('select pg_notify($1, $2)', [APPLIED_CHANNEL, payload])
+      : sql`select pg_notify(${APPLIED_CHANNEL}, ${payload})`.execute(this.db);
+    sent.catch(() => undefined);
+  }
+
+  /**
+   * Records that this node has applied everything up to `appliedSeq` (for writers that missed the
+   * announcement) and that it is alive. Returns false when the previous heartbeat was older than the bound (or gone), or this one took
    * longer than the bound: writers may have counted this node out, so the poll that led here must not
    * renew the node's trust in its cache (change-feed.ts registers again and polls once more).
    */
-  async heartbeat(appliedSeq: number, changed: boolean): Promise<boolean> {
+  async heartbeat(appliedSeq: number): Promise<boolean> {
     const start = performance.now();
-    const minSeen = sql<number>`${this.clock()} - ${this.opts.boundMs}`;
-    let updated: number;
-    if (this.opts.dialect === 'postgres') {
-      const notify = changed ? sql`, pg_notify(${APPLIED_CHANNEL}, ${`${this.nodeId} ${appliedSeq}`})` : sql``;
-      const result = await sql`with u as (
-          update feed_nodes set applied_seq = ${appliedSeq}, seen_at = ${this.clock()}
-          where node_id = ${this.nodeId} and seen_at > ${minSeen} returning node_id)
-        select node_id ${notify} from u`.execute(this.db);
-      updated = result.rows.length;
-    } else {
-      const result = await this.db
-        .updateTable('feed_nodes')
-        .set({ applied_seq: appliedSeq, seen_at: this.clock() })
-        .where('node_id', '=', this.nodeId)
-        .where('seen_at', '>', minSeen)
-        .executeTakeFirst();
-      updated = Number(result.numUpdatedRows);
-    }
-    return updated === 1 && performance.now() - start < this.opts.boundMs;
+    const result = await this.db
+      .updateTable('feed_nodes')
+      .set({ applied_seq: appliedSeq, seen_at: this.clock() })
+      .where('node_id', '=', this.nodeId)
+      .where('seen_at', '>', sql<number>`${this.clock()} - ${this.opts.boundMs}`)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 && performance.now() - start < this.opts.boundMs;
   }
 
   /** A clean stop: writers need not wait for this node any more. */
