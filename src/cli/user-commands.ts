@@ -87,8 +87,10 @@ export function addUserCommands(program: Command): void {
         // As the API does: never leave the site without an admin who could undo this.
         if (isAdmin(target) && !isAdmin({ ...target, ...patch } as UserRow) && (await countAdmins(site.ctx.db)) <= 1)
           throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
-        const row = Object.keys(patch).length > 0 ? await updateUser(site.ctx.changes, target.id, patch, audit) : target;
-        if (row.status !== 'active' || o.password) await endUserSessions(site.ctx, row.id);
+        const endSessions = ({ ...target, ...patch } as UserRow).status !== 'active' || !!o.password;
+        const changed = Object.keys(patch).length > 0;
+        const row = changed ? await updateUser(site.ctx.changes, target.id, patch, audit, endSessions) : target;
+        if (!changed && endSessions) await endUserSessions(site.ctx, row.id);
         print(!!o.json, userSummary(row), () => `User ${row.id} updated: ${row.username} (${row.status}, ${row.seat ? 'seated' : 'unseated'}, ${row.role})`);
       }),
     );

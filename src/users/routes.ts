@@ -129,8 +129,10 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
           : undefined,
         password !== undefined ? auditFrom(request, 'user.password', { type: 'user', id: target.id }) : undefined,
       ];
-      const user = Object.keys(patch).length > 0 ? await updateUser(ctx.changes, target.id, patch, audit) : target;
-      if (user.status !== 'active' || password !== undefined) await endUserSessions(ctx, user.id);
+      const endSessions = after.status !== 'active' || password !== undefined;
+      const changed = Object.keys(patch).length > 0;
+      const user = changed ? await updateUser(ctx.changes, target.id, patch, audit, endSessions) : target;
+      if (!changed && endSessions) await endUserSessions(ctx, user.id);
       return sendDocument(request, reply, await adminUserDocument(ctx, user));
     });
   };

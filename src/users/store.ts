@@ -1,7 +1,7 @@
 /** Users in the database. Rules about who may do what live in the routes, not here. */
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
-import type { ChangeLog } from '../store/changes.js';
+import type { Change, ChangeLog } from '../store/changes.js';
 import { userTextMatch } from '../store/text-search.js';
 import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
 
@@ -63,10 +63,24 @@ export async function insertUserOnce(changes: ChangeLog, user: NewUser, audit?: 
   return inserted ?? (await changes.db.selectFrom('users').selectAll().where('username_key', '=', user.username_key).executeTakeFirstOrThrow());
 }
 
-export async function updateUser(changes: ChangeLog, id: number, patch: UserUpdate, audit: (AuditEntry | undefined)[] = []): Promise<UserRow> {
-  return changes.write({ changes: [{ kind: 'user', ref: id }], audit }, (trx) =>
-    trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
-  );
+/**
+ * Updates the user. With `endSessions` (a deactivation, a new password) it also ends all their
+ * sessions in the same write, so the answer waits for the other nodes once rather than twice.
+ */
+export async function updateUser(
+  changes: ChangeLog,
+  id: number,
+  patch: UserUpdate,
+  audit: (AuditEntry | undefined)[] = [],
+  endSessions = false,
+): Promise<UserRow> {
+  const feed: Change[] = [{ kind: 'user', ref: id }];
+  if (endSessions) feed.push({ kind: 'user-sessions', ref: id });
+  return changes.write({ changes: feed, audit }, async (trx) => {
+    const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    if (endSessions) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+    return row;
+  });
 }
 
 export async function countAdmins(db: Kysely<Database>): Promise<number> {
