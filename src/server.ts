@@ -26,6 +26,7 @@ import { UsageRecorder } from './usage/recorder.js';
 import { usagePruning } from './usage/pruning.js';
 import { auditRetention } from './audit/retention.js';
 import { Pruner } from './store/pruner.js';
+import { BacklogIndexer } from './store/token-search-backlog.js';
 import { usageRoutes } from './usage/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticateRoutes } from './users/authenticate.js';
@@ -127,6 +128,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     onError: (err, task) => app.log.warn({ err, task }, 'pruning old rows failed; the next sweep retries'),
   });
   pruner.start();
+  const searchIndexer = new BacklogIndexer(ctx.db, {
+    intervalMs: 1000,
+    batchSize: 2000,
+    onError: (err) => app.log.warn({ err }, 'indexing new tokens for search failed; the next second retries (searches still find them)'),
+  });
+  searchIndexer.start();
   const stages = makeStages(ctx, usage);
 
   const app = Fastify({
@@ -205,6 +212,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   };
   app.addHook('onClose', async () => {
     await pruner.stop();
+    await searchIndexer.stop();
     await usage.stop();
     await site.close();
   });

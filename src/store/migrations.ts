@@ -9,6 +9,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, type Raw
 import { describeDatabaseError } from './database-error.js';
 import type { Dialect } from './dialect.js';
 import { listingMigration } from './listing-migration.js';
+import { tokenSearchBacklogMigration } from './token-search-backlog.js';
 
 /** A feature's migration, made for the dialect it runs on. */
 export type MigrationFor = (dialect: Dialect) => Migration;
@@ -160,6 +161,7 @@ function coreMigrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     '0120_listing': listingMigration(dialect),
+    '0121_token_search_backlog': tokenSearchBacklogMigration(dialect),
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * Substring filters that use an index: on SQLite the FTS5 trigram tables, on PostgreSQL pg_trgm
  * (both made by store/listing-migration.ts). Matching is case-insensitive. A trigram index needs
- * three characters; a shorter filter is matched with LIKE, which scans.
+ * three characters; a shorter filter is matched with LIKE, which scans. Tokens created since
+ * SQLite's index was last brought up to date are matched with LIKE too (store/token-search-backlog.ts).
  */
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { dialectOf } from './dialect.js';
 import type { Database } from './schema.js';
+import { BACKLOG_START } from './token-search-backlog.js';
 
 /** `%text%` for LIKE, with LIKE's own wildcards escaped so they match themselves. */
 function likePattern(text: string): string {
@@ -35,6 +37,11 @@ function usernameIds(db: Kysely<Database>, text: string) {
   return sql`(select id from users where username_key like ${likePattern(text)} escape '\\')`;
 }
 
+/** Tokens (aliased `t`) whose name or hosts contain `text`, by LIKE: a scan unless bounded otherwise. */
+function likeNameOrHost(text: string) {
+  return sql<SqlBool>`(lower(t.name) like ${likePattern(text)} escape '\\' or lower(t.host) like ${likePattern(text)} escape '\\')`;
+}
+
 /**
  * Tokens (aliased `t`) whose name or hosts contain `text`, whose key starts with it, or whose
  * restricted user or creator has a username containing it.
@@ -47,8 +54,8 @@ export function tokenTextMatch(db: Kysely<Database>, raw: string): Expression<Sq
   const users = usernameIds(db, text);
   const own =
     dialectOf(db) === 'sqlite' && indexable(text)
-      ? sql`t.id in (select rowid from developer_tokens_search where developer_tokens_search match ${ftsPhrase(text)})`
-      : sql`(lower(t.name) like ${likePattern(text)} escape '\\' or lower(t.host) like ${likePattern(text)} escape '\\')`;
+      ? sql`(t.id in (select rowid from developer_tokens_search where developer_tokens_search match ${ftsPhrase(text)}) or (t.id > ${BACKLOG_START} and ${likeNameOrHost(text)}))`
+      : likeNameOrHost(text);
   return sql<SqlBool>`(${own} ${keyPrefix} or t.restricted_user_id in ${users} or t.created_by in ${users})`;
 }
 
