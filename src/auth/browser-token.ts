@@ -36,13 +36,18 @@ export interface BrowserAdmission {
   readonly origin: string;
 }
 
+/** Whether an `X-Deki-Token` value has a browser key's shape (a server signature never does). */
+export function looksLikeBrowserKey(value: string): boolean {
+  return KEY.test(value);
+}
+
 /**
  * Verifies a browser key from `origin`, in order: a browser token's key → not expired → the origin
  * matches its hosts. Returns the Anonymous principal it admits, or undefined when `value` is not a
  * browser token's key (it may be a server signature); throws when it is one but refused.
  */
 export async function verifyBrowserToken(ctx: AppContext, value: string, origin: string | undefined): Promise<BrowserAdmission | undefined> {
-  if (!KEY.test(value)) return undefined;
+  if (!looksLikeBrowserKey(value)) return undefined;
   const token = await ctx.cache.tokenByKey(value.toLowerCase());
   if (!token || token.type !== 'browser') return undefined;
   if (token.expires_at !== null && token.expires_at <= ctx.config.now()) throw new DekiError('TOKEN_EXPIRED').about(token.id);

@@ -18,7 +18,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import { verifyAnonymous } from './anonymous.js';
-import { allowOrigin, verifyBrowserToken } from './browser-token.js';
+import { allowOrigin, looksLikeBrowserKey, verifyBrowserToken } from './browser-token.js';
 import { looksLikeJwt, verifyJwt } from './jwt.js';
 import { looksLikeOAuthAccessToken, verifyOAuthAccessToken } from './oauth-access-token.js';
 import { allowOAuthOrigin } from './oauth-cors.js';
@@ -79,7 +79,9 @@ function readPresented(request: FastifyRequest): Presented {
 
 export async function resolvePrincipal(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
   const presented = readPresented(request);
-  const browser = presented.dekiToken === undefined ? undefined : await verifyBrowserToken(ctx, presented.dekiToken, request.headers.origin);
+  // Only a value shaped like a browser key is looked up as one: a server signature goes on without waiting.
+  const { dekiToken } = presented;
+  const browser = dekiToken !== undefined && looksLikeBrowserKey(dekiToken) ? await verifyBrowserToken(ctx, dekiToken, request.headers.origin) : undefined;
   if (browser) allowOrigin(reply, browser.origin);
   const identity = await verifyIdentity(ctx, presented, browser?.principal, reply);
   // A browser key's CORS headers (with credentials) stand; otherwise an access token's app may allow the Origin.

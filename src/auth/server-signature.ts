@@ -128,20 +128,34 @@ function signedUser(ctx: AppContext, signer: Signer): UserRow | undefined | Prom
  * the result to create a user the signature names for the first time.
  */
 export async function checkServerSignature(ctx: AppContext, value: string): Promise<SignatureResult> {
-  const now = ctx.config.now();
-  // A string this node already verified against the unchanged token skips parsing and the HMAC.
-  const { token, parts: sig } = ctx.cache.recallSignature<VerifiedSignature>(value) ?? (await verifyParts(ctx, value, now));
-  if (Math.abs(now / 1000 - sig.epoch) > ctx.config.signatureWindowSeconds) throw new DekiError('SIGNATURE_EXPIRED').about(token.id);
-  if (token.expires_at !== null && token.expires_at <= now) throw new DekiError('TOKEN_EXPIRED').about(token.id);
-  const found = signedUser(ctx, sig.signer);
-  const row = found instanceof Promise ? await found : found;
-  if (token.restricted_user_id !== null && row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED').about(token.id);
-  if (row && row.status !== 'active') throw new DekiError('USER_INVALID').about(token.id);
-  return { token, user: row, requestedName: row || sig.signer.kind !== 'name' ? undefined : sig.signer.name };
+  return checkSignature(ctx, value);
 }
 
 /** Verifies a server signature and returns the principal it proves: the signed user, or Anonymous when `=name` names nobody yet. */
 export async function verifyServerSignature(ctx: AppContext, value: string): Promise<Principal> {
-  const { token, user } = await checkServerSignature(ctx, value);
+  const pending = checkSignature(ctx, value);
+  const { token, user } = pending instanceof Promise ? await pending : pending;
   return { user: user ?? ctx.anonymous, credential: { kind: 'server-signature', tokenId: token.id } };
+}
+
+/** The checks, without waiting when this node verified the string already and has the signed user cached. */
+function checkSignature(ctx: AppContext, value: string): SignatureResult | Promise<SignatureResult> {
+  const now = ctx.config.now();
+  // A string this node already verified against the unchanged token skips parsing and the HMAC.
+  const known = ctx.cache.recallSignature<VerifiedSignature>(value);
+  if (!known) return verifyParts(ctx, value, now).then((verified) => checkVerified(ctx, verified.token, verified.parts, now));
+  return checkVerified(ctx, known.token, known.parts, now);
+}
+
+function checkVerified(ctx: AppContext, token: TokenRow, sig: VerifiedSignature, now: number): SignatureResult | Promise<SignatureResult> {
+  if (Math.abs(now / 1000 - sig.epoch) > ctx.config.signatureWindowSeconds) throw new DekiError('SIGNATURE_EXPIRED').about(token.id);
+  if (token.expires_at !== null && token.expires_at <= now) throw new DekiError('TOKEN_EXPIRED').about(token.id);
+  const found = signedUser(ctx, sig.signer);
+  return found instanceof Promise ? found.then((row) => checkSigned(token, sig.signer, row)) : checkSigned(token, sig.signer, found);
+}
+
+function checkSigned(token: TokenRow, signer: Signer, row: UserRow | undefined): SignatureResult {
+  if (token.restricted_user_id !== null && row?.id !== token.restricted_user_id) throw new DekiError('SIGNATURE_RESTRICTED').about(token.id);
+  if (row && row.status !== 'active') throw new DekiError('USER_INVALID').about(token.id);
+  return { token, user: row, requestedName: row || signer.kind !== 'name' ? undefined : signer.name };
 }
