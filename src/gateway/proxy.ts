@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import replyFrom from '@fastify/reply-from';
+import { Pool } from 'undici';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AppContext } from '../context.js';
 import { answerPreflight } from '../auth/browser-token.js';
@@ -94,12 +95,11 @@ function isPreflight(request: FastifyRequest): boolean {
 
 export function proxyRoute(ctx: AppContext, resolveCredential: CredentialStage, route: ProxyRoute) {
   return async (app: FastifyInstance) => {
-    await app.register(replyFrom, {
-      base: route.origin,
-      disableRequestLogging: true,
-      destroyAgent: true,
-      undici: { connections: 128, keepAliveTimeout: 30_000, headersTimeout: ctx.config.proxyTimeoutMs, bodyTimeout: ctx.config.proxyTimeoutMs },
-    });
+    // One undici Pool per route, handed to reply-from: given options instead, it builds an Agent that
+    // looks the origin up and wraps each request's handler once more before reaching the same Pool.
+    const timeout = ctx.config.proxyTimeoutMs;
+    const pool = new Pool(route.origin, { connections: 128, keepAliveTimeout: 30_000, headersTimeout: timeout, bodyTimeout: timeout });
+    await app.register(replyFrom, { base: route.origin, disableRequestLogging: true, destroyAgent: true, undici: pool });
     // The body goes upstream as the stream it arrives as: no parsing, no body limit, no copy.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
