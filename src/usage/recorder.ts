@@ -5,7 +5,7 @@
  * much usage data — never a token, a revocation or an audit entry.
  */
 import { performance } from 'node:perf_hooks';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, TokenRow } from '../store/schema.js';
 import { FAILURE_REASONS, REASON_COLUMNS, type ReasonIndex } from './failure-reason.js';
 
@@ -176,9 +176,12 @@ export class UsageRecorder {
   }
 
   // Rows older than the figures need are deleted in the background (usage/pruning.ts).
+  // Every node writes in token-id order, hours and IPs sorted too, so two nodes' flushes lock the
+  // rows they share in one order and never deadlock.
   private async write(batch: Map<number, Pending>): Promise<void> {
+    const entries = [...batch].sort(([a], [b]) => a - b);
     await this.db.transaction().execute(async (trx) => {
-      for (const [tokenId, p] of batch) {
+      for (const [tokenId, p] of entries) {
         if (p.used) {
           const row = {
             token_id: tokenId,
@@ -192,15 +195,8 @@ export class UsageRecorder {
             .values(row)
             .onConflict((oc) => oc.column('token_id').doUpdateSet(row).where('token_usage.last_used_at', '<', row.last_used_at))
             .execute();
-          // The list sorts and filters by last use on the token's own row (tokens/listing.ts).
-          await trx
-            .updateTable('developer_tokens')
-            .set({ last_used_at: p.lastAt })
-            .where('id', '=', tokenId)
-            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', p.lastAt)]))
-            .execute();
         }
-        for (const [hour, h] of p.allHours()) {
+        for (const [hour, h] of [...p.allHours()].sort(([a], [b]) => a - b)) {
           const reasons = Object.fromEntries(REASON_COLUMNS.map((c, i) => [c, h.reasons?.[i] ?? 0]));
           await trx
             .insertInto('token_usage_hourly')
@@ -214,13 +210,35 @@ export class UsageRecorder {
             )
             .execute();
         }
-        for (const [ip, at] of p.ips) {
+        for (const [ip, at] of [...p.ips].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
           await trx
             .insertInto('token_usage_ips')
             .values({ token_id: tokenId, ip, last_seen: at })
             .onConflict((oc) => oc.columns(['token_id', 'ip']).doUpdateSet({ last_seen: at }))
             .execute();
         }
+      }
+      // The list sorts and filters by last use on the token's own row (tokens/listing.ts). Copied
+      // last, in one statement per thousand tokens: the token rows stay locked only from here to
+      // the commit, so a revoking write on a token (its DELETE waits for that lock) is not held up
+      // for the whole flush.
+      const used = entries.filter(([, p]) => p.used);
+      for (let i = 0; i < used.length; i += 1000) {
+        const chunk = used.slice(i, i + 1000);
+        const lastUse = sql<number>`case id ${sql.join(
+          chunk.map(([id, p]) => sql`when ${id} then cast(${p.lastAt} as bigint)`),
+          sql` `,
+        )} end`;
+        await trx
+          .updateTable('developer_tokens')
+          .set({ last_used_at: lastUse })
+          .where(
+            'id',
+            'in',
+            chunk.map(([id]) => id),
+          )
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', lastUse)]))
+          .execute();
       }
     });
   }
