@@ -37,6 +37,8 @@ export interface FeedOptions {
 }
 
 const BATCH = 5000;
+/** How soon a writer whose catch-up failed asks again. */
+const RETRY_MS = 20;
 
 export class ChangeFeed {
   private appliedSeq = 0;
@@ -122,9 +124,33 @@ export class ChangeFeed {
 
   /**
    * For a writer whose change has committed: resolves once a poll sent after this call has applied
-   * what it read, without waiting for that poll's heartbeat (a disk flush away).
+   * what it read, without waiting for that poll's heartbeat (a disk flush away). While polls fail it
+   * tries again, and gives up only once this node no longer trusts its cache: until then a cached
+   * entry the change revoked could still be used here.
    */
-  private applyCommitted(): Promise<void> {
+  private async applyCommitted(): Promise<void> {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(1, ms)));
+    let applied = false;
+    const attempts = (async () => {
+      while (!applied && this.isFresh()) {
+        try {
+          await this.nextPoll();
+          applied = true;
+        } catch {
+          await sleep(RETRY_MS);
+        }
+      }
+    })();
+    // Also when a poll hangs: the wait ends once the bound has passed since the last confirmed poll.
+    while (!applied && this.isFresh()) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([attempts, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(1, this.opts.boundMs - this.staleness() + 1))))]);
+      clearTimeout(timer);
+    }
+  }
+
+  /** Resolves once a poll sent after this call has applied what it read; rejects if that poll fails. */
+  private nextPoll(): Promise<void> {
     const applied = new Promise<void>((resolve, reject) => this.nextPollWaiters.push({ resolve, reject }));
     void this.catchUp().catch(() => undefined);
     return applied;
