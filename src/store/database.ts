@@ -62,7 +62,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // int8 columns (ids, millisecond times) come back as strings by default; they fit a JS number.
     pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
     // Fail fast when the database is gone: a request should get a 503 in about a second, not hang.
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 1000, query_timeout: 5000 });
+    // Connections once opened stay open (no idle timeout): opening one on a busy database server can
+    // itself take longer than that second, and a revoking write should not fail for want of one.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 1000, query_timeout: 5000, idleTimeoutMillis: 0 });
     pool.on('error', () => undefined); // an idle client's lost connection is not fatal; the next query reconnects
     // A client in use (Kysely holds it for a query or a transaction) has no listener of the pool's:
     // its lost connection would be an unhandled 'error' event and end the process. The query itself
