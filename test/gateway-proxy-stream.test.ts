@@ -18,6 +18,7 @@ import { type Upstream, startUpstream } from './helpers/upstream.js';
 
 const MiB = 1024 * 1024;
 const BIG = Number(process.env.BIG ?? 10) * MiB;
+const UPLOADS = 12;
 let upstream: Upstream;
 let node: NodeProcess;
 let session: string;
@@ -88,10 +89,10 @@ test('a 10 MB upload streams through the built-in proxy without the server holdi
   // Warm up the path (code, pools, buffers) so what follows measures uploads alone.
   for (let i = 0; i < 3; i++) assert.equal(await upload(`/upload/warm-${i}`, 2 * MiB), 200);
   const peaks: number[] = [];
-  for (let i = 0; i < 7; i++) peaks.push(await peakRss(async () => assert.equal(await upload(`/upload/big-${i}`, BIG, MiB), 200)));
+  for (let i = 0; i < UPLOADS; i++) peaks.push(await peakRss(async () => assert.equal(await upload(`/upload/big-${i}`, BIG, MiB), 200)));
   const total = (rssBytes(node.pid) - start) / MiB;
-  for (let i = 0; i < 7; i++) assert.equal(upstream.requests.find((r) => r.url === `/upload/big-${i}`)?.bytes, BIG);
-  const uploaded = (6 * MiB + 7 * BIG) / MiB;
+  for (let i = 0; i < UPLOADS; i++) assert.equal(upstream.requests.find((r) => r.url === `/upload/big-${i}`)?.bytes, BIG);
+  const uploaded = (6 * MiB + UPLOADS * BIG) / MiB;
   const over = (bytes: number) => `+${((bytes - start) / MiB).toFixed(1)}`;
   process.stdout.write(
     `# server RSS over its start, at its peak during each ${BIG / MiB} MiB upload: ${peaks.map(over).join(', ')} MiB; at the end ${over(rssBytes(node.pid))} MiB, for ${uploaded} MiB uploaded\n`,
@@ -100,6 +101,7 @@ test('a 10 MB upload streams through the built-in proxy without the server holdi
   // the body does too: each body chunk Node reads is garbage once written upstream, and V8 frees such
   // buffers only when about 32 MiB of them have piled up (its young-generation collection on external
   // memory); the memory is then reused. Peaks during an upload go higher, to about twice that, while
-  // V8's young generation grows to full size under the load. The volume uploaded does not show.
-  assert.ok(total < 40, `RSS grew by ${total.toFixed(1)} MiB for ${uploaded} MiB uploaded`);
+  // V8's young generation grows to full size under the load (more with trace logging on). What is
+  // asserted is that it levels off: a proxy that kept even half of each upload would pass 64 MiB.
+  assert.ok(total < 64, `RSS grew by ${total.toFixed(1)} MiB for ${uploaded} MiB uploaded`);
 });
