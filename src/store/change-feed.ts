@@ -3,9 +3,10 @@
  *
  * A node applies feed rows in `seq` order. It polls at least every 250 ms and, on PostgreSQL, also
  * LISTENs so a change usually arrives within milliseconds, with its rows in the notification: when
- * they follow on from what the node has applied it applies them at once, without a poll. `confirmedAt` is when a poll that saw
- * everything was *sent*; if that is more than `boundMs` ago (LISTEN dead and polls failing, or the
- * database gone), the cache is not trusted (`isFresh()` is false) until a poll succeeds again.
+ * they follow on from what the node has applied it applies them at once, without a poll.
+ * `confirmedAt` is when a poll that saw everything was *sent*; if that is more than `boundMs` ago
+ * (LISTEN dead and polls failing, or the database gone), the cache is not trusted (`isFresh()` is
+ * false) until a poll succeeds again.
  * Whenever it has applied more it announces its position to waiting writers by NOTIFY, then after
  * each poll writes its heartbeat (feed-peers.ts); a poll whose heartbeat finds the node was counted
  * out does not renew the trust. Applying a notification's rows never renews it either.
