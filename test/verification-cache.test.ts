@@ -93,6 +93,38 @@ describe('verification cache', () => {
     assert.equal((await cache.tokenByKey(c.key))?.id, c.id, 'the newest is kept');
   });
 
+  test('a peek answers without waiting only what a read would answer from memory, and counts each lookup once', async () => {
+    const lookups: string[] = [];
+    const counted = new VerificationCache(site.ctx.db, feed as unknown as ChangeFeed, 2, (kind, hit) => void lookups.push(`${kind} ${hit}`));
+    const token = await newToken('peeked');
+    assert.equal(counted.cachedTokenByKey(token.key), undefined, 'not read yet');
+    assert.equal((await counted.tokenByKey(token.key))?.id, token.id);
+    assert.equal(counted.cachedTokenByKey(token.key)?.id, token.id);
+    assert.equal(counted.cachedTokenById(token.id)?.id, token.id);
+    assert.deepEqual(lookups, ['tokens false', 'tokens true', 'tokens true'], 'a miss is counted by the read, not by the peek');
+    await counted.userById(1);
+    assert.equal(counted.cachedUserById(1)?.username, 'admin');
+    assert.equal(counted.cachedUserByKey('admin')?.id, 1);
+    feed.fresh = false;
+    assert.equal(counted.cachedTokenById(token.id), undefined, 'nothing is trusted while the feed is not current');
+    assert.equal(counted.cachedUserById(1), undefined);
+    feed.fresh = true;
+    counted.apply({ kind: 'token', ref: String(token.id) });
+    assert.equal(counted.cachedTokenById(token.id), undefined, 'a feed row forgets it');
+  });
+
+  test('a JWT proof stands for the exact string and the unchanged token only', async () => {
+    const token = await newToken('jwt');
+    const row = (await cache.tokenById(token.id))!;
+    const jwt = `eyJhbGciOiJIUzUxMiJ9.e30.${'s'.repeat(86)}`;
+    cache.rememberJwt(jwt, row, { nbf: 1, exp: 2 });
+    assert.equal(cache.recallJwt(jwt)?.token, row);
+    assert.equal(cache.recallJwt(`eyJhbGciOiJIUzUxMiJ9.e31.${'s'.repeat(86)}`), undefined, 'same signature bytes, another token string');
+    cache.apply({ kind: 'token', ref: String(token.id) });
+    await cache.tokenById(token.id);
+    assert.equal(cache.recallJwt(jwt), undefined, 'the token changed (a new row): the proof is gone');
+  });
+
   test('a cache without a feed (the CLI) keeps nothing', async () => {
     const uncached = new VerificationCache(site.ctx.db, undefined, 100);
     const token = await newToken('cli');
