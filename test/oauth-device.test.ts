@@ -185,6 +185,11 @@ test('wrong user codes are limited per session and per client IP: 300 at once ge
       return `${code.slice(0, 4)}-${code.slice(4)}`;
     };
 
+    // The guesser's consent form for the right code, opened before the burst (one code entered).
+    const consent = await enter(userCode, guesser, '198.51.100.9');
+    assert.equal(consent.status, 200);
+    const { action, fields } = readForm(await consent.text());
+
     const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => enter(wrong(i), guesser, '198.51.100.1')));
     const statuses = answers.map((r) => r.status);
     const checked = statuses.filter((s) => s === 400).length;
@@ -200,6 +205,22 @@ test('wrong user codes are limited per session and per client IP: 300 at once ge
     assert.doesNotMatch(await sameSession.text(), /Hall display/);
     const sameIp = await enter(userCode, other, '198.51.100.1');
     assert.equal(sameIp.status, 429);
+    // Approving with the form opened before is refused too, and approves nothing.
+    fields.set('decision', 'approve');
+    const approve = await fetch(new URL(action, limited.url), {
+      method: 'POST',
+      headers: { Cookie: `authtoken=${guesser}`, 'X-Forwarded-For': '198.51.100.1', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: fields,
+    });
+    assert.equal(approve.status, 429);
+    assert.doesNotMatch(await approve.text(), /Device connected/);
+    const poll = await call(limited.url, '/@app/auth/1/token/access.json', {
+      method: 'POST',
+      json: false,
+      headers: { Authorization: basic(device.key, device.secret), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: start.json.device_code as string }).toString(),
+    });
+    assert.equal(poll.status, 428, 'still pending: the refused approval approved nothing');
     // Another session from another client is not held back.
     const elsewhere = await enter(userCode, other, '198.51.100.3');
     assert.equal(elsewhere.status, 200);

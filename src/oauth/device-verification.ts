@@ -29,13 +29,18 @@ async function pendingRequest(ctx: AppContext, typed: string) {
 }
 
 export function deviceVerificationHandlers(ctx: AppContext) {
-  /** The entry page saying "wait", when the session or client is over the limit. */
-  async function refuseIfOverLimit(request: FastifyRequest, reply: FastifyReply, session: BrowserSession): Promise<FastifyReply | undefined> {
+  /**
+   * Sends the entry page saying "wait" when the session or client is over the limit, and says
+   * whether it did. (A boolean, not the reply: a Fastify reply is thenable, so an async function
+   * returning it would resolve to what the reply resolves to, not to the reply.)
+   */
+  async function refusedOverLimit(request: FastifyRequest, reply: FastifyReply, session: BrowserSession): Promise<boolean> {
     const wait = await ctx.limits.userCodes.entered(session.authtoken, request.ip);
-    if (wait === undefined) return undefined;
+    if (wait === undefined) return false;
     reply.header('Retry-After', String(wait));
     const err = new DekiError('OAUTH_USER_CODE_RATE_LIMITED');
-    return sendPage(reply, deviceCodeEntryPage({ error: err.message, status: err.status }));
+    sendPage(reply, deviceCodeEntryPage({ error: err.message, status: err.status }));
+    return true;
   }
 
   async function get(request: FastifyRequest, reply: FastifyReply) {
@@ -43,8 +48,7 @@ export function deviceVerificationHandlers(ctx: AppContext) {
     if (!session) return showSignIn(ctx, request, reply, request.url);
     const typed = queryParams(request).get('user_code');
     if (typed === undefined) return sendPage(reply, deviceCodeEntryPage({}));
-    const refused = await refuseIfOverLimit(request, reply, session);
-    if (refused) return refused;
+    if (await refusedOverLimit(request, reply, session)) return reply;
     const pending = await pendingRequest(ctx, typed);
     if (!pending) return sendPage(reply, deviceCodeEntryPage({ error: new DekiError('OAUTH_USER_CODE_INVALID').message, userCode: typed.slice(0, 20) }));
     const asked = storedScope(pending.row.scope);
@@ -70,8 +74,7 @@ export function deviceVerificationHandlers(ctx: AppContext) {
     const typed = form.get('user_code') ?? '';
     if (!session) return showSignIn(ctx, request, reply, `${DEVICE_PATH}?${new URLSearchParams({ user_code: typed })}`);
     checkSessionFormToken(ctx, request, session.authtoken, form.get('form_token'));
-    const refused = await refuseIfOverLimit(request, reply, session);
-    if (refused) return refused;
+    if (await refusedOverLimit(request, reply, session)) return reply;
     const pending = await pendingRequest(ctx, typed);
     if (!pending) return sendPage(reply, deviceCodeEntryPage({ error: new DekiError('OAUTH_USER_CODE_INVALID').message }));
     const deviceHash = pending.row.device_code_hash;
