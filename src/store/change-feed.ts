@@ -38,7 +38,7 @@ export interface FeedOptions {
 }
 
 const BATCH = 5000;
-/** How soon a writer whose catch-up failed asks again. */
+/** How often a writer waiting for its own change checks whether a poll must be asked for again. */
 const RETRY_MS = 20;
 
 export class ChangeFeed {
@@ -52,8 +52,8 @@ export class ChangeFeed {
   private lastPrune = 0;
   private announcedSeq = -1;
   private listening = false;
-  /** Writers waiting for a poll that has not started yet to apply what it reads. */
-  private nextPollWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  /** Writers waiting for `appliedSeq` to reach their change. */
+  private readonly appliedWaiters = new Set<() => void>();
 
   private readonly db: Kysely<Database>;
 
@@ -77,7 +77,7 @@ export class ChangeFeed {
       .executeTakeFirst();
     this.appliedSeq = Number(row?.seq ?? 0);
     this.confirmedAt = sentAt;
-    this.changes.follow({ catchUp: () => this.applyCommitted(), peers: this.peers });
+    this.changes.follow({ catchUp: (seq) => this.applyCommitted(seq), peers: this.peers });
     await this.catchUp(); // the first heartbeat: writers wait for this node from now on
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.opts.pollMs);
     this.timer.unref();
@@ -124,37 +124,31 @@ export class ChangeFeed {
   }
 
   /**
-   * For a writer whose change has committed: resolves once a poll sent after this call has applied
-   * what it read, without waiting for that poll's heartbeat (a disk flush away). While polls fail it
-   * tries again, and gives up only once this node no longer trusts its cache: until then a cached
-   * entry the change revoked could still be used here.
+   * For a writer whose change (up to `seq`) has committed: resolves once this node has applied it,
+   * usually from its own notification, else by a poll, without waiting for a heartbeat (a disk
+   * flush away). While polls fail it asks again, and gives up only once this node no longer trusts
+   * its cache: until then a cached entry the change revoked could still be used here.
    */
-  private async applyCommitted(): Promise<void> {
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(1, ms)));
-    let applied = false;
-    const attempts = (async () => {
-      while (!applied && this.isFresh()) {
-        try {
-          await this.nextPoll();
-          applied = true;
-        } catch {
-          await sleep(RETRY_MS);
-        }
-      }
-    })();
-    // Also when a poll hangs: the wait ends once the bound has passed since the last confirmed poll.
-    while (!applied && this.isFresh()) {
+  private async applyCommitted(seq: number): Promise<void> {
+    void this.catchUp().catch(() => undefined);
+    while (this.appliedSeq < seq && this.isFresh()) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([attempts, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(1, this.opts.boundMs - this.staleness() + 1))))]);
+      let wake: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        this.appliedWaiters.add(resolve);
+        timer = setTimeout(resolve, Math.max(1, Math.min(RETRY_MS, this.opts.boundMs - this.staleness() + 1)));
+      });
+      this.appliedWaiters.delete(wake!);
       clearTimeout(timer);
+      // No poll under way (the last one failed): ask for another.
+      if (this.appliedSeq < seq && !this.running) void this.catchUp().catch(() => undefined);
     }
   }
 
-  /** Resolves once a poll sent after this call has applied what it read; rejects if that poll fails. */
-  private nextPoll(): Promise<void> {
-    const applied = new Promise<void>((resolve, reject) => this.nextPollWaiters.push({ resolve, reject }));
-    void this.catchUp().catch(() => undefined);
-    return applied;
+  /** Called whenever `appliedSeq` has moved. */
+  private applied(): void {
+    for (const wake of this.appliedWaiters) wake();
   }
 
   /**
@@ -169,6 +163,7 @@ export class ChangeFeed {
     if (rows.some((r, i) => r.seq !== this.appliedSeq + 1 + i)) return false;
     for (const row of rows) this.opts.onChange(row);
     this.appliedSeq = rows[rows.length - 1]!.seq;
+    this.applied();
     this.announce();
     return true;
   }
@@ -183,7 +178,6 @@ export class ChangeFeed {
   private async poll(): Promise<void> {
     const sentAt = performance.now();
     const wasFresh = this.isFresh();
-    const waiters = this.nextPollWaiters.splice(0);
     try {
       let rows;
       do {
@@ -200,7 +194,7 @@ export class ChangeFeed {
       } while (rows.length === BATCH);
       // After a lapse, rows we needed may have been pruned: start again from an empty cache.
       if (!wasFresh) this.opts.onReset();
-      for (const w of waiters) w.resolve();
+      this.applied();
       this.announce();
       if (await this.peers.heartbeat(this.appliedSeq)) {
         this.confirmedAt = sentAt;
@@ -213,7 +207,6 @@ export class ChangeFeed {
       }
       await this.prune();
     } catch (err) {
-      for (const w of waiters) w.reject(err);
       this.opts.onError?.(err, 'poll');
       throw err;
     }

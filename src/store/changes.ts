@@ -39,7 +39,8 @@ export function parseNotifiedRows(payload: string): NotifiedRow[] {
 
 /** What a revoking write waits for: this process's feed (when it serves) and the other nodes. */
 export interface ChangeFollower {
-  catchUp?: () => Promise<void>;
+  /** Resolves once this process's feed has applied everything up to `seq`. */
+  catchUp?: (seq: number) => Promise<void>;
   peers: FeedPeers;
   onWait?: (wait: PeerWait) => void;
 }
@@ -150,7 +151,7 @@ export class ChangeLog {
     // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
     if (changes.length > 0)
       await Promise.all([
-        this.follower.catchUp?.().catch(() => undefined),
+        this.follower.catchUp?.(lastSeq).catch(() => undefined),
         this.follower.peers ? this.awaitPeers(this.follower.peers, lastSeq, committedAt) : undefined,
       ]);
     return result;
