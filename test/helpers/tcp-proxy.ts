@@ -22,6 +22,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     }
     const upstream = net.connect(targetPort, targetHost);
     for (const s of [client, upstream]) {
+      // Without it Nagle's algorithm holds each small write until the last one is acknowledged,
+      // and the peer delays its acknowledgement (up to 40 ms on Linux): a database round trip
+      // through the proxy would take tens of milliseconds, not the few tenths it takes without.
+      s.setNoDelay(true);
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
