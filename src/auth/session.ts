@@ -6,6 +6,7 @@ import { hash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { DekiError } from '../errors.js';
 import type { Principal } from './principal.js';
+import type { UserRow } from '../store/schema.js';
 
 /** One-shot: no Hash object per request, which costs more than the SHA-256 itself and burdens the GC. */
 function hashAuthtoken(authtoken: string): string {
@@ -20,13 +21,30 @@ export function looksLikeAuthtoken(value: string): boolean {
   return /^\d+_[0-9a-f]{64}$/.test(value);
 }
 
-export async function startSession(ctx: AppContext, userId: number): Promise<string> {
-  const authtoken = `${userId}_${randomBytes(32).toString('hex')}`;
+/**
+ * Starts a session for `user` as it was read when its credential was checked. The session is
+ * written only if the user is still active with the same password hash, and the check holds the
+ * user's row until the insert commits (an update of it, taking the row lock), so a password change
+ * or deactivation racing the sign-in either comes first and refuses it, or comes after and ends
+ * the new session with the others.
+ */
+export async function startSession(ctx: AppContext, user: UserRow): Promise<string> {
+  const authtoken = `${user.id}_${randomBytes(32).toString('hex')}`;
   const now = ctx.config.now();
-  await ctx.db
-    .insertInto('sessions')
-    .values({ token_hash: hashAuthtoken(authtoken), user_id: userId, created_at: now, expires_at: now + ctx.config.sessionTtlSeconds * 1000 })
-    .execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    const unchanged = await trx
+      .updateTable('users')
+      .set((eb) => ({ id: eb.ref('id') }))
+      .where('id', '=', user.id)
+      .where('status', '=', 'active')
+      .where((eb) => (user.password_hash === null ? eb('password_hash', 'is', null) : eb('password_hash', '=', user.password_hash)))
+      .executeTakeFirst();
+    if (Number(unchanged.numUpdatedRows) !== 1) throw new DekiError('LOGIN_FAILED');
+    await trx
+      .insertInto('sessions')
+      .values({ token_hash: hashAuthtoken(authtoken), user_id: user.id, created_at: now, expires_at: now + ctx.config.sessionTtlSeconds * 1000 })
+      .execute();
+  });
   return authtoken;
 }
 

@@ -81,7 +81,7 @@ export function signInRoute(ctx: AppContext) {
       const formToken = preSessionFormToken(ctx, request, reply);
       return sendPage(reply, signInPage({ returnTo, formToken, error: refusal?.message, username: username.slice(0, 255), formTargets }));
     }
-    await startBrowserSession(ctx, reply, user.id);
+    await startBrowserSession(ctx, reply, user);
     return reply.redirect(returnTo, 303);
   };
 }

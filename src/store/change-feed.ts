@@ -44,6 +44,12 @@ const RETRY_MS = 20;
 export class ChangeFeed {
   private appliedSeq = 0;
   private confirmedAt = -Infinity;
+  /**
+   * The highest change this process wrote: a poll renews the trust in the cache only once it has
+   * applied it. Without it, a poll sent before the commit but answered after a writer stopped
+   * waiting (because this node no longer trusted its cache) would renew the trust without the change.
+   */
+  private mustReach = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -130,6 +136,7 @@ export class ChangeFeed {
    * its cache: until then a cached entry the change revoked could still be used here.
    */
   private async applyCommitted(seq: number): Promise<void> {
+    this.mustReach = Math.max(this.mustReach, seq);
     void this.catchUp().catch(() => undefined);
     while (this.appliedSeq < seq && this.isFresh()) {
       let timer: NodeJS.Timeout | undefined;
@@ -197,7 +204,8 @@ export class ChangeFeed {
       this.applied();
       this.announce();
       if (await this.peers.heartbeat(this.appliedSeq)) {
-        this.confirmedAt = sentAt;
+        if (this.appliedSeq >= this.mustReach) this.confirmedAt = sentAt;
+        else this.again = true; // sent before this process's own write committed: ask again
       } else {
         // Writers may have stopped waiting for this node: be seen again, then confirm with a poll
         // sent after that (so it sees every change they did not wait for), starting from empty.

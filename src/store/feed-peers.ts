@@ -104,7 +104,13 @@ export class FeedPeers {
   async forgetDead(): Promise<void> {
     await this.db
       .deleteFrom('feed_nodes')
-      .where((eb) => eb.or([eb('seen_at', '<', sql<number>`${this.clock()} - ${FORGET_MS}`), eb('seen_at', '>', sql<number>`${this.clock()} + ${FORGET_MS}`)]))
+      .where((eb) =>
+        // A row from the future is one left from before the machine rebooted on SQLite; on PostgreSQL
+        // it is a live node's after the database server's clock stepped back, and it must be waited for.
+        this.opts.dialect === 'sqlite'
+          ? eb.or([eb('seen_at', '<', sql<number>`${this.clock()} - ${FORGET_MS}`), eb('seen_at', '>', sql<number>`${this.clock()} + ${FORGET_MS}`)])
+          : eb('seen_at', '<', sql<number>`${this.clock()} - ${FORGET_MS}`),
+      )
       .execute();
   }
 
@@ -120,15 +126,17 @@ export class FeedPeers {
 
   /** Nodes other than this one, live by their heartbeat, that have not applied `seq`. */
   private async lagging(seq: number): Promise<Set<string>> {
-    const rows = await this.db
+    let query = this.db
       .selectFrom('feed_nodes')
       .select(['node_id', 'applied_seq'])
       .where('node_id', '<>', this.nodeId)
       .where('seen_at', '>', sql<number>`${this.clock()} - ${this.opts.boundMs * LIVE_BOUNDS}`)
-      // From the future: a row left from before the machine rebooted (SQLite's clock starts at boot).
-      .where('seen_at', '<', sql<number>`${this.clock()} + ${this.opts.boundMs}`)
-      .where('applied_seq', '<', seq)
-      .execute();
+      .where('applied_seq', '<', seq);
+    // From the future on SQLite: a row left from before the machine rebooted (the monotonic clock
+    // starts at boot). On PostgreSQL a future row is a live node's whose heartbeat was stamped before
+    // the database server's clock stepped back: it is waited for, and its next heartbeat renews it.
+    if (this.opts.dialect === 'sqlite') query = query.where('seen_at', '<', sql<number>`${this.clock()} + ${this.opts.boundMs}`);
+    const rows = await query.execute();
     return new Set(rows.map((r) => r.node_id));
   }
 

@@ -96,7 +96,7 @@ export function authenticateRoutes(ctx: AppContext, stages: Stages) {
       await ctx.changes.audit(signInAudit(request, 'signin.failure', user, { reason: 'inactive' }));
       throw new DekiError('USER_INVALID');
     }
-    const authtoken = await startBrowserSession(ctx, reply, user.id);
+    const authtoken = await startBrowserSession(ctx, reply, user);
     await ctx.changes.audit(signInAudit(request, 'signin.success', user, { method: request.query['x-deki-token'] ? 'x-deki-token' : 'basic' }));
     reply.header('Cache-Control', 'no-store');
     if (redirect) return reply.redirect(redirect, 302);
