@@ -89,6 +89,7 @@ export async function openSite(config: Config, opts: OpenOptions = {}): Promise<
         retentionMs: 3_600_000,
         now: config.now,
         listenUrl: config.feedListen ? opts.databaseUrl : undefined,
+        watchFile: store.file,
         onChange: (change) => {
           cache.apply(change);
           metrics.changeApplied(config.now() - change.at);

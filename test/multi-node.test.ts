@@ -5,6 +5,7 @@
  * waits at most the bound, and the cut-off node fails closed and then recovers by itself.
  */
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ADMIN_PASSWORD, tempDir } from './helpers/server.js';
@@ -203,5 +204,35 @@ describe('two server processes on one SQLite data directory', () => {
     const r = await call(b.url, '/@api/deki/users/current', { headers: bearer(jwt) });
     assert.equal(r.status, 403);
     assert.equal(r.json.message, 'invalid json web token');
+  });
+
+  test("B reads A's commits from the write-ahead log at once: a DELETE waits for B's apply, not for B's next poll", async () => {
+    // Polls every 10 s and a bound of 30 s: if B learned only by polling, the DELETE would take
+    // seconds (up to a whole poll), and B would still refuse afterwards.
+    const slow = {
+      GATEHOUSE_DATA_DIR: tempDir(),
+      GATEHOUSE_SITE_URL: 'http://gatehouse.test',
+      GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      GATEHOUSE_FEED_POLL_MS: '10000',
+      GATEHOUSE_STALENESS_BOUND_MS: '30000',
+    };
+    const [c, d] = [await startNode(slow), await startNode(slow)];
+    try {
+      const owner = await signIn(c.url, 'admin', ADMIN_PASSWORD);
+      const created = await call(c.url, '/@api/deki/site/developer-tokens', {
+        method: 'POST',
+        headers: { ...bearer(owner), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ '@type': 'server', name: 'watched', 'generate-jwt': 'true' }),
+      });
+      const jwt = created.json.authorization as string;
+      assert.equal((await call(d.url, '/@api/deki/users/current', { headers: { Authorization: jwt } })).status, 200);
+      const started = performance.now();
+      await call(c.url, `/@api/deki/site/developer-tokens/${created.json['@id']}`, { method: 'DELETE', headers: bearer(owner) });
+      const ms = performance.now() - started;
+      assert.ok(ms < 3000, `the DELETE took ${Math.round(ms)} ms`);
+      assert.equal((await call(d.url, '/@api/deki/users/current', { headers: { Authorization: jwt } })).status, 403);
+    } finally {
+      await Promise.all([c.stop(), d.stop()]);
+    }
   });
 });

@@ -11,6 +11,8 @@
  * each poll writes its heartbeat (feed-peers.ts); a poll whose heartbeat finds the node was counted
  * out does not renew the trust. Applying a notification's rows never renews it either.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
@@ -28,6 +30,12 @@ export interface FeedOptions {
   now: () => number;
   /** PostgreSQL URL for LISTEN; absent on SQLite, where polling alone keeps the bound. */
   listenUrl?: string | undefined;
+  /**
+   * SQLite: the database file. Its write-ahead log is watched, so a commit by another process on
+   * the data directory is read within milliseconds instead of at the next poll; polling alone still
+   * keeps the bound if watching is not possible.
+   */
+  watchFile?: string | undefined;
   /** `at` is when the change was committed (ms), so a node can tell how late it learned of it. */
   onChange: (change: Pick<ChangesTable, 'kind' | 'ref' | 'at'>) => void;
   /** The LISTEN connection was lost and is being opened again. */
@@ -58,6 +66,8 @@ export class ChangeFeed {
   private lastPrune = 0;
   private announcedSeq = -1;
   private listening = false;
+  private watcher: fs.FSWatcher | undefined;
+  private peekQueued = false;
   /** Writers waiting for `appliedSeq` to reach their change. */
   private readonly appliedWaiters = new Set<() => void>();
 
@@ -88,6 +98,40 @@ export class ChangeFeed {
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.opts.pollMs);
     this.timer.unref();
     if (this.opts.listenUrl) void this.listen();
+    if (this.opts.watchFile) this.watch(this.opts.watchFile);
+  }
+
+  /**
+   * Reads the feed whenever the write-ahead log changes. A change to the log says only that some
+   * process committed something (a usage flush, a heartbeat, a creation), so it starts a cheap
+   * look first and a poll only when there is a row to apply: a poll's own heartbeat changes the log
+   * too, and must not set off another poll.
+   */
+  private watch(file: string): void {
+    const wal = `${path.basename(file)}-wal`;
+    try {
+      this.watcher = fs.watch(path.dirname(file), { persistent: false }, (_event, name) => {
+        if (name !== wal || this.peekQueued || this.stopped) return;
+        this.peekQueued = true;
+        setImmediate(() => {
+          this.peekQueued = false;
+          void this.peek().catch(() => undefined);
+        });
+      });
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      // No file watching here: the polls keep the bound on their own.
+    }
+  }
+
+  /**
+   * Polls if the feed has a row this node has not applied (one indexed read otherwise). A poll under
+   * way is let finish first: asking it to go again would make it heartbeat again, and so on.
+   */
+  private async peek(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+    const next = await this.db.selectFrom('changes').select('seq').where('seq', '>', this.appliedSeq).limit(1).executeTakeFirst();
+    if (next) await this.catchUp();
   }
 
   /** Whether cached answers may be used now. */
@@ -268,6 +312,7 @@ export class ChangeFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
     const client = this.listener;
     this.listener = undefined;
