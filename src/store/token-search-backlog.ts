@@ -60,6 +60,10 @@ export const BACKLOG_START = sql.raw<number>(INDEXED_TO);
 /** Indexes up to `limit` rows of the backlog; returns how many. */
 export async function indexTokenSearchBacklog(db: Kysely<Database>, limit: number): Promise<number> {
   if (dialectOf(db) !== 'sqlite') return 0;
+  // A read first: with nothing to index, no write transaction touches the index. (Each one that does
+  // lets FTS5 merge segments, which after a bulk import costs far more than the batch itself.)
+  const next = await db.selectFrom('developer_tokens').select('id').where('id', '>', BACKLOG_START).limit(1).executeTakeFirst();
+  if (!next) return 0;
   return db.transaction().execute(async (trx) => {
     const inserted = await trx.executeQuery(CompiledQuery.raw(INDEX_BACKLOG_SQL[0], [limit]));
     await trx.executeQuery(CompiledQuery.raw(INDEX_BACKLOG_SQL[1], [limit]));
