@@ -3,18 +3,13 @@
  * deploy/Caddyfile), each in front of a small upstream: the checks every gateway must pass.
  */
 import { after, before, describe } from 'node:test';
-import { CADDY, type Gateway, type GatewayPorts, NGINX, missing, startCaddy, startNginx } from './helpers/gateways.js';
+import { FORWARD_AUTH_GATEWAYS, type Gateway, missing } from './helpers/gateways.js';
 import { type GatewayUnderTest, gatewayScenarios } from './helpers/gateway-scenarios.js';
 import { startGatewaySite } from './helpers/gateway-site.js';
 import { freePort, tempDir } from './helpers/server.js';
 import { startUpstream } from './helpers/upstream.js';
 
-const gateways: [string, string, (ports: GatewayPorts, dir: string) => Promise<Gateway>][] = [
-  ['nginx auth_request', NGINX, startNginx],
-  ['Caddy forward_auth', CADDY, startCaddy],
-];
-
-for (const [name, binary, start] of gateways) {
+for (const [name, binary, start] of FORWARD_AUTH_GATEWAYS) {
   describe(name, () => {
     const skip = missing(binary);
     let under: GatewayUnderTest;

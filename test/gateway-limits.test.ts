@@ -7,17 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { errors } from '../src/errors.js';
-import { CADDY, type Gateway, type GatewayPorts, NGINX, missing, startCaddy, startNginx } from './helpers/gateways.js';
+import { FORWARD_AUTH_GATEWAYS, type Gateway, missing } from './helpers/gateways.js';
 import { type GatewaySite, startGatewaySite } from './helpers/gateway-site.js';
 import { freePort, tempDir } from './helpers/server.js';
 import { type Upstream, startUpstream } from './helpers/upstream.js';
 
-const gateways: [string, string, (ports: GatewayPorts, dir: string) => Promise<Gateway>][] = [
-  ['nginx auth_request', NGINX, startNginx],
-  ['Caddy forward_auth', CADDY, startCaddy],
-];
-
-for (const [name, binary, start] of gateways) {
+for (const [name, binary, start] of FORWARD_AUTH_GATEWAYS) {
   describe(name, () => {
     const skip = missing(binary);
     let site: GatewaySite;

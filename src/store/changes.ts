@@ -55,8 +55,6 @@ export type AuditRecord = Omit<NewAuditRow, 'at' | 'id'>;
 
 type MaybeAudit = AuditRecord | undefined;
 
-const insertAuditRow = preparedInsert('audit_log', ['at', 'action', 'actor_id', 'actor_name', 'credential', 'ip', 'target_type', 'target_id', 'details']);
-
 export interface WriteRecords<T> {
   /** Feed rows: what other nodes must drop from their caches. */
   changes?: Change[];
@@ -65,6 +63,7 @@ export interface WriteRecords<T> {
 }
 
 const AUDIT_COLUMNS = ['action', 'actor_id', 'actor_name', 'credential', 'ip', 'target_type', 'target_id', 'details'] as const;
+const insertAuditRow = preparedInsert('audit_log', ['at', ...AUDIT_COLUMNS]);
 
 /**
  * The feed rows, audit entries and NOTIFY of a PostgreSQL write, in one statement (one round trip

@@ -17,7 +17,8 @@ export interface PrunerOptions {
   onError: (err: unknown, task: string) => void;
 }
 
-const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets queued requests run between batches of background work. */
+export const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Pruner {
   private timer: NodeJS.Timeout | undefined;

@@ -11,6 +11,7 @@
  */
 import { CompiledQuery, type Kysely, type Migration, sql } from 'kysely';
 import { type Dialect, dialectOf } from './dialect.js';
+import { yieldToRequests } from './pruner.js';
 import type { Database } from './schema.js';
 
 const INDEXED_TO = `(select indexed_to from text_search_progress where name = 'developer_tokens')`;
@@ -70,8 +71,6 @@ export async function indexTokenSearchBacklog(db: Kysely<Database>, limit: numbe
     return Number(inserted.numAffectedRows ?? 0n);
   });
 }
-
-const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Empties the backlog every `intervalMs`, a batch at a time, yielding to requests between batches. */
 export class BacklogIndexer {

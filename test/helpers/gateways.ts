@@ -118,3 +118,9 @@ export async function startCaddy(ports: GatewayPorts, dir: string): Promise<Gate
   const env = { HOME: dir, XDG_DATA_HOME: path.join(dir, 'data'), XDG_CONFIG_HOME: path.join(dir, 'config') };
   return run(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], env, ports.gateway, dir, path.join(dir, 'caddy.log'));
 }
+
+/** The forward-auth gateways the tests put in front of Gatehouse: name, binary, and how to start it. */
+export const FORWARD_AUTH_GATEWAYS: [string, string, (ports: GatewayPorts, dir: string) => Promise<Gateway>][] = [
+  ['nginx auth_request', NGINX, startNginx],
+  ['Caddy forward_auth', CADDY, startCaddy],
+];
