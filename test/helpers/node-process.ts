@@ -12,20 +12,23 @@ export interface NodeProcess {
   readonly url: string;
   readonly pid: number;
   readonly child: ChildProcess;
+  /** The inspector's WebSocket URL, when the node was started with `--inspect`. */
+  readonly inspectorUrl?: string;
   stop(): Promise<void>;
 }
 
-export async function startNode(env: NodeJS.ProcessEnv): Promise<NodeProcess> {
+/** `nodeArgs` go to Node itself, before the script (e.g. `--inspect=127.0.0.1:0`). */
+export async function startNode(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<NodeProcess> {
   const logFile = nextLogFile('node');
   // PORT=0: the node binds a free port itself and says which in its "listening" line.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli.ts', 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: tempDir(), GATEHOUSE_LOG_LEVEL: logFile ? 'trace' : 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = logFile ? fs.openSync(logFile, 'a') : undefined;
   child.once('close', () => log !== undefined && fs.closeSync(log));
+  let output = ''; // only until it listens: a node logging at trace writes a lot
   const url = await new Promise<string>((resolve, reject) => {
-    let output = ''; // only until it listens: a node logging at trace writes a lot
     let started = false;
     const collect = (d: Buffer) => {
       if (log !== undefined) fs.writeSync(log, d);
@@ -49,8 +52,10 @@ export async function startNode(env: NodeJS.ProcessEnv): Promise<NodeProcess> {
       if (!started) reject(new Error(`node exited (${code}): ${output}`));
     });
   });
+  const inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
   return {
     url,
+    inspectorUrl,
     pid: child.pid!,
     child,
     stop: () =>
