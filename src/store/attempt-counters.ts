@@ -56,23 +56,36 @@ export class AttemptCounters {
     });
   }
 
-  /** Takes back events counted by `add` (a success, or an attempt refused without a check), in one statement. */
+  /**
+   * Takes back events counted by `add` (a success, or an attempt refused without a check). One
+   * statement per key, in key order: a statement that updated several rows would lock them in the
+   * order the scan meets them, and two such, or one and an `add`, could then each hold a row the
+   * other waits for (PostgreSQL: "deadlock detected"). A single-row update holds nothing else while
+   * it waits.
+   */
   async giveBack(counted: WindowCount[]): Promise<void> {
-    if (counted.length === 0) return;
-    await this.db
-      .updateTable('attempt_counters')
-      .set({ count: sql<number>`count - 1` })
-      .where((eb) => eb.or(counted.map((c) => eb.and([eb('key', '=', c.key), eb('window_start', '=', c.windowStart)]))))
-      .where('count', '>', 0)
-      .execute();
+    for (const c of [...counted].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+      await this.db
+        .updateTable('attempt_counters')
+        .set({ count: sql<number>`count - 1` })
+        .where('key', '=', c.key)
+        .where('window_start', '=', c.windowStart)
+        .where('count', '>', 0)
+        .execute();
+    }
   }
 
+  /**
+   * Housekeeping after an add, never its failure: the delete locks old rows in scan order, so on
+   * PostgreSQL it can lose a deadlock against an add reopening one of them; the next add retries it.
+   */
   private async prune(now: number): Promise<void> {
     if (now - this.lastPrune < 60_000) return;
     this.lastPrune = now;
     await this.db
       .deleteFrom('attempt_counters')
       .where('window_start', '<', now - KEEP_MS)
-      .execute();
+      .execute()
+      .catch(() => (this.lastPrune = 0));
   }
 }
