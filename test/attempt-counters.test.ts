@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { featureMigrations } from '../src/feature-migrations.js';
 import { AttemptCounters } from '../src/store/attempt-counters.js';
 import { openStore, type Store } from '../src/store/database.js';
-import { createTestDatabase, postgresSkipReason, type TestDatabase } from './helpers/postgres.js';
+import { openTestPostgresStore, postgresSkipReason } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
@@ -53,15 +53,12 @@ describe('attempt counters at once (SQLite)', () => {
 });
 
 describe('attempt counters at once (PostgreSQL)', { skip }, () => {
-  let database: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestPostgresStore>> | undefined;
   let store: Store;
   before(async () => {
-    database = await createTestDatabase();
-    store = await openStore({ dataDir: tempDir(), databaseUrl: database.url, now: Date.now, migrations: featureMigrations });
+    opened = await openTestPostgresStore();
+    store = opened.store;
   });
-  after(async () => {
-    await store?.close();
-    await database?.drop();
-  });
+  after(() => opened?.close());
   test('400 adds and 200 give-backs of overlapping keys at once: none deadlocks, every count kept', () => contend(store));
 });

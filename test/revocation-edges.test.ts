@@ -10,26 +10,22 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { startSession } from '../src/auth/session.js';
 import { loadConfig } from '../src/config.js';
-import { featureMigrations } from '../src/feature-migrations.js';
 import { openSite, type OpenedSite } from '../src/open.js';
-import { openStore, type Store } from '../src/store/database.js';
+import type { Store } from '../src/store/database.js';
 import { FeedPeers } from '../src/store/feed-peers.js';
-import { createTestDatabase, postgresSkipReason, type TestDatabase } from './helpers/postgres.js';
+import { openTestPostgresStore, postgresSkipReason } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
 
 describe('heartbeats on PostgreSQL after the database clock steps back', { skip }, () => {
-  let database: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestPostgresStore>> | undefined;
   let store: Store;
   before(async () => {
-    database = await createTestDatabase();
-    store = await openStore({ dataDir: tempDir(), databaseUrl: database.url, now: Date.now, migrations: featureMigrations });
+    opened = await openTestPostgresStore();
+    store = opened.store;
   });
-  after(async () => {
-    await store?.close();
-    await database?.drop();
-  });
+  after(() => opened?.close());
 
   test('a node whose heartbeat is 3 s ahead of the clock is waited for until the bound, and not forgotten', async () => {
     const opts = { dialect: 'postgres' as const, boundMs: 300, notified: () => false };

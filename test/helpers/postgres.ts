@@ -4,6 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { featureMigrations } from '../../src/feature-migrations.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { tempDir } from '../../scripts/lib/system.js';
 
 export const PG_ADMIN_URL = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -64,6 +67,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+/** A migrated store on a database of its own, for tests of the store itself; `close` also drops the database. */
+export async function openTestPostgresStore(now: () => number = Date.now): Promise<{ store: Store; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const store = await openStore({ dataDir: tempDir(), databaseUrl: database.url, now, migrations: featureMigrations });
+  return {
+    store,
+    async close() {
+      await store.close();
+      await database.drop();
     },
   };
 }
