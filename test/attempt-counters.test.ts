@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { featureMigrations } from '../src/feature-migrations.js';
 import { AttemptCounters } from '../src/store/attempt-counters.js';
 import { openStore, type Store } from '../src/store/database.js';
-import { openTestPostgresStore, postgresSkipReason } from './helpers/postgres.js';
+import { postgresSkipReason, suitePostgresStore } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
@@ -53,12 +53,6 @@ describe('attempt counters at once (SQLite)', () => {
 });
 
 describe('attempt counters at once (PostgreSQL)', { skip }, () => {
-  let opened: Awaited<ReturnType<typeof openTestPostgresStore>> | undefined;
-  let store: Store;
-  before(async () => {
-    opened = await openTestPostgresStore();
-    store = opened.store;
-  });
-  after(() => opened?.close());
-  test('400 adds and 200 give-backs of overlapping keys at once: none deadlocks, every count kept', () => contend(store));
+  const store = suitePostgresStore();
+  test('400 adds and 200 give-backs of overlapping keys at once: none deadlocks, every count kept', () => contend(store()));
 });

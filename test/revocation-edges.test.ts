@@ -11,29 +11,22 @@ import { sql } from 'kysely';
 import { startSession } from '../src/auth/session.js';
 import { loadConfig } from '../src/config.js';
 import { openSite, type OpenedSite } from '../src/open.js';
-import type { Store } from '../src/store/database.js';
 import { FeedPeers } from '../src/store/feed-peers.js';
-import { openTestPostgresStore, postgresSkipReason } from './helpers/postgres.js';
+import { postgresSkipReason, suitePostgresStore } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
 
 describe('heartbeats on PostgreSQL after the database clock steps back', { skip }, () => {
-  let opened: Awaited<ReturnType<typeof openTestPostgresStore>> | undefined;
-  let store: Store;
-  before(async () => {
-    opened = await openTestPostgresStore();
-    store = opened.store;
-  });
-  after(() => opened?.close());
+  const store = suitePostgresStore();
 
   test('a node whose heartbeat is 3 s ahead of the clock is waited for until the bound, and not forgotten', async () => {
     const opts = { dialect: 'postgres' as const, boundMs: 300, notified: () => false };
-    const writer = new FeedPeers(store.db, opts);
-    const node = new FeedPeers(store.db, opts);
+    const writer = new FeedPeers(store().db, opts);
+    const node = new FeedPeers(store().db, opts);
     await node.register(0);
     // What a backward step of the server's clock by 3 s looks like to every later statement.
-    await sql`update feed_nodes set seen_at = seen_at + 3000`.execute(store.db);
+    await sql`update feed_nodes set seen_at = seen_at + 3000`.execute(store().db);
     const wait = await writer.awaitApplied(1, performance.now());
     assert.deepEqual(wait.unconfirmed, [node.nodeId], 'the node is counted as live and unconfirmed');
     assert.ok(wait.ms >= 300, `waited ${wait.ms} ms, not the bound`);

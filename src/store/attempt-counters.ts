@@ -57,22 +57,24 @@ export class AttemptCounters {
   }
 
   /**
-   * Takes back events counted by `add` (a success, or an attempt refused without a check). One
-   * statement per key, in key order: a statement that updated several rows would lock them in the
-   * order the scan meets them, and two such, or one and an `add`, could then each hold a row the
-   * other waits for (PostgreSQL: "deadlock detected"). A single-row update holds nothing else while
-   * it waits.
+   * Takes back events counted by `add` (a success, or an attempt refused without a check): one
+   * single-row update per key, each its own statement. One update over several rows would lock
+   * them in the order its scan meets them, against `add`'s key order, and on PostgreSQL the two
+   * could each hold a row the other waits for ("deadlock detected"); a statement that locks one
+   * row holds nothing while it waits. Sent together, so a sign-in waits one round trip.
    */
   async giveBack(counted: WindowCount[]): Promise<void> {
-    for (const c of [...counted].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-      await this.db
-        .updateTable('attempt_counters')
-        .set({ count: sql<number>`count - 1` })
-        .where('key', '=', c.key)
-        .where('window_start', '=', c.windowStart)
-        .where('count', '>', 0)
-        .execute();
-    }
+    await Promise.all(
+      counted.map((c) =>
+        this.db
+          .updateTable('attempt_counters')
+          .set({ count: sql<number>`count - 1` })
+          .where('key', '=', c.key)
+          .where('window_start', '=', c.windowStart)
+          .where('count', '>', 0)
+          .execute(),
+      ),
+    );
   }
 
   /**

@@ -3,6 +3,7 @@
  * (CI=true) PostgreSQL must be there; locally, tests that need it skip with a clear message.
  */
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { featureMigrations } from '../../src/feature-migrations.js';
 import { openStore, type Store } from '../../src/store/database.js';
@@ -71,15 +72,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** A migrated store on a database of its own, for tests of the store itself; `close` also drops the database. */
-export async function openTestPostgresStore(now: () => number = Date.now): Promise<{ store: Store; close(): Promise<void> }> {
-  const database = await createTestDatabase();
-  const store = await openStore({ dataDir: tempDir(), databaseUrl: database.url, now, migrations: featureMigrations });
-  return {
-    store,
-    async close() {
-      await store.close();
-      await database.drop();
-    },
-  };
+/**
+ * For a `describe` of store tests: a migrated store on a database of its own, opened before the
+ * suite's tests and dropped after them. Call it in the describe's body; the getter returns the store.
+ */
+export function suitePostgresStore(): () => Store {
+  let database: TestDatabase | undefined;
+  let store: Store | undefined;
+  before(async () => {
+    database = await createTestDatabase();
+    store = await openStore({ dataDir: tempDir(), databaseUrl: database.url, now: Date.now, migrations: featureMigrations });
+  });
+  after(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+  return () => store!;
 }
