@@ -9,8 +9,6 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface Inspector {
-  /** Sends one DevTools protocol command and resolves with its result. */
-  call(method: string, params?: object): Promise<unknown>;
   /** A full collection, then `process.memoryUsage()` of the inspected process. */
   liveMemory(): Promise<NodeJS.MemoryUsage>;
   close(): void;
@@ -54,7 +52,6 @@ export async function connectInspector(wsUrl: string): Promise<Inspector> {
       socket.write(textFrame(JSON.stringify({ id, method, params })));
     });
   return {
-    call,
     async liveMemory() {
       await call('HeapProfiler.collectGarbage');
       const result = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as {
@@ -66,25 +63,14 @@ export async function connectInspector(wsUrl: string): Promise<Inspector> {
   };
 }
 
-/** A client's text frame: final, masked, as the protocol requires of clients. */
+/** A client's text frame: final, masked, as the protocol requires of clients; our commands are short. */
 function textFrame(text: string): Buffer {
   const payload = Buffer.from(text);
+  if (payload.length >= 65536) throw new RangeError('inspector command too long for this client');
   const mask = crypto.randomBytes(4);
-  const length =
-    payload.length < 126
-      ? Buffer.from([0x80 | payload.length])
-      : payload.length < 65536
-        ? Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff])
-        : lengthOf64(payload.length);
+  const length = payload.length < 126 ? Buffer.from([0x80 | payload.length]) : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
   const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
   return Buffer.concat([Buffer.from([0x81]), length, mask, masked]);
-}
-
-function lengthOf64(n: number): Buffer {
-  const b = Buffer.alloc(9);
-  b[0] = 0x80 | 127;
-  b.writeBigUInt64BE(BigInt(n), 1);
-  return b;
 }
 
 /** One unmasked server frame from the front of `buf`, or undefined until it has all arrived. */
