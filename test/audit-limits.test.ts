@@ -82,6 +82,36 @@ describe('audit log', () => {
     }
   });
 
+  test('a DELETE answers with the token as it was; a DELETE of no token writes no entry', async () => {
+    const json = { ...bearer(admin), 'Content-Type': 'application/json' };
+    const ownerId = await createUser(server.url, admin, { username: 'deleted-token-owner' });
+    const created = await call(server.url, '/@api/deki/site/developer-tokens?dream.out.format=json', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ '@type': 'server', name: 'to delete', 'restricted-by-user-id': ownerId }),
+    });
+    assert.equal(created.status, 200, created.text);
+    const id = created.json['@id'] as string;
+    const rolled = await call(server.url, `/@api/deki/site/developer-tokens/${id}/roll?overlap=60&dream.out.format=json`, {
+      method: 'POST',
+      headers: bearer(admin),
+    });
+    assert.equal(rolled.status, 200, rolled.text);
+    const before = await call(server.url, `/@api/deki/site/developer-tokens/${id}?dream.out.format=json`, { headers: bearer(admin) });
+    const deleted = await call(server.url, `/@api/deki/site/developer-tokens/${id}?dream.out.format=json`, { method: 'DELETE', headers: bearer(admin) });
+    assert.equal(deleted.status, 200, deleted.text);
+    const { usage: _usage, 'date.lastused': _lastUsed, ...listed } = before.json as Record<string, unknown>;
+    assert.deepEqual(deleted.json, listed);
+    assert.equal(deleted.json['replaced-by'], rolled.json['@id']);
+    assert.equal(deleted.json['restricted-by-username'], 'deleted-token-owner');
+    assert.equal(deleted.json['created-by-username'], 'admin');
+
+    const again = await call(server.url, `/@api/deki/site/developer-tokens/${id}`, { method: 'DELETE', headers: bearer(admin) });
+    assert.equal(again.status, 404, again.text);
+    const { entries } = await audit('?action=token.delete&limit=1000');
+    assert.equal(entries.filter((e) => e.target?.['@id'] === id).length, 1);
+  });
+
   test('filters, paging, and admins only', async () => {
     const { entries } = await audit('?action=token.');
     assert.ok(entries.length >= 4 && entries.every((e) => e['@action'].startsWith('token.')));

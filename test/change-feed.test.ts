@@ -71,6 +71,37 @@ describe('change feed', () => {
     }
   });
 
+  test('what a write reads once committed comes back, or fails, only after the feed applied the change', async () => {
+    const seen: Pick<ChangesTable, 'kind' | 'ref'>[] = [];
+    const feed = startFeed(seen, { n: 0 });
+    await feed.start();
+    try {
+      const { db, changes } = site.ctx;
+      const answer = await changes.write(
+        { changes: [{ kind: 'user', ref: 8 }] },
+        async () => 'written',
+        async (written) => {
+          const row = await db.selectFrom('changes').select('ref').where('ref', '=', '8').executeTakeFirst();
+          return `${written}, then read ${row?.ref}`;
+        },
+      );
+      assert.equal(answer, 'written, then read 8');
+      assert.deepEqual(seen.at(-1), { kind: 'user', ref: '8' });
+
+      await assert.rejects(
+        changes.write(
+          { changes: [{ kind: 'user', ref: 9 }] },
+          async () => undefined,
+          async () => Promise.reject(new Error('the read failed')),
+        ),
+        /the read failed/,
+      );
+      assert.deepEqual(seen.at(-1), { kind: 'user', ref: '9' }, 'the write committed, and was applied before the failure came back');
+    } finally {
+      await feed.stop();
+    }
+  });
+
   test('a write with no feed rows adds none', async () => {
     const seen: Pick<ChangesTable, 'kind' | 'ref'>[] = [];
     const feed = startFeed(seen, { n: 0 });

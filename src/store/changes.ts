@@ -90,6 +90,14 @@ async function recordOnPostgres(trx: Transaction<Database>, changes: Change[], a
   return Number(rows[0]!.seq);
 }
 
+/** A promise that never rejects, so that nothing is left unhandled while a revoking write waits. */
+function settled<U>(p: Promise<U>): Promise<{ ok: true; value: U } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
 /**
  * The one way to write what can revoke a credential, and the audit log, for one store. Made by
  * `openStore` with the database's dialect and the configured clock; `openSite` tells it whom a
@@ -121,8 +129,13 @@ export class ChangeLog {
   /**
    * Runs `write` and records its feed rows and audit entries in one transaction, then (when it
    * wrote feed rows) lets this process's cache catch up and waits for the other nodes.
+   * `afterCommit` reads what the answer needs once the write has committed, while the nodes catch
+   * up rather than after: its round trips then cost the revoking request nothing. Its result is
+   * returned, and its failure thrown, only once the wait is over.
    */
-  async write<T>(records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  async write<T>(records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  async write<T, U>(records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>, afterCommit: (written: T) => Promise<U>): Promise<U>;
+  async write<T, U>(records: WriteRecords<T>, write: (trx: Transaction<Database>) => Promise<T>, afterCommit?: (written: T) => Promise<U>): Promise<T | U> {
     const changes = records.changes ?? [];
     const postgres = this.dialect === 'postgres';
     let lastSeq = 0;
@@ -146,6 +159,7 @@ export class ChangeLog {
       return value;
     });
     const committedAt = performance.now();
+    const read = afterCommit ? settled(afterCommit(result)) : undefined;
     // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
     // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
     if (changes.length > 0)
@@ -153,7 +167,10 @@ export class ChangeLog {
         this.follower.catchUp?.(lastSeq).catch(() => undefined),
         this.follower.peers ? this.awaitPeers(this.follower.peers, lastSeq, committedAt) : undefined,
       ]);
-    return result;
+    if (!read) return result;
+    const outcome = await read;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   /** Writes audit entries on their own (sign-in attempts, key rotations, which change nothing else). */

@@ -16,7 +16,7 @@ import { readCreateInput, readUpdateInput } from './input.js';
 import { readTokenListQuery } from './list-query.js';
 import { sendAllTokens } from './list-stream.js';
 import { pageTokens } from './listing.js';
-import { deleteToken, findTokenListing, updateToken } from './store.js';
+import { deleteTokenListing, findTokenListing, updateToken } from './store.js';
 
 type IdParams = { Params: { id: string } };
 type RollRequest = IdParams & { Querystring: Record<string, string | undefined> };
@@ -126,12 +126,10 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
     });
 
     app.delete<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
-      const token = await existing(request);
-      if (
-        !(await deleteToken(ctx.changes, token.id, auditFrom(request, 'token.delete', { type: 'token', id: token.id }, { name: token.name, type: token.type })))
-      ) {
-        throw new DekiError('TOKEN_NOT_FOUND');
-      }
+      const token = await deleteTokenListing(ctx.changes, ctx.db, parseIntegerId(request.params.id), (row) =>
+        auditFrom(request, 'token.delete', { type: 'token', id: row.id }, { name: row.name, type: row.type }),
+      );
+      if (!token) throw new DekiError('TOKEN_NOT_FOUND');
       return sendDocument(request, reply, toTokenDocument(token, ctx.config.siteUrl, undefined));
     });
   };

@@ -105,6 +105,56 @@ export async function updateToken(
   );
 }
 
+/** The listing of a token row already read (or just deleted): the names and states of the users it refers to. */
+async function listingOf(db: Kysely<Database>, row: TokenRow): Promise<TokenListing> {
+  const user = (id: number | null) => db.selectFrom('users').where('id', '=', id ?? -1);
+  const names = await db
+    .selectNoFrom((eb) => [
+      user(row.restricted_user_id).select('username').as('restricted_username'),
+      user(row.restricted_user_id).select('status').as('restricted_status'),
+      user(row.restricted_user_id).select('seat').as('restricted_seat'),
+      user(row.created_by).select('username').as('created_by_username'),
+      user(row.jwt_user_id).select('status').as('jwt_user_status'),
+      user(row.jwt_user_id).select('seat').as('jwt_user_seat'),
+      eb
+        .selectFrom('developer_tokens')
+        .select((n) => n.fn.max<number>('id').as('id'))
+        .where('rolled_from', '=', row.id)
+        .as('replaced_by'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { ...row, ...names };
+}
+
+class NoSuchToken extends Error {}
+
+/**
+ * Deletes the token and returns its listing, or undefined when there was none (and nothing is
+ * written). The listing's user names are read once the delete has committed, while the other nodes
+ * catch up (`ChangeLog.write`): the revoking answer waits for no read before the delete.
+ */
+export async function deleteTokenListing(
+  log: ChangeLog,
+  db: Kysely<Database>,
+  id: number,
+  audit: (row: TokenRow) => AuditEntry | undefined,
+): Promise<TokenListing | undefined> {
+  try {
+    return await log.write<TokenRow, TokenListing>(
+      { changes: [{ kind: 'token', ref: id }], audit: (row) => [audit(row)] },
+      async (trx) => {
+        const row = await trx.deleteFrom('developer_tokens').where('id', '=', id).returningAll().executeTakeFirst();
+        if (!row) throw new NoSuchToken(); // rolls back: no feed row, no audit entry, no wait
+        return row;
+      },
+      (row) => listingOf(db, row),
+    );
+  } catch (err) {
+    if (err instanceof NoSuchToken) return undefined;
+    throw err;
+  }
+}
+
 /** Deletes the token; returns whether it existed. Its signatures and JWT fail from the next lookup on. */
 export async function deleteToken(log: ChangeLog, id: number, audit?: AuditEntry): Promise<boolean> {
   const result = await log.write({ changes: [{ kind: 'token', ref: id }], audit: [audit] }, (trx) =>

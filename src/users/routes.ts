@@ -15,7 +15,7 @@ import type { UserRow, UserUpdate } from '../store/schema.js';
 import { toUserDocument } from './document.js';
 import { userExtras } from './extras.js';
 import { readUserPatch, userChanges, validPassword } from './input.js';
-import { ANONYMOUS_ID, countAdmins, findUserById, findUserByName, insertUser, isAdmin, listUsers, updateUser } from './store.js';
+import { ANONYMOUS_ID, countAdmins, findUserById, findUserByName, insertUser, isAdmin, listUsers, updateUserThen } from './store.js';
 
 type IdParams = { Params: { id: string } };
 type Query = Record<string, string | undefined>;
@@ -131,9 +131,12 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       ];
       const endSessions = after.status !== 'active' || password !== undefined;
       const changed = Object.keys(patch).length > 0;
-      const user = changed ? await updateUser(ctx.changes, target.id, patch, audit, endSessions) : target;
-      if (!changed && endSessions) await endUserSessions(ctx, user.id);
-      return sendDocument(request, reply, await adminUserDocument(ctx, user));
+      if (changed) {
+        const doc = await updateUserThen(ctx.changes, target.id, patch, audit, endSessions, (user) => adminUserDocument(ctx, user));
+        return sendDocument(request, reply, doc);
+      }
+      if (endSessions) await endUserSessions(ctx, target.id);
+      return sendDocument(request, reply, await adminUserDocument(ctx, target));
     });
   };
 }

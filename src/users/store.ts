@@ -74,13 +74,29 @@ export async function updateUser(
   audit: (AuditEntry | undefined)[] = [],
   endSessions = false,
 ): Promise<UserRow> {
+  return updateUserThen(changes, id, patch, audit, endSessions, async (row) => row);
+}
+
+/** `updateUser`, then `read` (what the answer needs) once it has committed, while the other nodes catch up. */
+export function updateUserThen<U>(
+  changes: ChangeLog,
+  id: number,
+  patch: UserUpdate,
+  audit: (AuditEntry | undefined)[],
+  endSessions: boolean,
+  read: (row: UserRow) => Promise<U>,
+): Promise<U> {
   const feed: Change[] = [{ kind: 'user', ref: id }];
   if (endSessions) feed.push({ kind: 'user-sessions', ref: id });
-  return changes.write({ changes: feed, audit }, async (trx) => {
-    const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    if (endSessions) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
-    return row;
-  });
+  return changes.write(
+    { changes: feed, audit },
+    async (trx) => {
+      const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      if (endSessions) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+      return row;
+    },
+    read,
+  );
 }
 
 export async function countAdmins(db: Kysely<Database>): Promise<number> {
