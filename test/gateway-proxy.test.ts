@@ -93,6 +93,29 @@ test('built-in proxy: an upstream that is down gives a 502 document', async () =
   assert.deepEqual(await res.json(), { status: '502', title: 'Bad Gateway', message: errors.UPSTREAM_UNAVAILABLE[1], uri: `${under.base}/down/anything` });
 });
 
+test("built-in proxy: the upstream's answers arrive whole, small (sent in one piece) or large (streamed), and HEAD without a body", async () => {
+  for (const n of [1, 1000, 64 * 1024, 64 * 1024 + 1, 3 * 1024 * 1024]) {
+    const res = await fetch(`${under.base}/public/bytes/${n}`);
+    assert.equal(res.status, 203, `${n} bytes`);
+    assert.equal(res.headers.get('x-upstream-bytes'), String(n));
+    assert.equal(res.headers.get('content-type'), 'application/octet-stream');
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.equal(body.length, n);
+    assert.ok(body.every((b) => b === 0x78));
+  }
+  const head = await rawRequest(under.base, { method: 'HEAD', path: '/public/bytes/1000', headers: {} });
+  assert.equal(head.status, 203);
+  assert.equal(head.headers['content-length'], '1000');
+  assert.equal(head.text, '');
+});
+
+test('built-in proxy: an upstream that drops the connection mid-answer gives a 502 document, not a truncated body', async () => {
+  const res = await fetch(`${under.base}/public/cut/1000?dream.out.format=json`);
+  assert.equal(res.status, 502);
+  assert.equal(res.headers.get('x-upstream-bytes'), null);
+  assert.deepEqual(await res.json(), { status: '502', title: 'Bad Gateway', message: errors.UPSTREAM_UNAVAILABLE[1], uri: `${under.base}/public/cut/1000` });
+});
+
 test('built-in proxy: an upstream slower than GATEHOUSE_PROXY_TIMEOUT_MS gives a 504 document', async () => {
   const res = await fetch(`${slow.url}/slow/report`);
   assert.equal(res.status, 504);

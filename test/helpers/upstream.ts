@@ -1,7 +1,9 @@
 /**
  * A small upstream API for gateway tests: records what each request brought (method, path,
  * headers, how many body bytes, counted as they stream by) and answers 200 with a short JSON
- * body. Paths under `/slow` never answer, for timeouts; under `/close` the answer closes its connection.
+ * body. Paths under `/slow` never answer, for timeouts; under `/close` the answer closes its connection;
+ * `…/bytes/N` answers N bytes with an `X-Upstream-Bytes` header; `…/cut/N` promises N bytes, sends
+ * ten and drops the connection.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +42,14 @@ export async function startUpstream(): Promise<Upstream> {
       if (req.url?.startsWith('/slow')) return;
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bytes });
       if (req.url?.startsWith('/close')) res.shouldKeepAlive = false; // Connection: close
+      const sized = /\/(bytes|cut)\/(\d+)(\?|$)/.exec(req.url ?? '');
+      if (sized) {
+        const n = Number(sized[2]);
+        res.writeHead(203, { 'Content-Type': 'application/octet-stream', 'Content-Length': n, 'X-Upstream-Bytes': String(n) });
+        if (sized[1] === 'cut') res.write(Buffer.alloc(10, 'x'), () => res.destroy());
+        else res.end(req.method === 'HEAD' ? undefined : Buffer.alloc(n, 'x'));
+        return;
+      }
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ upstream: true, bytes }));
     });
   });
