@@ -2,14 +2,16 @@
  * The database's attempt counters under contention: many adds and give-backs of the same keys at
  * once, from one pool's ten connections, as a burst of sign-ins on several nodes makes them. Each
  * add sees a distinct count and nothing fails; on PostgreSQL nothing deadlocks, whichever order
- * the rows lie in on disk.
+ * the rows lie in on disk, and an add PostgreSQL fails to break a deadlock (with another node's
+ * prune, which locks rows in scan order) is sent again.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { featureMigrations } from '../src/feature-migrations.js';
 import { AttemptCounters } from '../src/store/attempt-counters.js';
 import { openStore, type Store } from '../src/store/database.js';
-import { postgresSkipReason, suitePostgresStore } from './helpers/postgres.js';
+import pg from 'pg';
+import { createTestDatabase, postgresSkipReason, suitePostgresStore, type TestDatabase } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
@@ -55,4 +57,48 @@ describe('attempt counters at once (SQLite)', () => {
 describe('attempt counters at once (PostgreSQL)', { skip }, () => {
   const store = suitePostgresStore();
   test('400 adds and 200 give-backs of overlapping keys at once: none deadlocks, every count kept', () => contend(store()));
+});
+
+describe('attempt counters and a deadlock (PostgreSQL)', { skip }, () => {
+  let database: TestDatabase;
+  let store: Store;
+  before(async () => {
+    database = await createTestDatabase();
+    store = await openStore({ dataDir: tempDir(), databaseUrl: database.url, now: Date.now, migrations: featureMigrations });
+  });
+  after(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  test('an add that PostgreSQL fails to break a deadlock is sent again and counts once', async () => {
+    const counters = new AttemptCounters(store.db, Date.now);
+    await counters.add(['dl-a', 'dl-b'], WINDOW_MS);
+    // Another session holds dl-b, then waits for dl-a, which the add holds while it waits for dl-b:
+    // the cycle a prune on another node can close. That session waits longer before it looks for
+    // deadlocks, so PostgreSQL fails the add's statement, not the other session's.
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query("begin; set local deadlock_timeout = '30s'");
+      await other.query("update attempt_counters set count = count where key = 'dl-b'");
+      const added = counters.add(['dl-a', 'dl-b'], WINDOW_MS);
+      // Until the add waits for this session (pg_stat_activity may still show the connection's previous statement).
+      const me = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      while (!(await other.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [me])).rowCount) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await other.query("update attempt_counters set count = count where key = 'dl-a'");
+      await other.query('commit');
+      assert.deepEqual(
+        (await added).map((c) => [c.key, c.count]),
+        [
+          ['dl-a', 2],
+          ['dl-b', 2],
+        ],
+      );
+    } finally {
+      await other.end();
+    }
+  });
 });

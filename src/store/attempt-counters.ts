@@ -19,6 +19,11 @@ export interface WindowCount {
   retryAfter: number;
 }
 
+/** PostgreSQL's "deadlock detected": the statement was rolled back and may be sent again. */
+function isDeadlock(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === '40P01';
+}
+
 export class AttemptCounters {
   private lastPrune = 0;
 
@@ -36,17 +41,21 @@ export class AttemptCounters {
     const expired = sql<boolean>`attempt_counters.window_start <= ${now - windowMs}`;
     // Rows are locked in key order, the same in every statement: two statements never wait on each other in a cycle.
     const sorted = [...new Set(keys)].sort();
-    const rows = await this.db
-      .insertInto('attempt_counters')
-      .values(sorted.map((key) => ({ key, window_start: now, count: 1 })))
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          count: sql<number>`case when ${expired} then 1 else attempt_counters.count + 1 end`,
-          window_start: sql<number>`case when ${expired} then ${now} else attempt_counters.window_start end`,
-        }),
-      )
-      .returning(['key', 'count', 'window_start'])
-      .execute();
+    const upsert = () =>
+      this.db
+        .insertInto('attempt_counters')
+        .values(sorted.map((key) => ({ key, window_start: now, count: 1 })))
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            count: sql<number>`case when ${expired} then 1 else attempt_counters.count + 1 end`,
+            window_start: sql<number>`case when ${expired} then ${now} else attempt_counters.window_start end`,
+          }),
+        )
+        .returning(['key', 'count', 'window_start'])
+        .execute();
+    // Another node's prune (below) locks old rows in scan order, not key order: when PostgreSQL
+    // breaks the resulting deadlock by failing this statement, nothing was counted, so it is sent again.
+    const rows = await upsert().catch((err: unknown) => (isDeadlock(err) ? upsert() : Promise.reject(err)));
     await this.prune(now);
     const byKey = new Map(rows.map((r) => [r.key, r]));
     return keys.map((key) => {
