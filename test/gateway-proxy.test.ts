@@ -93,7 +93,7 @@ test('built-in proxy: an upstream that is down gives a 502 document', async () =
   assert.deepEqual(await res.json(), { status: '502', title: 'Bad Gateway', message: errors.UPSTREAM_UNAVAILABLE[1], uri: `${under.base}/down/anything` });
 });
 
-test("built-in proxy: the upstream's answers arrive whole, small (sent in one piece) or large (streamed), and HEAD without a body", async () => {
+test("built-in proxy: the upstream's answers arrive whole, small (sent in one piece) or large (streamed), HEAD and a 304 without one", async () => {
   for (const n of [1, 1000, 64 * 1024, 64 * 1024 + 1, 3 * 1024 * 1024]) {
     const res = await fetch(`${under.base}/public/bytes/${n}`);
     assert.equal(res.status, 203, `${n} bytes`);
@@ -107,6 +107,12 @@ test("built-in proxy: the upstream's answers arrive whole, small (sent in one pi
   assert.equal(head.status, 203);
   assert.equal(head.headers['content-length'], '1000');
   assert.equal(head.text, '');
+  const unmodified = await rawRequest(under.base, { path: '/public/unmodified/1000', headers: {} });
+  assert.equal(unmodified.status, 304);
+  assert.equal(unmodified.headers.etag, '"1000"');
+  assert.equal(unmodified.text, '');
+  const after = await fetch(`${under.base}/public/bytes/10`);
+  assert.equal((await after.arrayBuffer()).byteLength, 10, 'the connection is still usable');
 });
 
 test('built-in proxy: an upstream that drops the connection mid-answer gives a 502 document, not a truncated body', async () => {
@@ -114,6 +120,14 @@ test('built-in proxy: an upstream that drops the connection mid-answer gives a 5
   assert.equal(res.status, 502);
   assert.equal(res.headers.get('x-upstream-bytes'), null);
   assert.deepEqual(await res.json(), { status: '502', title: 'Bad Gateway', message: errors.UPSTREAM_UNAVAILABLE[1], uri: `${under.base}/public/cut/1000` });
+});
+
+test('built-in proxy: an answer undici refuses (a 304 with a Content-Length) gives a 502 document, small or large', async () => {
+  for (const n of [1000, 1024 * 1024]) {
+    const res = await fetch(`${under.base}/public/lying-304/${n}?dream.out.format=json`);
+    assert.equal(res.status, 502, `${n}`);
+    assert.equal(((await res.json()) as { message: string }).message, errors.UPSTREAM_UNAVAILABLE[1]);
+  }
 });
 
 test('built-in proxy: an upstream slower than GATEHOUSE_PROXY_TIMEOUT_MS gives a 504 document', async () => {

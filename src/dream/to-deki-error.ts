@@ -1,6 +1,7 @@
 /**
  * The one mapping from whatever was thrown to a registry error: a DekiError as it is; Fastify's
- * framework and body errors, Node's HTTP parser errors and database outages to their codes;
+ * framework and body errors, Node's HTTP parser errors, the proxy's upstream errors and database
+ * outages to their codes;
  * anything else to INTERNAL, whose detail only the log may see.
  */
 import { DekiError } from '../errors.js';
@@ -74,6 +75,8 @@ export function toDekiError(err: unknown, opts: MapOptions): DekiError {
     case 'FST_ERR_CTP_INVALID_TYPE':
       return new DekiError('BODY_NOT_DOCUMENT');
   }
+  // undici's, from the built-in proxy: the upstream's answer broke off or broke HTTP's rules.
+  if (code.startsWith('UND_ERR_')) return new DekiError('UPSTREAM_UNAVAILABLE');
   if (isStoreUnavailable(thrown)) return new DekiError('STORE_UNAVAILABLE');
   if (err instanceof SyntaxError) return new DekiError('BAD_REQUEST_BODY', `JSON: ${err.message}`);
   return new DekiError('INTERNAL');

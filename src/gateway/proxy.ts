@@ -89,6 +89,7 @@ function sendUpstreamResponse(
 ): void {
   const length = Number(res.headers['content-length']);
   const whole = res.stream.arrayBuffer;
+  // A HEAD answer has no body, whatever its Content-Length says.
   if (method === 'HEAD' || !(length > 0 && length <= WHOLE_BODY_BYTES) || !whole) {
     void reply.send(res.stream);
     return;

@@ -3,7 +3,7 @@
  * headers, how many body bytes, counted as they stream by) and answers 200 with a short JSON
  * body. Paths under `/slow` never answer, for timeouts; under `/close` the answer closes its connection;
  * `…/bytes/N` answers N bytes with an `X-Upstream-Bytes` header; `…/cut/N` promises N bytes, sends
- * ten and drops the connection.
+ * ten and drops the connection; `…/unmodified/N` is a 304 with the ETag "N"; `…/lying-304/N` a 304 with a Content-Length of N.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,10 +42,22 @@ export async function startUpstream(): Promise<Upstream> {
       if (req.url?.startsWith('/slow')) return;
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bytes });
       if (req.url?.startsWith('/close')) res.shouldKeepAlive = false; // Connection: close
-      const sized = /\/(bytes|cut)\/(\d+)(\?|$)/.exec(req.url ?? '');
+      const sized = /\/(bytes|cut|unmodified|lying-304)\/(\d+)(\?|$)/.exec(req.url ?? '');
       if (sized) {
         const n = Number(sized[2]);
-        res.writeHead(203, { 'Content-Type': 'application/octet-stream', 'Content-Length': n, 'X-Upstream-Bytes': String(n) });
+        if (sized[1] === 'unmodified') {
+          res.writeHead(304, { ETag: `"${n}"` }).end();
+          return;
+        }
+        if (sized[1] === 'lying-304') {
+          res.writeHead(304, { 'Content-Length': n }).end();
+          return;
+        }
+        res.writeHead(203, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': n,
+          'X-Upstream-Bytes': String(n),
+        });
         if (sized[1] === 'cut') res.write(Buffer.alloc(10, 'x'), () => res.destroy());
         else res.end(req.method === 'HEAD' ? undefined : Buffer.alloc(n, 'x'));
         return;
