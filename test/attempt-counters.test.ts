@@ -83,11 +83,13 @@ describe('attempt counters and a deadlock (PostgreSQL)', { skip }, () => {
       await other.query("begin; set local deadlock_timeout = '30s'");
       await other.query("update attempt_counters set count = count where key = 'dl-b'");
       const added = counters.add(['dl-a', 'dl-b'], WINDOW_MS);
+      let finished = false;
+      void added.finally(() => (finished = true)).catch(() => undefined);
       // Until the add waits for this session (pg_stat_activity may still show the connection's previous statement).
       const me = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-      while (!(await other.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [me])).rowCount) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      const blocked = async () => Boolean((await other.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [me])).rowCount);
+      while (!finished && !(await blocked())) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(finished, false, 'the add waited for the row this session holds');
       await other.query("update attempt_counters set count = count where key = 'dl-a'");
       await other.query('commit');
       assert.deepEqual(

@@ -10,6 +10,7 @@ import { openSite, type OpenedSite } from '../src/open.js';
 import { ChangeFeed } from '../src/store/change-feed.js';
 import { FeedPeers } from '../src/store/feed-peers.js';
 import type { ChangesTable } from '../src/store/schema.js';
+import { deleteTokenListing } from '../src/tokens/store.js';
 import { tempDir } from './helpers/server.js';
 
 let site: OpenedSite;
@@ -100,6 +101,32 @@ describe('change feed', () => {
     } finally {
       await feed.stop();
     }
+  });
+
+  test('deleting a token that does not exist writes no feed row and no audit entry', async () => {
+    const { db, changes } = site.ctx;
+    const count = async (table: 'changes' | 'audit_log') =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = [await count('changes'), await count('audit_log')];
+    const listing = await deleteTokenListing(changes, db, 987_654_321, (row) => ({
+      action: 'token.delete',
+      actor_id: 1,
+      actor_name: 'admin',
+      credential: 'session:bearer',
+      ip: '127.0.0.1',
+      target_type: 'token',
+      target_id: String(row.id),
+      details: '{}',
+    }));
+    assert.equal(listing, undefined);
+    assert.deepEqual([await count('changes'), await count('audit_log')], before);
   });
 
   test('a write with no feed rows adds none', async () => {

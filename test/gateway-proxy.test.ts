@@ -31,7 +31,9 @@ before(async () => {
   ];
   const site = await startGatewaySite({ env: { GATEHOUSE_PROXY: routes.join(',') } });
   under = { base: site.server.url, site, upstream };
-  slow = await startServer({ env: { GATEHOUSE_PROXY: `/slow=${upstream.url}/slow;require=anyone`, GATEHOUSE_PROXY_TIMEOUT_MS: '200' } });
+  slow = await startServer({
+    env: { GATEHOUSE_PROXY: `/slow=${upstream.url}/slow;require=anyone,/stall=${upstream.url};require=anyone`, GATEHOUSE_PROXY_TIMEOUT_MS: '200' },
+  });
   const browser = await createToken(site.server.url, site.admin, { '@type': 'browser', name: 'app', host: 'app.example.com' });
   browserKey = browser.key!;
   browserTokenId = browser['@id']!;
@@ -116,18 +118,36 @@ test("built-in proxy: the upstream's answers arrive whole, small (sent in one pi
 });
 
 test('built-in proxy: an upstream that drops the connection mid-answer gives a 502 document, not a truncated body', async () => {
-  const res = await fetch(`${under.base}/public/cut/1000?dream.out.format=json`);
+  const res = await fetch(`${under.base}/public/cut/1000?dream.out.format=json`, { headers: { 'X-Deki-Token': browserKey, Origin: ORIGIN } });
   assert.equal(res.status, 502);
-  assert.equal(res.headers.get('x-upstream-bytes'), null);
+  assert.equal(res.headers.get('x-upstream-bytes'), null, "none of the upstream's headers");
+  assert.equal(res.headers.get('access-control-allow-origin'), ORIGIN, "Gatehouse's own stay, so the page can read the document");
+  assert.ok(res.headers.get('date'));
   assert.deepEqual(await res.json(), { status: '502', title: 'Bad Gateway', message: errors.UPSTREAM_UNAVAILABLE[1], uri: `${under.base}/public/cut/1000` });
 });
 
-test('built-in proxy: an answer undici refuses (a 304 with a Content-Length) gives a 502 document, small or large', async () => {
+test('built-in proxy: a small answer without a Content-Type gets none from Gatehouse', async () => {
+  const res = await fetch(`${under.base}/public/untyped/5`);
+  assert.equal(res.status, 203);
+  assert.equal(res.headers.get('content-type'), null);
+  assert.equal((await res.arrayBuffer()).byteLength, 5);
+});
+
+test('built-in proxy: a 304 with a Content-Length passes as a 304 without a body, small or large', async () => {
   for (const n of [1000, 1024 * 1024]) {
-    const res = await fetch(`${under.base}/public/lying-304/${n}?dream.out.format=json`);
-    assert.equal(res.status, 502, `${n}`);
-    assert.equal(((await res.json()) as { message: string }).message, errors.UPSTREAM_UNAVAILABLE[1]);
+    const res = await rawRequest(under.base, { path: `/public/lying-304/${n}`, headers: {} });
+    assert.equal(res.status, 304, `${n}`);
+    assert.equal(res.text, '');
   }
+  const after = await fetch(`${under.base}/public/bytes/10`);
+  assert.equal((await after.arrayBuffer()).byteLength, 10);
+});
+
+test('built-in proxy: an upstream that stalls mid-answer past GATEHOUSE_PROXY_TIMEOUT_MS gives a 504 document', async () => {
+  const res = await fetch(`${slow.url}/stall/stall/100`);
+  assert.equal(res.status, 504);
+  assert.equal(res.headers.get('x-upstream-bytes'), null);
+  assert.match(await res.text(), new RegExp(`<message>${errors.UPSTREAM_TIMEOUT[1]}</message>`));
 });
 
 test('built-in proxy: an upstream slower than GATEHOUSE_PROXY_TIMEOUT_MS gives a 504 document', async () => {

@@ -76,6 +76,7 @@ export function toDekiError(err: unknown, opts: MapOptions): DekiError {
       return new DekiError('BODY_NOT_DOCUMENT');
   }
   // undici's, from the built-in proxy: the upstream's answer broke off or broke HTTP's rules.
+  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return new DekiError('UPSTREAM_TIMEOUT');
   if (code.startsWith('UND_ERR_')) return new DekiError('UPSTREAM_UNAVAILABLE');
   if (isStoreUnavailable(thrown)) return new DekiError('STORE_UNAVAILABLE');
   if (err instanceof SyntaxError) return new DekiError('BAD_REQUEST_BODY', `JSON: ${err.message}`);

@@ -78,28 +78,41 @@ interface UpstreamResponse {
 }
 
 /**
- * Sends the upstream's answer on. A small body of known length is read whole first, as nginx's
- * proxy buffering does: piping a stream into the reply costs more than the bytes (~5% of a small
- * proxied request's CPU, measured A/B). Memory stays bounded by WHOLE_BODY_BYTES per request.
+ * Sends the upstream's answer on. A small body of known length and type is read whole first, as
+ * nginx's proxy buffering does: piping a stream into the reply costs more than the bytes (~5% of a
+ * small proxied request's CPU, measured A/B). Memory stays bounded by WHOLE_BODY_BYTES per request.
+ * (An untyped body streams: Fastify would call a Buffer `application/octet-stream`.)
  */
 function sendUpstreamResponse(
   method: string,
-  reply: { send(payload: unknown): unknown; getHeaders(): object; removeHeader(name: string): unknown },
+  reply: { send(payload?: unknown): unknown; removeHeader(name: string): unknown; raw: { headersSent: boolean } },
   res: UpstreamResponse,
 ): void {
+  // An answer that fails before anything was sent becomes an error document, which must not carry
+  // the upstream's headers (its encoding, its cookies); Gatehouse's own (CORS) and the Date stay.
+  const dropUpstreamHeaders = () => {
+    if (!reply.raw.headersSent) for (const name of Object.keys(responseHeaders(res.headers))) if (name !== 'date') reply.removeHeader(name);
+  };
+  // 204 and 304 have no body whatever their Content-Length says (RFC 9110), which undici takes for a body cut short.
+  if (res.statusCode === 204 || res.statusCode === 304) {
+    res.stream.on('error', () => undefined).destroy();
+    void reply.send();
+    return;
+  }
   const length = Number(res.headers['content-length']);
   const whole = res.stream.arrayBuffer;
-  // A HEAD answer has no body, whatever its Content-Length says.
-  if (method === 'HEAD' || !(length > 0 && length <= WHOLE_BODY_BYTES) || !whole) {
+  // A HEAD answer has no body either, but its Content-Length is the client's to see: it goes the stream's way.
+  if (method === 'HEAD' || !(length > 0 && length <= WHOLE_BODY_BYTES) || res.headers['content-type'] === undefined || !whole) {
+    res.stream.once('error', dropUpstreamHeaders);
     void reply.send(res.stream);
     return;
   }
   whole.call(res.stream).then(
     (body) => void reply.send(Buffer.from(body)),
-    // Cut off mid-body: the status and headers are not sent yet, so the client gets a 502 document.
-    () => {
-      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-      void reply.send(new DekiError('UPSTREAM_UNAVAILABLE'));
+    // Cut off or stalled mid-body: nothing is sent yet, so the client gets a 502 or 504 document.
+    (err: unknown) => {
+      dropUpstreamHeaders();
+      void reply.send(err);
     },
   );
 }

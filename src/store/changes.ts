@@ -159,7 +159,8 @@ export class ChangeLog {
       return value;
     });
     const committedAt = performance.now();
-    const read = afterCommit ? settled(afterCommit(result)) : undefined;
+    // Through a promise, so that even a read that throws at once is answered only after the wait.
+    const read = afterCommit ? settled(Promise.resolve(result).then(afterCommit)) : undefined;
     // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
     // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
     if (changes.length > 0)

@@ -2,8 +2,10 @@
  * A small upstream API for gateway tests: records what each request brought (method, path,
  * headers, how many body bytes, counted as they stream by) and answers 200 with a short JSON
  * body. Paths under `/slow` never answer, for timeouts; under `/close` the answer closes its connection;
- * `…/bytes/N` answers N bytes with an `X-Upstream-Bytes` header; `…/cut/N` promises N bytes, sends
- * ten and drops the connection; `…/unmodified/N` is a 304 with the ETag "N"; `…/lying-304/N` a 304 with a Content-Length of N.
+ * `…/bytes/N` answers N bytes with an `X-Upstream-Bytes` header (`…/untyped/N` the same without a
+ * Content-Type); `…/cut/N` promises N bytes, sends ten and drops the connection; `…/stall/N` sends
+ * three and then nothing; `…/unmodified/N` is a 304 with the ETag "N"; `…/lying-304/N` a 304 with
+ * a Content-Length of N (allowed: the length of what did not change).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,7 +44,7 @@ export async function startUpstream(): Promise<Upstream> {
       if (req.url?.startsWith('/slow')) return;
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bytes });
       if (req.url?.startsWith('/close')) res.shouldKeepAlive = false; // Connection: close
-      const sized = /\/(bytes|cut|unmodified|lying-304)\/(\d+)(\?|$)/.exec(req.url ?? '');
+      const sized = /\/(bytes|untyped|cut|stall|unmodified|lying-304)\/(\d+)(\?|$)/.exec(req.url ?? '');
       if (sized) {
         const n = Number(sized[2]);
         if (sized[1] === 'unmodified') {
@@ -54,11 +56,12 @@ export async function startUpstream(): Promise<Upstream> {
           return;
         }
         res.writeHead(203, {
-          'Content-Type': 'application/octet-stream',
+          ...(sized[1] === 'untyped' ? {} : { 'Content-Type': 'application/octet-stream' }),
           'Content-Length': n,
           'X-Upstream-Bytes': String(n),
         });
         if (sized[1] === 'cut') res.write(Buffer.alloc(10, 'x'), () => res.destroy());
+        else if (sized[1] === 'stall') res.write(Buffer.alloc(3, 'x'));
         else res.end(req.method === 'HEAD' ? undefined : Buffer.alloc(n, 'x'));
         return;
       }
