@@ -47,6 +47,12 @@ export function isStoreUnavailable(err: Thrown): boolean {
   );
 }
 
+/** The built-in proxy's upstream failed: too slow (504) or no valid answer (502). */
+export function upstreamFailure(err: { statusCode?: unknown; code?: unknown }): DekiError {
+  const timedOut = err.statusCode === 504 || (typeof err.code === 'string' && /TIMEOUT/i.test(err.code));
+  return new DekiError(timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE');
+}
+
 export interface MapOptions {
   /** The configured body limit, named in BODY_TOO_LARGE. */
   readonly bodyLimit: number;
@@ -76,8 +82,7 @@ export function toDekiError(err: unknown, opts: MapOptions): DekiError {
       return new DekiError('BODY_NOT_DOCUMENT');
   }
   // undici's, from the built-in proxy: the upstream's answer broke off or broke HTTP's rules.
-  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return new DekiError('UPSTREAM_TIMEOUT');
-  if (code.startsWith('UND_ERR_')) return new DekiError('UPSTREAM_UNAVAILABLE');
+  if (code.startsWith('UND_ERR_')) return upstreamFailure(thrown);
   if (isStoreUnavailable(thrown)) return new DekiError('STORE_UNAVAILABLE');
   if (err instanceof SyntaxError) return new DekiError('BAD_REQUEST_BODY', `JSON: ${err.message}`);
   return new DekiError('INTERNAL');

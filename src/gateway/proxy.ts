@@ -13,6 +13,7 @@ import type { AppContext } from '../context.js';
 import { answerPreflight } from '../auth/browser-token.js';
 import { AUTHTOKEN_COOKIE } from '../auth/session-cookie.js';
 import type { Principal } from '../auth/principal.js';
+import { upstreamFailure } from '../dream/to-deki-error.js';
 import { DekiError } from '../errors.js';
 import { type CredentialStage, checkGatewayRequest } from './check.js';
 import { IDENTITY_PREFIX, identityHeaders } from './identity.js';
@@ -74,7 +75,8 @@ const WHOLE_BODY_BYTES = 64 * 1024;
 interface UpstreamResponse {
   statusCode: number;
   headers: IncomingHttpHeaders;
-  stream: Readable & { arrayBuffer?: () => Promise<ArrayBuffer> };
+  /** undici's body: a Readable that can also be read whole. */
+  stream: Readable & { arrayBuffer(): Promise<ArrayBuffer> };
 }
 
 /**
@@ -100,14 +102,13 @@ function sendUpstreamResponse(
     return;
   }
   const length = Number(res.headers['content-length']);
-  const whole = res.stream.arrayBuffer;
   // A HEAD answer has no body either, but its Content-Length is the client's to see: it goes the stream's way.
-  if (method === 'HEAD' || !(length > 0 && length <= WHOLE_BODY_BYTES) || res.headers['content-type'] === undefined || !whole) {
+  if (method === 'HEAD' || !(length > 0 && length <= WHOLE_BODY_BYTES) || res.headers['content-type'] === undefined) {
     res.stream.once('error', dropUpstreamHeaders);
     void reply.send(res.stream);
     return;
   }
-  whole.call(res.stream).then(
+  res.stream.arrayBuffer().then(
     (body) => void reply.send(Buffer.from(body)),
     // Cut off or stalled mid-body: nothing is sent yet, so the client gets a 502 or 504 document.
     (err: unknown) => {
@@ -117,10 +118,9 @@ function sendUpstreamResponse(
   );
 }
 
-/** reply-from reports a failed upstream by its own error names; the client gets ours. */
+/** reply-from reports a failed upstream by its own error names; the client gets ours, by the rule every upstream failure follows. */
 function upstreamError(reply: { send(err: Error): unknown }, { error }: { error: Error & { statusCode?: number; code?: string } }): void {
-  const timedOut = error.statusCode === 504 || /TIMEOUT/i.test(error.code ?? '');
-  void reply.send(new DekiError(timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE'));
+  void reply.send(upstreamFailure(error));
 }
 
 /** `/reports/a/b?x` → `<basePath>/a/b` (reply-from adds the query); dot segments are refused, not resolved. */
