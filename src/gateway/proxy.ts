@@ -1,12 +1,12 @@
 /**
  * The built-in authenticating proxy: each `GATEHOUSE_PROXY` route is checked as forward-auth checks
- * it, then forwarded by @fastify/reply-from (undici: pooled keep-alive connections, bodies streamed
- * both ways, never buffered). The upstream gets the `X-Gatehouse-*` identity and never the client's
+ * it, then forwarded by @fastify/reply-from (undici: pooled keep-alive connections; request bodies
+ * stream, answers too unless small, see sendUpstreamResponse). The upstream gets the `X-Gatehouse-*` identity and never the client's
  * credentials or a forged identity. Preflights and CORS are the API's.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import replyFrom from '@fastify/reply-from';
+import replyFrom, { type FastifyReplyFromHooks } from '@fastify/reply-from';
 import { Pool } from 'undici';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -72,6 +72,12 @@ function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 /** Upstream answers up to this size are read whole and sent in one piece; larger ones, or of unknown length, stream. */
 const WHOLE_BODY_BYTES = 64 * 1024;
 
+interface UpstreamReply {
+  send(payload?: unknown): unknown;
+  removeHeader(name: string): unknown;
+  raw: { headersSent: boolean };
+}
+
 interface UpstreamResponse {
   statusCode: number;
   headers: IncomingHttpHeaders;
@@ -85,16 +91,7 @@ interface UpstreamResponse {
  * small proxied request's CPU, measured A/B). Memory stays bounded by WHOLE_BODY_BYTES per request.
  * (An untyped body streams: Fastify would call a Buffer `application/octet-stream`.)
  */
-function sendUpstreamResponse(
-  method: string,
-  reply: { send(payload?: unknown): unknown; removeHeader(name: string): unknown; raw: { headersSent: boolean } },
-  res: UpstreamResponse,
-): void {
-  // An answer that fails before anything was sent becomes an error document, which must not carry
-  // the upstream's headers (its encoding, its cookies); Gatehouse's own (CORS) and the Date stay.
-  const dropUpstreamHeaders = () => {
-    if (!reply.raw.headersSent) for (const name of Object.keys(responseHeaders(res.headers))) if (name !== 'date') reply.removeHeader(name);
-  };
+function sendUpstreamResponse(method: string, reply: UpstreamReply, res: UpstreamResponse): void {
   // 204 and 304 have no body whatever their Content-Length says (RFC 9110), which undici takes for a body cut short.
   if (res.statusCode === 204 || res.statusCode === 304) {
     res.stream.on('error', () => undefined).destroy();
@@ -104,7 +101,7 @@ function sendUpstreamResponse(
   const length = Number(res.headers['content-length']);
   // A HEAD answer has no body either, but its Content-Length is the client's to see: it goes the stream's way.
   if (method === 'HEAD' || !(length > 0 && length <= WHOLE_BODY_BYTES) || res.headers['content-type'] === undefined) {
-    res.stream.once('error', dropUpstreamHeaders);
+    res.stream.once('error', () => dropUpstreamHeaders(reply, res));
     void reply.send(res.stream);
     return;
   }
@@ -112,10 +109,18 @@ function sendUpstreamResponse(
     (body) => void reply.send(Buffer.from(body)),
     // Cut off or stalled mid-body: nothing is sent yet, so the client gets a 502 or 504 document.
     (err: unknown) => {
-      dropUpstreamHeaders();
+      dropUpstreamHeaders(reply, res);
       void reply.send(err);
     },
   );
+}
+
+/**
+ * An answer that fails before anything was sent becomes an error document, which must not carry
+ * the upstream's headers (its encoding, its cookies); Gatehouse's own (CORS) and the Date stay.
+ */
+function dropUpstreamHeaders(reply: UpstreamReply, res: UpstreamResponse): void {
+  if (!reply.raw.headersSent) for (const name of Object.keys(responseHeaders(res.headers))) if (name !== 'date') reply.removeHeader(name);
 }
 
 /** reply-from reports a failed upstream by its own error names; the client gets ours, by the rule every upstream failure follows. */
@@ -139,6 +144,18 @@ function upstreamPath(route: ProxyRoute, url: string): string {
   return `${route.basePath}${rest}` || '/';
 }
 
+/**
+ * reply-from's options, the same for every request: made once, as each function made per request
+ * costs (and under tsx, which names every function it compiles, costs twice).
+ */
+const FORWARDING = {
+  rewriteRequestHeaders: upstreamHeaders,
+  rewriteHeaders: responseHeaders,
+  onError: upstreamError,
+  // reply-from's types call `res` a Node response; with undici it is { statusCode, headers, stream: undici's body }.
+  onResponse: (request: { method: string }, reply: UpstreamReply, res: unknown) => sendUpstreamResponse(request.method, reply, res as UpstreamResponse),
+} satisfies FastifyReplyFromHooks;
+
 function isPreflight(request: FastifyRequest): boolean {
   return request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
 }
@@ -157,14 +174,7 @@ export function proxyRoute(ctx: AppContext, resolveCredential: CredentialStage, 
     const forward = async (request: FastifyRequest, reply: FastifyReply) => {
       if (isPreflight(request)) return answerPreflight(ctx, request, reply);
       checkGatewayRequest(ctx, request, route.require, { method: request.method, origin: undefined });
-      const path = upstreamPath(route, request.url);
-      return reply.from(path, {
-        rewriteRequestHeaders: upstreamHeaders,
-        rewriteHeaders: responseHeaders,
-        onError: upstreamError,
-        // reply-from's types call `res` a Node response; with undici it is { statusCode, headers, stream: undici's body }.
-        onResponse: (_request, upstreamReply, res) => sendUpstreamResponse(request.method, upstreamReply, res as unknown as UpstreamResponse),
-      });
+      return reply.from(upstreamPath(route, request.url), FORWARDING);
     };
     const onRequest = [resolveCredential];
     app.route({ method: METHODS, url: route.prefix, onRequest, handler: forward });
