@@ -135,7 +135,8 @@ same machine at the same time. Absolute figures move with whatever else the mach
   \`${s.gatehouse === 'dist' ? 'node dist/src/cli.js serve' : 'node --import tsx src/cli.ts serve'}\` with logging off (\`GATEHOUSE_LOG_LEVEL=silent\`), the failed-credential limit raised
   (\`GATEHOUSE_AUTH_FAILURE_LIMIT\`, so the revocation poller's refusals stay the 403 being timed, not 429s) and every other
   setting at its default (credential cache size, change-feed polling and \`LISTEN\`: see the README), each on
-  its own temporary data directory and port; the peers as \`node --import tsx bench/peers/<peer>.ts\`.
+  its own temporary data directory and port; the peers as \`node --import tsx bench/peers/<peer>.ts\` (tsx names each function it
+  compiles when the function is made: their code makes none per request, so that costs them nothing).
 - Load: autocannon 9 in the harness process, ${s.connections} keep-alive connections, no pipelining. With 2 cores,
   one server process (one JavaScript thread) and one load generator each get about a core; more connections
   would only add queueing. ${s.rounds} round(s) of ${s.secondsPerRound} s per target, rounds
@@ -206,7 +207,7 @@ ${details.join('\n')}
 \`npm run bench\` (about 3 minutes), \`npm run bench -- --quick\` (about 45 s, 100,000-token store, fewer
 revocations: a smoke test, not figures to quote). Flags: \`--ref=<commit>\` (run Gatehouse from a clean
 snapshot of that commit instead of the work tree), \`--only=<phases>\` (some phases only: figures go to \`bench/results/partial.json\`, this page is left alone),
-\`--connections=N\`, \`--dist\` (run the compiled \`dist/\`, after \`npm run build\`), \`--profile\` (V8 CPU profiles
+\`--connections=N\`, \`--tsx\` (run the TypeScript source through tsx instead of the compiled \`dist/\` that the run builds first, as \`npm start\` does; \`--ref\` always runs the source), \`--profile\` (V8 CPU profiles
 of every Gatehouse process into \`bench/results/profiles/\`; summarise one with
 \`node --import tsx bench/profile-summary.ts <file>\`), \`--report\` (rewrite this page from the last
 \`latest.json\` without measuring, e.g. after editing \`bench/findings.md\`). PostgreSQL is found at \`BENCH_PG_URL\`
