@@ -11,7 +11,7 @@ import { featureMigrations } from '../src/feature-migrations.js';
 import { AttemptCounters } from '../src/store/attempt-counters.js';
 import { openStore, type Store } from '../src/store/database.js';
 import pg from 'pg';
-import { createTestDatabase, postgresSkipReason, suitePostgresStore, type TestDatabase } from './helpers/postgres.js';
+import { blockedBehind, postgresSkipReason, suitePostgresDatabase, suitePostgresStore } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
@@ -60,36 +60,21 @@ describe('attempt counters at once (PostgreSQL)', { skip }, () => {
 });
 
 describe('attempt counters and a deadlock (PostgreSQL)', { skip }, () => {
-  let database: TestDatabase;
-  let store: Store;
-  before(async () => {
-    database = await createTestDatabase();
-    store = await openStore({ dataDir: tempDir(), databaseUrl: database.url, now: Date.now, migrations: featureMigrations });
-  });
-  after(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const suite = suitePostgresDatabase();
 
   test('an add that PostgreSQL fails to break a deadlock is sent again and counts once', async () => {
-    const counters = new AttemptCounters(store.db, Date.now);
+    const counters = new AttemptCounters(suite.store().db, Date.now);
     await counters.add(['dl-a', 'dl-b'], WINDOW_MS);
     // Another session holds dl-b, then waits for dl-a, which the add holds while it waits for dl-b:
     // the cycle a prune on another node can close. That session waits longer before it looks for
     // deadlocks, so PostgreSQL fails the add's statement, not the other session's.
-    const other = new pg.Client({ connectionString: database.url });
+    const other = new pg.Client({ connectionString: suite.url() });
     await other.connect();
     try {
       await other.query("begin; set local deadlock_timeout = '30s'");
       await other.query("update attempt_counters set count = count where key = 'dl-b'");
       const added = counters.add(['dl-a', 'dl-b'], WINDOW_MS);
-      let finished = false;
-      void added.finally(() => (finished = true)).catch(() => undefined);
-      // Until the add waits for this session (pg_stat_activity may still show the connection's previous statement).
-      const me = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-      const blocked = async () => Boolean((await other.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [me])).rowCount);
-      while (!finished && !(await blocked())) await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(finished, false, 'the add waited for the row this session holds');
+      assert.equal(await blockedBehind(other, added), true, 'the add waited for the row this session holds');
       await other.query("update attempt_counters set count = count where key = 'dl-a'");
       await other.query('commit');
       assert.deepEqual(

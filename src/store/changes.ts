@@ -1,20 +1,21 @@
 /**
  * Writing to the change feed. Every write that can revoke a credential goes through
- * `writeWithChange`: the change and its feed row commit together, PostgreSQL is told with NOTIFY,
- * this process's own cache catches up, and then the call waits until every other live node has
+ * `ChangeLog.write` (or `writeStatements`): the change and its feed row commit together,
+ * PostgreSQL is told with NOTIFY, this process's own cache catches up, and then the call waits until every other live node has
  * applied the change (or the staleness bound has passed, after which a node that did not confirm
  * trusts nothing cached): when it returns, no node accepts what it revoked
  * (docs/security.md#final-revocation-the-timing-argument).
  */
 import { performance } from 'node:perf_hooks';
-import { type Kysely, type Transaction, sql } from 'kysely';
+import type { Compilable, Kysely, Transaction } from 'kysely';
+import { AUDIT_COLUMNS, type AuditRecord, type Change, recordOnPostgres, type ReturningQuery, writeInOneStatement } from './feed-statement.js';
 import type { FeedPeers, PeerWait } from './feed-peers.js';
 import { GroupCommit } from './group-commit.js';
 import { preparedInsert } from './prepared-insert.js';
 import type { Dialect } from './dialect.js';
-import type { ChangeKind, Database, NewAuditRow } from './schema.js';
+import type { ChangeKind, Database } from './schema.js';
 
-export const NOTIFY_CHANNEL = 'gatehouse_changes';
+export { NOTIFY_CHANNEL, type AuditRecord, type Change } from './feed-statement.js';
 
 /** A feed row as a writer's NOTIFY carries it. */
 export type NotifiedRow = { seq: number; kind: ChangeKind; ref: string; at: number };
@@ -45,14 +46,6 @@ export interface ChangeFollower {
   onWait?: (wait: PeerWait) => void;
 }
 
-export interface Change {
-  kind: ChangeKind;
-  ref: string | number;
-}
-
-/** An audit row as a feature built it; the change log stamps `at` with the configured clock. */
-export type AuditRecord = Omit<NewAuditRow, 'at' | 'id'>;
-
 type MaybeAudit = AuditRecord | undefined;
 
 export interface WriteRecords<T> {
@@ -62,33 +55,13 @@ export interface WriteRecords<T> {
   audit?: MaybeAudit[] | ((written: T) => MaybeAudit[]);
 }
 
-const AUDIT_COLUMNS = ['action', 'actor_id', 'actor_name', 'credential', 'ip', 'target_type', 'target_id', 'details'] as const;
 const insertAuditRow = preparedInsert('audit_log', ['at', ...AUDIT_COLUMNS]);
 
-/**
- * The feed rows, audit entries and NOTIFY of a PostgreSQL write, in one statement (one round trip
- * instead of four), after the feature's own statements. Returns the highest `seq` written. The
- * NOTIFY carries the rows (`parseNotifiedRows`), so a listening node can apply them without a poll;
- * PostgreSQL caps a payload at 8000 bytes, beyond which it carries nothing and listeners poll.
- *
- * One writer at a time from the lock until commit: sequence numbers then become visible in order,
- * so a reader that has seen seq N has seen everything below it. The lock is taken in the row source
- * of the feed insert, so it is held before `nextval` hands out a number. Taking it last cannot
- * deadlock: a transaction that holds it waits for nothing else (it only inserts new rows, with
- * sequence keys, into tables without foreign keys or triggers, then commits), so no cycle of waits
- * can pass through it. Writes that record no feed rows never take it: their order does not matter.
- */
-async function recordOnPostgres(trx: Transaction<Database>, changes: Change[], audit: AuditRecord[], at: number): Promise<number> {
-  const feedRows = sql.join(changes.map((c) => sql`(${c.kind}::text, ${String(c.ref)}::text, ${at}::bigint)`));
-  const auditRows = sql.join(audit.map((e) => sql`(${sql.join(AUDIT_COLUMNS.map((col) => sql`${e[col] ?? null}`))}, ${at})`));
-  const auditInsert = audit.length > 0 ? sql`, audit as (insert into audit_log (${sql.raw(AUDIT_COLUMNS.join(', '))}, at) values ${auditRows})` : sql``;
-  const { rows } = await sql<{ seq: number }>`with lock as (select pg_advisory_xact_lock(7316203))${auditInsert},
-      feed as (insert into changes (kind, ref, at) select v.kind, v.ref, v.at from lock, (values ${feedRows}) as v (kind, ref, at) returning seq, kind, ref)
-    select max(seq) as seq, pg_notify(${NOTIFY_CHANNEL}, case when sum(octet_length(ref) + 40) < 7900
-      then ${String(at)}::text || string_agg(E'\n' || seq || ' ' || kind || ' ' || ref, '' order by seq) else '' end)
-    from feed`.execute(trx);
-  return Number(rows[0]!.seq);
-}
+/** A data-modifying query with a RETURNING clause, as Kysely builds it. */
+type Statement = ReturningQuery & Compilable;
+
+/** Thrown inside a transaction to roll it back when the statement to write found nothing. */
+const NOTHING_WRITTEN = Symbol('nothing written');
 
 /** A promise that never rejects, so that nothing is left unhandled while a revoking write waits. */
 function settled<U>(p: Promise<U>): Promise<{ ok: true; value: U } | { ok: false; error: unknown }> {
@@ -158,12 +131,59 @@ export class ChangeLog {
       }
       return value;
     });
+    return this.settle(changes.length > 0, lastSeq, result, afterCommit);
+  }
+
+  /**
+   * A revoking write given as statements rather than code: `written`, whose RETURNING rows
+   * `afterCommit` gets, and `also`, each a data-modifying Kysely query with a RETURNING clause. On
+   * PostgreSQL they commit with their feed rows and audit entries as one autocommitted statement:
+   * one round trip where `write` takes four. On SQLite they run in order in one transaction. When
+   * `written` returns no row nothing is recorded and nothing waited for: the answer is undefined.
+   */
+  async writeStatements<T, U>(
+    records: { changes: Change[]; audit: MaybeAudit[] },
+    written: Statement,
+    also: Statement[],
+    afterCommit: (rows: T[]) => Promise<U>,
+  ): Promise<U | undefined> {
+    if (records.changes.length === 0) throw new TypeError('writeStatements is for writes that record feed rows');
+    if (this.dialect !== 'postgres') {
+      try {
+        return await this.write(
+          records,
+          async (trx) => {
+            const { rows } = await trx.executeQuery<T>(written.compile());
+            if (rows.length === 0) throw NOTHING_WRITTEN; // rolls back: no feed row, no audit entry, no wait
+            for (const q of also) await trx.executeQuery(q.compile());
+            return rows;
+          },
+          afterCommit,
+        );
+      } catch (err) {
+        if (err === NOTHING_WRITTEN) return undefined;
+        throw err;
+      }
+    }
+    const audit = records.audit.filter((a): a is AuditRecord => a !== undefined);
+    const { rows, seq } = await writeInOneStatement<T>(this.db, written, also, records.changes, audit, this.now());
+    if (seq === undefined) return undefined;
+    return this.settle(true, seq, rows, afterCommit);
+  }
+
+  /**
+   * After a commit: lets this process's cache catch up and waits for the other nodes when the write
+   * recorded feed rows, while `afterCommit` reads what the answer needs.
+   */
+  private settle<T, U>(revoking: boolean, lastSeq: number, result: T, afterCommit: (written: T) => Promise<U>): Promise<U>;
+  private settle<T, U>(revoking: boolean, lastSeq: number, result: T, afterCommit?: (written: T) => Promise<U>): Promise<T | U>;
+  private async settle<T, U>(revoking: boolean, lastSeq: number, result: T, afterCommit?: (written: T) => Promise<U>): Promise<T | U> {
     const committedAt = performance.now();
     // Through a promise, so that even a read that throws at once is answered only after the wait.
     const read = afterCommit ? settled(Promise.resolve(result).then(afterCommit)) : undefined;
     // The write has committed: a failed catch-up must not make it look failed. The next poll retries.
     // A write with no feed rows (a new token) revokes nothing, so there is nothing to catch up on or wait for.
-    if (changes.length > 0)
+    if (revoking)
       await Promise.all([
         this.follower.catchUp?.(lastSeq).catch(() => undefined),
         this.follower.peers ? this.awaitPeers(this.follower.peers, lastSeq, committedAt) : undefined,

@@ -129,11 +129,31 @@ async function listingOf(db: Kysely<Database>, row: TokenRow): Promise<TokenList
 class NoSuchToken extends Error {}
 
 /**
- * Deletes the token and returns its listing, or undefined when there was none (and nothing is
- * written). The listing's user names are read once the delete has committed, while the other nodes
- * catch up (`ChangeLog.write`): the revoking answer waits for no read before the delete.
+ * Deletes the token; returns its listing as it was, or undefined when there was none. The audit
+ * entry names the token, so its name is read first; the delete, its feed row and the entry are then
+ * one statement (`ChangeLog.writeStatements`), made on the condition that the name is still the one
+ * read, and the listing is read while the other nodes catch up. A token renamed in between is
+ * deleted in a transaction of its own instead, which reads what it deletes.
  */
 export async function deleteTokenListing(
+  log: ChangeLog,
+  db: Kysely<Database>,
+  id: number,
+  audit: (row: Pick<TokenRow, 'id' | 'name' | 'type'>) => AuditEntry | undefined,
+): Promise<TokenListing | undefined> {
+  const named = await db.selectFrom('developer_tokens').select(['id', 'name', 'type']).where('id', '=', id).executeTakeFirst();
+  if (!named) return undefined;
+  const deleted = await log.writeStatements<TokenRow, TokenListing>(
+    { changes: [{ kind: 'token', ref: id }], audit: [audit(named)] },
+    db.deleteFrom('developer_tokens').where('id', '=', id).where('name', '=', named.name).where('type', '=', named.type).returningAll(),
+    [],
+    ([row]) => listingOf(db, row!),
+  );
+  return deleted ?? deleteReadingTokenListing(log, db, id, audit);
+}
+
+/** The delete in a transaction that reads the row it deletes, for the audit entry and the listing. */
+async function deleteReadingTokenListing(
   log: ChangeLog,
   db: Kysely<Database>,
   id: number,

@@ -1,6 +1,7 @@
 /** Users in the database. Rules about who may do what live in the routes, not here. */
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
+import { DekiError } from '../errors.js';
 import type { Change, ChangeLog } from '../store/changes.js';
 import { userTextMatch } from '../store/text-search.js';
 import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
@@ -77,8 +78,12 @@ export async function updateUser(
   return updateUserThen(changes, id, patch, audit, endSessions, async (row) => row);
 }
 
-/** `updateUser`, then `read` (what the answer needs) once it has committed, while the other nodes catch up. */
-export function updateUserThen<U>(
+/**
+ * `updateUser`, then `read` (what the answer needs) once it has committed, while the other nodes
+ * catch up. The update, the sessions' end, the feed rows and the audit entries are one statement
+ * (`ChangeLog.writeStatements`).
+ */
+export async function updateUserThen<U>(
   changes: ChangeLog,
   id: number,
   patch: UserUpdate,
@@ -88,15 +93,15 @@ export function updateUserThen<U>(
 ): Promise<U> {
   const feed: Change[] = [{ kind: 'user', ref: id }];
   if (endSessions) feed.push({ kind: 'user-sessions', ref: id });
-  return changes.write(
+  const { db } = changes;
+  const answer = await changes.writeStatements<UserRow, U>(
     { changes: feed, audit },
-    async (trx) => {
-      const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      if (endSessions) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
-      return row;
-    },
-    read,
+    db.updateTable('users').set(patch).where('id', '=', id).returningAll(),
+    endSessions ? [db.deleteFrom('sessions').where('user_id', '=', id).returning('user_id')] : [],
+    ([row]) => read(row!),
   );
+  if (answer === undefined) throw new DekiError('USER_NOT_FOUND');
+  return answer;
 }
 
 export async function countAdmins(db: Kysely<Database>): Promise<number> {

@@ -74,9 +74,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /**
  * For a `describe` of store tests: a migrated store on a database of its own, opened before the
- * suite's tests and dropped after them. Call it in the describe's body; the getter returns the store.
+ * suite's tests and dropped after them. Call it in the describe's body; the getters return the
+ * store and the database's URL (for a session of its own beside the store's).
  */
-export function suitePostgresStore(): () => Store {
+export function suitePostgresDatabase(): { store: () => Store; url: () => string } {
   let database: TestDatabase | undefined;
   let store: Store | undefined;
   before(async () => {
@@ -87,5 +88,24 @@ export function suitePostgresStore(): () => Store {
     await store?.close();
     await database?.drop();
   });
-  return () => store!;
+  return { store: () => store!, url: () => database!.url };
+}
+
+/** `suitePostgresDatabase`'s store alone. */
+export function suitePostgresStore(): () => Store {
+  return suitePostgresDatabase().store;
+}
+
+/**
+ * Resolves once another session waits for a lock `holder` holds (true), or once `work` settled
+ * first (false): the way a test knows a statement is blocked, rather than guessing with a delay.
+ * (pg_stat_activity may still show that connection's previous statement; pg_blocking_pids does not lie.)
+ */
+export async function blockedBehind(holder: pg.Client, work: Promise<unknown>): Promise<boolean> {
+  let finished = false;
+  void work.finally(() => (finished = true)).catch(() => undefined);
+  const me = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+  const blocked = async () => Boolean((await holder.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [me])).rowCount);
+  while (!finished && !(await blocked())) await new Promise((resolve) => setImmediate(resolve));
+  return !finished;
 }

@@ -1,0 +1,157 @@
+/**
+ * A revoking write given as statements (`ChangeLog.writeStatements`), on both stores: what the
+ * statements return comes back, with one feed row per change and the audit entries committed with
+ * them; a write that finds nothing records nothing. On PostgreSQL, where the whole write is one
+ * statement, a transaction of another node that holds the row and then takes the feed's lock does
+ * not deadlock with it: the statement takes the lock only after its row locks.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { featureMigrations } from '../src/feature-migrations.js';
+import type { AuditRecord } from '../src/store/changes.js';
+import { openStore, type Store } from '../src/store/database.js';
+import type { TokenRow } from '../src/store/schema.js';
+import { blockedBehind, postgresSkipReason, suitePostgresDatabase } from './helpers/postgres.js';
+import { tempDir } from './helpers/server.js';
+
+const skip = await postgresSkipReason();
+
+const entry = (target: number): AuditRecord => ({
+  action: 'token.delete',
+  actor_id: 1,
+  actor_name: 'admin',
+  credential: 'session',
+  ip: '127.0.0.1',
+  target_type: 'token',
+  target_id: String(target),
+  details: JSON.stringify({ name: `t${target}` }),
+});
+
+async function addToken(store: Store, name: string): Promise<number> {
+  const creator = await store.db
+    .insertInto('users')
+    .values({
+      username: `u-${name}`,
+      username_key: `u-${name}`,
+      email: '',
+      fullname: '',
+      status: 'active',
+      seat: 1,
+      role: 'Admin',
+      password_hash: null,
+      created_at: 1,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const row = await store.db
+    .insertInto('developer_tokens')
+    .values({
+      type: 'server',
+      name,
+      key: `key-${name}-${Math.random()}`,
+      secret_enc: null,
+      host: null,
+      restricted_user_id: null,
+      jwt_user_id: null,
+      jwt_key_id: null,
+      jwt_issued_at: null,
+      created_at: 1,
+      created_by: 1,
+      expires_at: null,
+      rolled_from: null,
+      last_used_at: null,
+      redirect_uris: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+const feedRows = (store: Store, ref: number) => store.db.selectFrom('changes').select(['kind', 'ref']).where('ref', '=', String(ref)).execute();
+const auditRows = (store: Store, ref: number) =>
+  store.db.selectFrom('audit_log').select(['action', 'actor_id', 'details']).where('target_id', '=', String(ref)).execute();
+
+function behaves(store: () => Store): void {
+  test('the rows the statements return come back, committed with their feed rows and audit entries', async () => {
+    const s = store();
+    const [a, b] = [await addToken(s, 'one'), await addToken(s, 'two')];
+    const names = await s.changes.writeStatements<TokenRow, string[]>(
+      {
+        changes: [
+          { kind: 'token', ref: a },
+          { kind: 'token', ref: b },
+        ],
+        audit: [entry(a), undefined],
+      },
+      s.db.deleteFrom('developer_tokens').where('id', '=', a).returningAll(),
+      [s.db.deleteFrom('developer_tokens').where('id', '=', b).returning('id')],
+      async (rows) => rows.map((r) => r.name),
+    );
+    assert.deepEqual(names, ['one']);
+    assert.equal((await s.db.selectFrom('developer_tokens').select('id').where('id', 'in', [a, b]).execute()).length, 0, 'both deleted');
+    assert.deepEqual(await feedRows(s, a), [{ kind: 'token', ref: String(a) }]);
+    assert.deepEqual(await feedRows(s, b), [{ kind: 'token', ref: String(b) }]);
+    assert.deepEqual(await auditRows(s, a), [{ action: 'token.delete', actor_id: 1, details: JSON.stringify({ name: `t${a}` }) }]);
+    assert.deepEqual(await auditRows(s, b), []);
+  });
+
+  test('a write whose statement finds nothing records nothing and answers undefined', async () => {
+    const s = store();
+    const a = await addToken(s, 'kept');
+    let read = false;
+    const answer = await s.changes.writeStatements(
+      { changes: [{ kind: 'token', ref: a }], audit: [entry(a)] },
+      s.db.deleteFrom('developer_tokens').where('id', '=', a).where('name', '=', 'another name').returningAll(),
+      [s.db.deleteFrom('sessions').where('user_id', '=', -1).returning('user_id')],
+      async () => (read = true),
+    );
+    assert.equal(answer, undefined);
+    assert.equal(read, false, 'nothing to read after a write that wrote nothing');
+    assert.equal((await s.db.selectFrom('developer_tokens').select('id').where('id', '=', a).execute()).length, 1);
+    assert.deepEqual(await feedRows(s, a), []);
+    assert.deepEqual(await auditRows(s, a), []);
+  });
+}
+
+describe('a write as statements (SQLite)', () => {
+  let store: Store;
+  before(async () => {
+    store = await openStore({ dataDir: tempDir(), now: Date.now, migrations: featureMigrations });
+  });
+  after(() => store.close());
+  behaves(() => store);
+});
+
+describe('a write as statements (PostgreSQL)', { skip }, () => {
+  const suite = suitePostgresDatabase();
+  behaves(suite.store);
+
+  test('a transaction holding the row, then the feed lock, does not deadlock with the statement', async () => {
+    const store = suite.store();
+    const id = await addToken(store, 'contended');
+    const other = new pg.Client({ connectionString: suite.url() });
+    await other.connect();
+    try {
+      // This session looks for deadlocks later than the statement's, so a cycle would fail the statement.
+      await other.query("begin; set local deadlock_timeout = '30s'");
+      await other.query('update developer_tokens set name = name where id = $1', [id]);
+      const written = store.changes.writeStatements<TokenRow, number>(
+        { changes: [{ kind: 'token', ref: id }], audit: [entry(id)] },
+        store.db.deleteFrom('developer_tokens').where('id', '=', id).where('name', '=', 'contended').returningAll(),
+        [],
+        async (rows) => rows.length,
+      );
+      assert.equal(await blockedBehind(other, written), true, 'the statement waited for the row this session holds');
+      // What a revoking write of another node does next: its feed rows, under the feed's lock.
+      await other.query("set local lock_timeout = '10s'");
+      await other.query('select pg_advisory_xact_lock(7316203)');
+      await other.query("insert into changes (kind, ref, at) values ('token', $1, 0)", [String(id)]);
+      await other.query('commit');
+      assert.equal(await written, 1, 'the statement deleted the row once the other transaction let it go');
+      assert.equal((await feedRows(store, id)).length, 2, "the other transaction's feed row and the statement's");
+    } finally {
+      await other.end();
+    }
+  });
+});
