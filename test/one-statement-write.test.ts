@@ -9,15 +9,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { featureMigrations } from '../src/feature-migrations.js';
-import type { AuditRecord } from '../src/store/changes.js';
+import type { AuditEntry } from '../src/audit/entry.js';
 import { openStore, type Store } from '../src/store/database.js';
 import type { TokenRow } from '../src/store/schema.js';
+import { deleteTokenListing } from '../src/tokens/store.js';
 import { blockedBehind, postgresSkipReason, suitePostgresDatabase } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
 
-const entry = (target: number): AuditRecord => ({
+const entry = (target: number): AuditEntry => ({
   action: 'token.delete',
   actor_id: 1,
   actor_name: 'admin',
@@ -114,6 +115,22 @@ function behaves(store: () => Store): void {
   });
 }
 
+function deletesRenamed(store: () => Store): void {
+  test('a token renamed since its name was read is deleted all the same, audited under the name it had', async () => {
+    const s = store();
+    const id = await addToken(s, 'renamed');
+    const listing = await deleteTokenListing(s.changes, s.db, id, (row) => ({ ...entry(row.id), details: JSON.stringify({ name: row.name }) }), {
+      id,
+      name: 'its old name',
+      type: 'server',
+    });
+    assert.equal(listing?.name, 'renamed');
+    assert.equal((await s.db.selectFrom('developer_tokens').select('id').where('id', '=', id).execute()).length, 0);
+    assert.deepEqual(await feedRows(s, id), [{ kind: 'token', ref: String(id) }]);
+    assert.deepEqual(await auditRows(s, id), [{ action: 'token.delete', actor_id: 1, details: JSON.stringify({ name: 'renamed' }) }]);
+  });
+}
+
 describe('a write as statements (SQLite)', () => {
   let store: Store;
   before(async () => {
@@ -121,11 +138,13 @@ describe('a write as statements (SQLite)', () => {
   });
   after(() => store.close());
   behaves(() => store);
+  deletesRenamed(() => store);
 });
 
 describe('a write as statements (PostgreSQL)', { skip }, () => {
   const suite = suitePostgresDatabase();
   behaves(suite.store);
+  deletesRenamed(suite.store);
 
   test('a transaction holding the row, then the feed lock, does not deadlock with the statement', async () => {
     const store = suite.store();

@@ -126,8 +126,13 @@ export function tokenRoutes(ctx: AppContext, stages: Stages, usage: UsageRecorde
     });
 
     app.delete<IdParams>('/site/developer-tokens/:id', async (request, reply) => {
-      const token = await deleteTokenListing(ctx.changes, ctx.db, parseIntegerId(request.params.id), (row) =>
-        auditFrom(request, 'token.delete', { type: 'token', id: row.id }, { name: row.name, type: row.type }),
+      const id = parseIntegerId(request.params.id);
+      const token = await deleteTokenListing(
+        ctx.changes,
+        ctx.db,
+        id,
+        (row) => auditFrom(request, 'token.delete', { type: 'token', id: row.id }, { name: row.name, type: row.type }),
+        ctx.cache.cachedTokenById(id), // its name, if this node has it: the delete checks it is still the name
       );
       if (!token) throw new DekiError('TOKEN_NOT_FOUND');
       return sendDocument(request, reply, toTokenDocument(token, ctx.config.siteUrl, undefined));

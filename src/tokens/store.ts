@@ -130,18 +130,20 @@ class NoSuchToken extends Error {}
 
 /**
  * Deletes the token; returns its listing as it was, or undefined when there was none. The audit
- * entry names the token, so its name is read first; the delete, its feed row and the entry are then
- * one statement (`ChangeLog.writeStatements`), made on the condition that the name is still the one
- * read, and the listing is read while the other nodes catch up. A token renamed in between is
- * deleted in a transaction of its own instead, which reads what it deletes.
+ * entry names the token, so its name is read first (or taken from `known`, a cached row); the delete,
+ * its feed row and the entry are then one statement (`ChangeLog.writeStatements`), made on the
+ * condition that the name is still that one, and the listing is read while the other nodes catch
+ * up. A token renamed in between is deleted in a transaction of its own instead, which reads what it
+ * deletes.
  */
 export async function deleteTokenListing(
   log: ChangeLog,
   db: Kysely<Database>,
   id: number,
   audit: (row: Pick<TokenRow, 'id' | 'name' | 'type'>) => AuditEntry | undefined,
+  known?: Pick<TokenRow, 'id' | 'name' | 'type'>,
 ): Promise<TokenListing | undefined> {
-  const named = await db.selectFrom('developer_tokens').select(['id', 'name', 'type']).where('id', '=', id).executeTakeFirst();
+  const named = known ?? (await db.selectFrom('developer_tokens').select(['id', 'name', 'type']).where('id', '=', id).executeTakeFirst());
   if (!named) return undefined;
   const deleted = await log.writeStatements<TokenRow, TokenListing>(
     { changes: [{ kind: 'token', ref: id }], audit: [audit(named)] },
