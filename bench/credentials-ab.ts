@@ -105,8 +105,10 @@ for (const s of servers) {
     const xs = samples.get(`${s.name}|${k}`)!;
     const total = xs.map((x) => x.total);
     const ratio = (f: (v: number[]) => number) => (f(total) / f(base.map((x) => x.total))).toFixed(2);
+    // Each round's figure over the same round's Anonymous: what the host did to that round cancels out.
+    const paired = median(total.map((t, r) => t / base[r]!.total)).toFixed(2);
     process.stdout.write(
-      `${s.name.padEnd(10)} ${k.padEnd(10)} min ${min(total).toFixed(1).padStart(5)} (${ratio(min)}×)  median ${median(total).toFixed(1).padStart(5)} (${ratio(median)}×)` +
+      `${s.name.padEnd(10)} ${k.padEnd(10)} min ${min(total).toFixed(1).padStart(5)} (${ratio(min)}×)  median ${median(total).toFixed(1).padStart(5)} (${ratio(median)}×)  paired median ${paired}×` +
         `  main thread user ${min(xs.map((x) => x.user)).toFixed(1)}, system ${min(xs.map((x) => x.system)).toFixed(1)}, other threads ${min(xs.map((x) => x.others)).toFixed(1)} (minima)\n`,
     );
   }
