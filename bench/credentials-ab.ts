@@ -5,7 +5,7 @@
  * apart from the other threads'. On a shared machine the minimum over many short rounds is the
  * steadiest figure; the full bench's verdicts move with whatever else runs.
  *
- *   node --import tsx bench/credentials-ab.ts [--ref=<commit>] [--rounds=7] [--seconds=2]
+ *   node --import tsx bench/credentials-ab.ts [--ref=<commit>] [--rounds=7] [--seconds=2] [--dist]
  */
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,8 @@ const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`
 const ref = arg('ref');
 const rounds = Number(arg('rounds') ?? 7);
 const seconds = Number(arg('seconds') ?? 2);
+// The compiled build (run `npm run build` first), as `npm start` runs it; --ref snapshots run from source.
+const dist = process.argv.includes('--dist');
 const KINDS = ['anonymous', 'session', 'jwt', 'signature', 'oauth'] as const;
 
 interface Server {
@@ -29,7 +31,7 @@ interface Server {
 }
 
 async function start(name: string): Promise<Server> {
-  const proc = await startGatehouse({ label: name, dataDir: tempDir(`gatehouse-ab-${name}-`), masterKey: randomBytes(32).toString('base64'), dist: false });
+  const proc = await startGatehouse({ label: name, dataDir: tempDir(`gatehouse-ab-${name}-`), masterKey: randomBytes(32).toString('base64'), dist });
   const admin = await signIn(proc);
   const tokens = await createServerTokens(proc, admin, 20, 'ab');
   const sessions = [admin];

@@ -3,7 +3,7 @@
  * directory answers only that credential's `users/current` (or only token creations), so a profile's
  * shares belong to one credential and can be compared with Anonymous's frame by frame.
  *
- *   node --import tsx bench/profile-credentials.ts [--seconds=8] [--only=anonymous,session,jwt,signature,oauth,create]
+ *   node --import tsx bench/profile-credentials.ts [--seconds=8] [--only=anonymous,session,jwt,signature,oauth,create] [--dist]
  *
  * Prints server CPU per request for each and writes the profiles under bench/results/profiles/by-credential/;
  * summarise one with `node --import tsx bench/profile-summary.ts <file> --skip=<printed seconds>`.
@@ -20,6 +20,8 @@ import { makeSignaturePool } from './lib/signatures.js';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const seconds = Number(arg('seconds') ?? 8);
+// The compiled build (run `npm run build` first), as `npm start` runs it.
+const dist = process.argv.includes('--dist');
 const KINDS = ['anonymous', 'session', 'jwt', 'signature', 'oauth', 'create'] as const;
 const only = arg('only')?.split(',') ?? [...KINDS];
 const outDir = path.join(REPO_ROOT, 'bench', 'results', 'profiles', 'by-credential');
@@ -28,7 +30,7 @@ fs.rmSync(outDir, { recursive: true, force: true });
 const dataDir = tempDir('gatehouse-profile-');
 const masterKey = randomBytes(32).toString('base64');
 try {
-  const setup = await startGatehouse({ label: 'setup', dataDir, masterKey, dist: false });
+  const setup = await startGatehouse({ label: 'setup', dataDir, masterKey, dist });
   const admin = await signIn(setup);
   const tokens = await createServerTokens(setup, admin, 20, 'profile');
   const sessions = [admin];
@@ -49,7 +51,7 @@ try {
   };
   for (const kind of KINDS.filter((k) => only.includes(k))) {
     const spawned = performance.now();
-    const proc = await startGatehouse({ label: kind, dataDir, masterKey, dist: false, profileDir: outDir });
+    const proc = await startGatehouse({ label: kind, dataDir, masterKey, dist, profileDir: outDir });
     const load = {
       target: proc,
       path: kind === 'create' ? `${TOKENS}?dream.out.format=json` : CURRENT_USER,
