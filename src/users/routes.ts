@@ -27,19 +27,9 @@ function queryInt(q: Query, name: string, fallback: number, max: number): number
   return Number(raw);
 }
 
-/**
- * The user a path names. `byId` reads one by id: the database by default; a revoking update reads
- * this node's cache instead, which, while trusted, holds every change whose answer has returned
- * (the final-revocation guarantee), as a read of the database would: one round trip less to wait for.
- */
-export async function findUserByPathId(
-  ctx: AppContext,
-  request: FastifyRequest,
-  raw: string,
-  byId: (id: number) => Promise<UserRow | undefined> = (id) => findUserById(ctx.db, id),
-): Promise<UserRow> {
+export async function findUserByPathId(ctx: AppContext, request: FastifyRequest, raw: string): Promise<UserRow> {
   const id = parsePathId(raw, ['current']);
-  const user = id.kind === 'keyword' ? request.principal.user : id.kind === 'id' ? await byId(id.id) : await findUserByName(ctx.db, id.name);
+  const user = id.kind === 'keyword' ? request.principal.user : id.kind === 'id' ? await findUserById(ctx.db, id.id) : await findUserByName(ctx.db, id.name);
   if (!user) throw new DekiError('USER_NOT_FOUND');
   return user;
 }
@@ -117,7 +107,7 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
     });
 
     app.put<IdParams & { Querystring: Query }>('/users/:id', admin, async (request, reply) => {
-      const target = await findUserByPathId(ctx, request, request.params.id, (id) => ctx.cache.userById(id));
+      const target = await findUserByPathId(ctx, request, request.params.id);
       if (target.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
       const patch: UserUpdate = bodyText(request.body).trim() === '' ? {} : readUserPatch(requireDocument(request.body, 'user'));
       if (patch.username_key && patch.username_key !== target.username_key && (await findUserByName(ctx.db, patch.username_key))) {
