@@ -8,11 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { toDekiError } from '../src/dream/to-deki-error.js';
 import { featureMigrations } from '../src/feature-migrations.js';
 import type { AuditEntry } from '../src/audit/entry.js';
 import { openStore, type Store } from '../src/store/database.js';
 import type { TokenRow } from '../src/store/schema.js';
 import { deleteTokenListing } from '../src/tokens/store.js';
+import { updateUserThen } from '../src/users/store.js';
 import { blockedBehind, postgresSkipReason, suitePostgresDatabase } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
@@ -86,11 +88,14 @@ function behaves(store: () => Store): void {
         audit: [entry(a), undefined],
       },
       s.db.deleteFrom('developer_tokens').where('id', '=', a).returningAll(),
-      [s.db.deleteFrom('developer_tokens').where('id', '=', b).returning('id')],
       async (rows) => rows.map((r) => r.name),
     );
     assert.deepEqual(names, ['one']);
-    assert.equal((await s.db.selectFrom('developer_tokens').select('id').where('id', 'in', [a, b]).execute()).length, 0, 'both deleted');
+    assert.deepEqual(
+      (await s.db.selectFrom('developer_tokens').select('id').where('id', 'in', [a, b]).execute()).map((r) => Number(r.id)),
+      [b],
+      'the statement deleted what it names, and only that',
+    );
     assert.deepEqual(await feedRows(s, a), [{ kind: 'token', ref: String(a) }]);
     assert.deepEqual(await feedRows(s, b), [{ kind: 'token', ref: String(b) }]);
     assert.deepEqual(await auditRows(s, a), [{ action: 'token.delete', actor_id: 1, details: JSON.stringify({ name: `t${a}` }) }]);
@@ -104,7 +109,6 @@ function behaves(store: () => Store): void {
     const answer = await s.changes.writeStatements(
       { changes: [{ kind: 'token', ref: a }], audit: [entry(a)] },
       s.db.deleteFrom('developer_tokens').where('id', '=', a).where('name', '=', 'another name').returningAll(),
-      [s.db.deleteFrom('sessions').where('user_id', '=', -1).returning('user_id')],
       async () => (read = true),
     );
     assert.equal(answer, undefined);
@@ -158,7 +162,6 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       const written = store.changes.writeStatements<TokenRow, number>(
         { changes: [{ kind: 'token', ref: id }], audit: [entry(id)] },
         store.db.deleteFrom('developer_tokens').where('id', '=', id).where('name', '=', 'contended').returningAll(),
-        [],
         async (rows) => rows.length,
       );
       assert.equal(await blockedBehind(other, written), true, 'the statement waited for the row this session holds');
@@ -169,6 +172,70 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       await other.query('commit');
       assert.equal(await written, 1, 'the statement deleted the row once the other transaction let it go');
       assert.equal((await feedRows(store, id)).length, 2, "the other transaction's feed row and the statement's");
+    } finally {
+      await other.end();
+    }
+  });
+
+  test('a statement that waits past the timeout is cancelled by the server and leaves nothing behind', { timeout: 30_000 }, async () => {
+    const store = suite.store();
+    const id = await addToken(store, 'held');
+    const other = new pg.Client({ connectionString: suite.url() });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('update developer_tokens set name = name where id = $1', [id]);
+      const written = store.changes.writeStatements<TokenRow, number>(
+        { changes: [{ kind: 'token', ref: id }], audit: [entry(id)] },
+        store.db.deleteFrom('developer_tokens').where('id', '=', id).returningAll(),
+        async (rows) => rows.length,
+      );
+      assert.equal(await blockedBehind(other, written), true, 'the statement waited for the row this session holds');
+      const failure = await written.then(
+        () => undefined,
+        (err: unknown) => err as { code?: string },
+      );
+      assert.equal(failure?.code, '57014', 'cancelled by the server (statement_timeout), not abandoned by the client');
+      assert.equal(toDekiError(failure, { bodyLimit: 0 }).code, 'STORE_UNAVAILABLE', 'answered 503, as a database too slow to answer');
+      await other.query('commit');
+      assert.equal((await store.db.selectFrom('developer_tokens').select('id').where('id', '=', id).execute()).length, 1, 'the token is still there');
+      assert.deepEqual(await feedRows(store, id), []);
+      assert.deepEqual(await auditRows(store, id), []);
+    } finally {
+      await other.end();
+    }
+  });
+
+  test('a password change racing a sign-in ends the session the sign-in made', async () => {
+    const store = suite.store();
+    const user = await store.db
+      .insertInto('users')
+      .values({
+        username: 'racer',
+        username_key: 'racer',
+        email: '',
+        fullname: '',
+        status: 'active',
+        seat: 1,
+        role: 'None',
+        password_hash: 'old-hash',
+        created_at: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const id = Number(user.id);
+    const other = new pg.Client({ connectionString: suite.url() });
+    await other.connect();
+    try {
+      // A sign-in as src/auth/session.ts makes it: the user's row held unchanged, then the session.
+      await other.query('begin');
+      await other.query("update users set id = id where id = $1 and status = 'active' and password_hash = 'old-hash'", [id]);
+      await other.query('insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, 1, 9000000000000)', ['racer-session', id]);
+      const changed = updateUserThen(store.changes, id, { password_hash: 'new-hash' }, [undefined], true, async (row) => row.password_hash);
+      assert.equal(await blockedBehind(other, changed), true, 'the change waited for the sign-in');
+      await other.query('commit');
+      assert.equal(await changed, 'new-hash');
+      assert.deepEqual(await store.db.selectFrom('sessions').select('token_hash').where('user_id', '=', id).execute(), [], 'the new session ended');
     } finally {
       await other.end();
     }

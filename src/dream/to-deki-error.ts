@@ -23,6 +23,8 @@ const STORE_DOWN_CODES = new Set([
   'SQLITE_LOCKED',
   'SQLITE_CANTOPEN',
   'SQLITE_FULL',
+  // PostgreSQL: a statement past its timeout (store/database.ts), as slow as a database that is gone.
+  '57014',
   // PostgreSQL: too many connections; administrator, crash or immediate shutdown.
   '53300',
   '57P01',

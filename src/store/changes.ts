@@ -135,16 +135,16 @@ export class ChangeLog {
   }
 
   /**
-   * A revoking write given as statements rather than code: `written`, whose RETURNING rows
-   * `afterCommit` gets, and `also`, each a data-modifying Kysely query with a RETURNING clause. On
-   * PostgreSQL they commit with their feed rows and audit entries as one autocommitted statement:
-   * one round trip where `write` takes four. On SQLite they run in order in one transaction. When
-   * `written` returns no row nothing is recorded and nothing waited for: the answer is undefined.
+   * A revoking write given as one data-modifying Kysely query with a RETURNING clause, whose rows
+   * `afterCommit` gets. On PostgreSQL it commits with its feed rows and audit entries as one
+   * autocommitted statement: one round trip where `write` takes four. On SQLite it runs in a
+   * transaction. When it returns no row nothing is recorded and nothing waited for: the answer is
+   * undefined. Only for a write that one row decides: the whole statement reads one snapshot, taken
+   * before any wait for a lock, so it cannot also catch rows another transaction adds meanwhile.
    */
   async writeStatements<T, U>(
     records: { changes: Change[]; audit: MaybeAudit[] },
     written: Statement,
-    also: Statement[],
     afterCommit: (rows: T[]) => Promise<U>,
   ): Promise<U | undefined> {
     if (records.changes.length === 0) throw new TypeError('writeStatements is for writes that record feed rows');
@@ -155,7 +155,6 @@ export class ChangeLog {
           async (trx) => {
             const { rows } = await trx.executeQuery<T>(written.compile());
             if (rows.length === 0) throw NOTHING_WRITTEN; // rolls back: no feed row, no audit entry, no wait
-            for (const q of also) await trx.executeQuery(q.compile());
             return rows;
           },
           afterCommit,
@@ -166,7 +165,7 @@ export class ChangeLog {
       }
     }
     const audit = records.audit.filter((a): a is AuditRecord => a !== undefined);
-    const { rows, seq } = await writeInOneStatement<T>(this.db, written, also, records.changes, audit, this.now());
+    const { rows, seq } = await writeInOneStatement<T>(this.db, written, records.changes, audit, this.now());
     if (seq === undefined) return undefined;
     return this.settle(true, seq, rows, afterCommit);
   }

@@ -57,6 +57,9 @@ export interface StoreOptions {
   readonly migrations: Readonly<Record<string, MigrationFor>>;
 }
 
+/** How long PostgreSQL runs one statement, lock waits included, before it cancels it. */
+export const STATEMENT_TIMEOUT_MS = 4500;
+
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) {
     // int8 columns (ids, millisecond times) come back as strings by default; they fit a JS number.
@@ -64,7 +67,17 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // Fail fast when the database is gone: a request should get a 503 in about a second, not hang.
     // Connections once opened stay open (no idle timeout): opening one on a busy database server can
     // itself take longer than that second, and a revoking write should not fail for want of one.
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 1000, query_timeout: 5000, idleTimeoutMillis: 0 });
+    // The server gives up on a statement (and rolls it back) before the client stops waiting for it:
+    // an autocommitted revoking statement the client had given up on would otherwise still commit,
+    // after an error answer and without the wait for the other nodes (store/feed-statement.ts).
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: 1000,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      query_timeout: STATEMENT_TIMEOUT_MS + 500,
+      idleTimeoutMillis: 0,
+    });
     pool.on('error', () => undefined); // an idle client's lost connection is not fatal; the next query reconnects
     // A client in use (Kysely holds it for a query or a transaction) has no listener of the pool's:
     // its lost connection would be an unhandled 'error' event and end the process. The query itself

@@ -63,25 +63,23 @@ export async function recordOnPostgres(trx: Transaction<Database>, changes: Chan
 }
 
 /**
- * The feature's write (`written`, whose RETURNING rows are handed back, and `also`, each with a
- * RETURNING clause too), its feed rows, audit entries and NOTIFY as one autocommitted statement.
- * When `written` returns no row nothing is recorded: no feed row, no audit entry, `seq` undefined.
+ * The feature's write (`written`, whose RETURNING rows are handed back), its feed rows, audit
+ * entries and NOTIFY as one autocommitted statement. When `written` returns no row nothing is
+ * recorded: no feed row, no audit entry, `seq` undefined. The lock comes after `written`'s row
+ * locks because it reads the rows `written` returns; the argument above also needs `written` to
+ * lock nothing more once it has returned them (no cascade or trigger on what it changes).
  */
 export async function writeInOneStatement<T>(
   db: Kysely<Database>,
   written: ReturningQuery,
-  also: ReturningQuery[],
   changes: Change[],
   audit: AuditRecord[],
   at: number,
 ): Promise<{ rows: T[]; seq: number | undefined }> {
-  const alsoCtes = also.map((q, i) => sql`, also_${sql.raw(String(i))} as (${q})`);
-  // The lock reads every row the statements above return: they have run, and hold their row locks, before it is asked for.
-  const counted = also.map((_, i) => sql`, (select count(*) from also_${sql.raw(String(i))}) as a${sql.raw(String(i))}`);
   const lock = sql`lock`;
   const auditInsert = audit.length > 0 ? sql`, audit as (insert into ${AUDIT_TARGET} ${auditSelect(audit, at, lock)})` : sql``;
-  const { rows } = await sql<T & { __feed_seq: number | null }>`with written as (${written})${sql.join(alsoCtes, sql``)},
-      lock as (select pg_advisory_xact_lock(${FEED_LOCK}) from (select count(*) as n from written) as w${sql.join(counted, sql``)} where w.n > 0)${auditInsert},
+  const { rows } = await sql<T & { __feed_seq: number | null }>`with written as (${written}),
+      lock as (select pg_advisory_xact_lock(${FEED_LOCK}) from (select count(*) as n from written) as w where w.n > 0)${auditInsert},
       feed as (insert into changes (kind, ref, at) select v.kind, v.ref, v.at from lock, (values ${feedValues(changes, at)}) as v (kind, ref, at) returning seq, kind, ref),
       notified as (${notifyFromFeed(at)})
     select (select seq from notified) as __feed_seq, written.* from written`.execute(db);

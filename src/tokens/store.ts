@@ -148,7 +148,6 @@ export async function deleteTokenListing(
   const deleted = await log.writeStatements<TokenRow, TokenListing>(
     { changes: [{ kind: 'token', ref: id }], audit: [audit(named)] },
     db.deleteFrom('developer_tokens').where('id', '=', id).where('name', '=', named.name).where('type', '=', named.type).returningAll(),
-    [],
     ([row]) => listingOf(db, row!),
   );
   return deleted ?? deleteReadingTokenListing(log, db, id, audit);

@@ -80,8 +80,10 @@ export async function updateUser(
 
 /**
  * `updateUser`, then `read` (what the answer needs) once it has committed, while the other nodes
- * catch up. The update, the sessions' end, the feed rows and the audit entries are one statement
- * (`ChangeLog.writeStatements`).
+ * catch up. A change that leaves the sessions be is one statement (`ChangeLog.writeStatements`).
+ * One that ends them is a transaction: its delete must come after the update has waited for any
+ * sign-in holding the user's row, and see the session that sign-in made, which a statement whose
+ * snapshot was taken before the wait cannot.
  */
 export async function updateUserThen<U>(
   changes: ChangeLog,
@@ -91,13 +93,20 @@ export async function updateUserThen<U>(
   endSessions: boolean,
   read: (row: UserRow) => Promise<U>,
 ): Promise<U> {
-  const feed: Change[] = [{ kind: 'user', ref: id }];
-  if (endSessions) feed.push({ kind: 'user-sessions', ref: id });
   const { db } = changes;
+  if (endSessions)
+    return changes.write(
+      { changes: [{ kind: 'user', ref: id } satisfies Change, { kind: 'user-sessions', ref: id }], audit },
+      async (trx) => {
+        const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+        await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+        return row;
+      },
+      read,
+    );
   const answer = await changes.writeStatements<UserRow, U>(
-    { changes: feed, audit },
+    { changes: [{ kind: 'user', ref: id }], audit },
     db.updateTable('users').set(patch).where('id', '=', id).returningAll(),
-    endSessions ? [db.deleteFrom('sessions').where('user_id', '=', id).returning('user_id')] : [],
     ([row]) => read(row!),
   );
   if (answer === undefined) throw new DekiError('USER_NOT_FOUND');
