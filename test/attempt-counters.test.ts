@@ -10,8 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { featureMigrations } from '../src/feature-migrations.js';
 import { AttemptCounters } from '../src/store/attempt-counters.js';
 import { openStore, type Store } from '../src/store/database.js';
-import pg from 'pg';
-import { blockedBehind, postgresSkipReason, suitePostgresDatabase, suitePostgresStore } from './helpers/postgres.js';
+import { blockedBehind, postgresSkipReason, suitePostgresDatabase, withSession, suitePostgresStore } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
@@ -68,9 +67,7 @@ describe('attempt counters and a deadlock (PostgreSQL)', { skip }, () => {
     // Another session holds dl-b, then waits for dl-a, which the add holds while it waits for dl-b:
     // the cycle a prune on another node can close. That session waits longer before it looks for
     // deadlocks, so PostgreSQL fails the add's statement, not the other session's.
-    const other = new pg.Client({ connectionString: suite.url() });
-    await other.connect();
-    try {
+    await withSession(suite.url(), async (other) => {
       await other.query("begin; set local deadlock_timeout = '30s'");
       await other.query("update attempt_counters set count = count where key = 'dl-b'");
       const added = counters.add(['dl-a', 'dl-b'], WINDOW_MS);
@@ -84,8 +81,6 @@ describe('attempt counters and a deadlock (PostgreSQL)', { skip }, () => {
           ['dl-b', 2],
         ],
       );
-    } finally {
-      await other.end();
-    }
+    });
   });
 });

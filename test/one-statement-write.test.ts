@@ -1,13 +1,12 @@
 /**
- * A revoking write given as statements (`ChangeLog.writeStatements`), on both stores: what the
- * statements return comes back, with one feed row per change and the audit entries committed with
+ * A revoking write given as one statement (`ChangeLog.writeStatement`), on both stores: what the
+ * statement returns comes back, with one feed row per change and the audit entries committed with
  * them; a write that finds nothing records nothing. On PostgreSQL, where the whole write is one
  * statement, a transaction of another node that holds the row and then takes the feed's lock does
  * not deadlock with it: the statement takes the lock only after its row locks.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { toDekiError } from '../src/dream/to-deki-error.js';
 import { featureMigrations } from '../src/feature-migrations.js';
 import type { AuditEntry } from '../src/audit/entry.js';
@@ -15,7 +14,7 @@ import { openStore, type Store } from '../src/store/database.js';
 import type { TokenRow } from '../src/store/schema.js';
 import { deleteTokenListing } from '../src/tokens/store.js';
 import { updateUserThen } from '../src/users/store.js';
-import { blockedBehind, postgresSkipReason, suitePostgresDatabase } from './helpers/postgres.js';
+import { blockedBehind, postgresSkipReason, suitePostgresDatabase, withSession } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
@@ -79,7 +78,7 @@ function behaves(store: () => Store): void {
   test('the rows the statements return come back, committed with their feed rows and audit entries', async () => {
     const s = store();
     const [a, b] = [await addToken(s, 'one'), await addToken(s, 'two')];
-    const names = await s.changes.writeStatements<TokenRow, string[]>(
+    const names = await s.changes.writeStatement<TokenRow, string[]>(
       {
         changes: [
           { kind: 'token', ref: a },
@@ -106,7 +105,7 @@ function behaves(store: () => Store): void {
     const s = store();
     const a = await addToken(s, 'kept');
     let read = false;
-    const answer = await s.changes.writeStatements(
+    const answer = await s.changes.writeStatement(
       { changes: [{ kind: 'token', ref: a }], audit: [entry(a)] },
       s.db.deleteFrom('developer_tokens').where('id', '=', a).where('name', '=', 'another name').returningAll(),
       async () => (read = true),
@@ -153,13 +152,11 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
   test('a transaction holding the row, then the feed lock, does not deadlock with the statement', async () => {
     const store = suite.store();
     const id = await addToken(store, 'contended');
-    const other = new pg.Client({ connectionString: suite.url() });
-    await other.connect();
-    try {
+    await withSession(suite.url(), async (other) => {
       // This session looks for deadlocks later than the statement's, so a cycle would fail the statement.
       await other.query("begin; set local deadlock_timeout = '30s'");
       await other.query('update developer_tokens set name = name where id = $1', [id]);
-      const written = store.changes.writeStatements<TokenRow, number>(
+      const written = store.changes.writeStatement<TokenRow, number>(
         { changes: [{ kind: 'token', ref: id }], audit: [entry(id)] },
         store.db.deleteFrom('developer_tokens').where('id', '=', id).where('name', '=', 'contended').returningAll(),
         async (rows) => rows.length,
@@ -172,20 +169,16 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       await other.query('commit');
       assert.equal(await written, 1, 'the statement deleted the row once the other transaction let it go');
       assert.equal((await feedRows(store, id)).length, 2, "the other transaction's feed row and the statement's");
-    } finally {
-      await other.end();
-    }
+    });
   });
 
   test('a statement that waits past the timeout is cancelled by the server and leaves nothing behind', { timeout: 30_000 }, async () => {
     const store = suite.store();
     const id = await addToken(store, 'held');
-    const other = new pg.Client({ connectionString: suite.url() });
-    await other.connect();
-    try {
+    await withSession(suite.url(), async (other) => {
       await other.query('begin');
       await other.query('update developer_tokens set name = name where id = $1', [id]);
-      const written = store.changes.writeStatements<TokenRow, number>(
+      const written = store.changes.writeStatement<TokenRow, number>(
         { changes: [{ kind: 'token', ref: id }], audit: [entry(id)] },
         store.db.deleteFrom('developer_tokens').where('id', '=', id).returningAll(),
         async (rows) => rows.length,
@@ -201,9 +194,7 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       assert.equal((await store.db.selectFrom('developer_tokens').select('id').where('id', '=', id).execute()).length, 1, 'the token is still there');
       assert.deepEqual(await feedRows(store, id), []);
       assert.deepEqual(await auditRows(store, id), []);
-    } finally {
-      await other.end();
-    }
+    });
   });
 
   test('a password change racing a sign-in ends the session the sign-in made', async () => {
@@ -224,9 +215,7 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       .returning('id')
       .executeTakeFirstOrThrow();
     const id = Number(user.id);
-    const other = new pg.Client({ connectionString: suite.url() });
-    await other.connect();
-    try {
+    await withSession(suite.url(), async (other) => {
       // A sign-in as src/auth/session.ts makes it: the user's row held unchanged, then the session.
       await other.query('begin');
       await other.query("update users set id = id where id = $1 and status = 'active' and password_hash = 'old-hash'", [id]);
@@ -236,8 +225,6 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       await other.query('commit');
       assert.equal(await changed, 'new-hash');
       assert.deepEqual(await store.db.selectFrom('sessions').select('token_hash').where('user_id', '=', id).execute(), [], 'the new session ended');
-    } finally {
-      await other.end();
-    }
+    });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The built-in authenticating proxy: each `GATEHOUSE_PROXY` route is checked as forward-auth checks
  * it, then forwarded by @fastify/reply-from (undici: pooled keep-alive connections; request bodies
- * stream, answers too unless small, see sendUpstreamResponse). The upstream gets the `X-Gatehouse-*` identity and never the client's
- * credentials or a forged identity. Preflights and CORS are the API's.
+ * stream, answers too unless small, see sendUpstreamResponse). The upstream gets the
+ * `X-Gatehouse-*` identity and never the client's credentials or a forged identity. Preflights and
+ * CORS are the API's.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';

@@ -1,13 +1,14 @@
 /**
  * Writing to the change feed. Every write that can revoke a credential goes through
- * `ChangeLog.write` (or `writeStatements`): the change and its feed row commit together,
- * PostgreSQL is told with NOTIFY, this process's own cache catches up, and then the call waits until every other live node has
- * applied the change (or the staleness bound has passed, after which a node that did not confirm
- * trusts nothing cached): when it returns, no node accepts what it revoked
+ * `ChangeLog.write` (or `writeStatement`): the change and its feed row commit together,
+ * PostgreSQL is told with NOTIFY, this process's own cache catches up, and then the call waits
+ * until every other live node has applied the change (or the staleness bound has passed, after
+ * which a node that did not confirm trusts nothing cached): when it returns, no node accepts what
+ * it revoked
  * (docs/security.md#final-revocation-the-timing-argument).
  */
 import { performance } from 'node:perf_hooks';
-import type { Compilable, Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { AUDIT_COLUMNS, type AuditRecord, type Change, recordOnPostgres, type ReturningQuery, writeInOneStatement } from './feed-statement.js';
 import type { FeedPeers, PeerWait } from './feed-peers.js';
 import { GroupCommit } from './group-commit.js';
@@ -56,9 +57,6 @@ export interface WriteRecords<T> {
 }
 
 const insertAuditRow = preparedInsert('audit_log', ['at', ...AUDIT_COLUMNS]);
-
-/** A data-modifying query with a RETURNING clause, as Kysely builds it. */
-type Statement = ReturningQuery & Compilable;
 
 /** Thrown inside a transaction to roll it back when the statement to write found nothing. */
 const NOTHING_WRITTEN = Symbol('nothing written');
@@ -142,12 +140,12 @@ export class ChangeLog {
    * undefined. Only for a write that one row decides: the whole statement reads one snapshot, taken
    * before any wait for a lock, so it cannot also catch rows another transaction adds meanwhile.
    */
-  async writeStatements<T, U>(
+  async writeStatement<T, U>(
     records: { changes: Change[]; audit: MaybeAudit[] },
-    written: Statement,
+    written: ReturningQuery,
     afterCommit: (rows: T[]) => Promise<U>,
   ): Promise<U | undefined> {
-    if (records.changes.length === 0) throw new TypeError('writeStatements is for writes that record feed rows');
+    if (records.changes.length === 0) throw new TypeError('writeStatement is for writes that record feed rows');
     if (this.dialect !== 'postgres') {
       try {
         return await this.write(

@@ -58,7 +58,7 @@ export interface StoreOptions {
 }
 
 /** How long PostgreSQL runs one statement, lock waits included, before it cancels it. */
-export const STATEMENT_TIMEOUT_MS = 4500;
+const STATEMENT_TIMEOUT_MS = 4500;
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) {

@@ -13,7 +13,7 @@
  * keys or triggers, then commits), so no cycle of waits can pass through it. Writes that record no
  * feed rows never take it: their order does not matter.
  */
-import { type Expression, type Kysely, type RawBuilder, type Transaction, sql } from 'kysely';
+import { type Compilable, type Kysely, type RawBuilder, type Transaction, sql } from 'kysely';
 import type { ChangeKind, Database, NewAuditRow } from './schema.js';
 
 export const NOTIFY_CHANNEL = 'gatehouse_changes';
@@ -27,38 +27,51 @@ export interface Change {
 /** An audit row as a feature built it; the change log stamps `at` with the configured clock. */
 export type AuditRecord = Omit<NewAuditRow, 'at' | 'id'>;
 
-export const AUDIT_COLUMNS = ['action', 'actor_id', 'actor_name', 'credential', 'ip', 'target_type', 'target_id', 'details'] as const;
+/** The audit log's columns as the change log writes them, with their PostgreSQL types. */
+const AUDIT_TYPES = {
+  action: 'text',
+  actor_id: 'bigint',
+  actor_name: 'text',
+  credential: 'text',
+  ip: 'text',
+  target_type: 'text',
+  target_id: 'text',
+  details: 'text',
+} as const satisfies Record<keyof AuditRecord, string>;
 
-/** A data-modifying query with a RETURNING clause (Kysely's delete, update or insert builders have one). */
-export type ReturningQuery = Expression<unknown> | { toOperationNode(): unknown };
+export const AUDIT_COLUMNS = Object.keys(AUDIT_TYPES) as (keyof typeof AUDIT_TYPES)[];
+
+/** A data-modifying Kysely query with a RETURNING clause, to run alone or inside this statement. */
+export type ReturningQuery = Compilable & { toOperationNode(): unknown };
 
 /**
- * The NOTIFY carries the rows (`parseNotifiedRows` in changes.ts), so a listening node can apply
- * them without a poll; PostgreSQL caps a payload at 8000 bytes, beyond which it carries nothing and
- * listeners poll. Reads the `feed` CTE.
+ * The audit entries and feed rows, written only when `lock` (a CTE of at most one row, the feed
+ * lock taken) has its row, then the NOTIFY, which carries the rows (`parseNotifiedRows` in
+ * changes.ts) so a listening node can apply them without a poll; PostgreSQL caps a payload at 8000
+ * bytes, beyond which it carries nothing and listeners poll. Audit values are cast to their column
+ * types: an INSERT … SELECT does not type bare parameters by their column.
  */
-const notifyFromFeed = (at: number) => sql`select max(seq) as seq, pg_notify(${NOTIFY_CHANNEL}, case when sum(octet_length(ref) + 40) < 7900
+function recording(changes: Change[], audit: AuditRecord[], at: number): { ctes: RawBuilder<unknown>; notify: RawBuilder<unknown> } {
+  const values = (e: AuditRecord) => sql.join([...AUDIT_COLUMNS.map((c) => sql`${e[c] ?? null}::${sql.raw(AUDIT_TYPES[c])}`), sql`${at}::bigint`]);
+  const auditRows = sql.join(
+    audit.map((e) => sql`select ${values(e)} from lock`),
+    sql` union all `,
+  );
+  const auditInsert = audit.length > 0 ? sql`audit as (insert into audit_log (${sql.raw(AUDIT_COLUMNS.join(', '))}, at) ${auditRows}),` : sql``;
+  const feedRows = sql.join(changes.map((c) => sql`(${c.kind}::text, ${String(c.ref)}::text, ${at}::bigint)`));
+  return {
+    ctes: sql`${auditInsert}
+      feed as (insert into changes (kind, ref, at) select v.kind, v.ref, v.at from lock, (values ${feedRows}) as v (kind, ref, at) returning seq, kind, ref)`,
+    notify: sql`select max(seq) as seq, pg_notify(${NOTIFY_CHANNEL}, case when sum(octet_length(ref) + 40) < 7900
       then ${String(at)}::text || string_agg(E'\n' || seq || ' ' || kind || ' ' || ref, '' order by seq) else '' end)
-    from feed`;
-
-const feedValues = (changes: Change[], at: number) => sql.join(changes.map((c) => sql`(${c.kind}::text, ${String(c.ref)}::text, ${at}::bigint)`));
-
-/** Audit rows as a SELECT of typed values (an INSERT … SELECT does not type bare parameters by their column). */
-function auditSelect(audit: AuditRecord[], at: number, from: RawBuilder<unknown>): RawBuilder<unknown> {
-  const row = (e: AuditRecord) =>
-    sql`select ${e.action}::text, ${e.actor_id ?? null}::bigint, ${e.actor_name ?? null}::text, ${e.credential}::text, ${e.ip ?? null}::text, ${e.target_type ?? null}::text, ${e.target_id ?? null}::text, ${e.details}::text, ${at}::bigint from ${from}`;
-  return sql.join(audit.map(row), sql` union all `);
+    from feed`,
+  };
 }
-
-const AUDIT_TARGET = sql.raw(`audit_log (${AUDIT_COLUMNS.join(', ')}, at)`);
 
 /** After the feature's statements, in its transaction. Returns the highest `seq` written. */
 export async function recordOnPostgres(trx: Transaction<Database>, changes: Change[], audit: AuditRecord[], at: number): Promise<number> {
-  const lock = sql`lock`;
-  const auditInsert = audit.length > 0 ? sql`, audit as (insert into ${AUDIT_TARGET} ${auditSelect(audit, at, lock)})` : sql``;
-  const { rows } = await sql<{ seq: number }>`with lock as (select pg_advisory_xact_lock(${FEED_LOCK}))${auditInsert},
-      feed as (insert into changes (kind, ref, at) select v.kind, v.ref, v.at from lock, (values ${feedValues(changes, at)}) as v (kind, ref, at) returning seq, kind, ref)
-    ${notifyFromFeed(at)}`.execute(trx);
+  const { ctes, notify } = recording(changes, audit, at);
+  const { rows } = await sql<{ seq: number }>`with lock as (select pg_advisory_xact_lock(${FEED_LOCK})), ${ctes} ${notify}`.execute(trx);
   return Number(rows[0]!.seq);
 }
 
@@ -76,12 +89,10 @@ export async function writeInOneStatement<T>(
   audit: AuditRecord[],
   at: number,
 ): Promise<{ rows: T[]; seq: number | undefined }> {
-  const lock = sql`lock`;
-  const auditInsert = audit.length > 0 ? sql`, audit as (insert into ${AUDIT_TARGET} ${auditSelect(audit, at, lock)})` : sql``;
+  const { ctes, notify } = recording(changes, audit, at);
   const { rows } = await sql<T & { __feed_seq: number | null }>`with written as (${written}),
-      lock as (select pg_advisory_xact_lock(${FEED_LOCK}) from (select count(*) as n from written) as w where w.n > 0)${auditInsert},
-      feed as (insert into changes (kind, ref, at) select v.kind, v.ref, v.at from lock, (values ${feedValues(changes, at)}) as v (kind, ref, at) returning seq, kind, ref),
-      notified as (${notifyFromFeed(at)})
+      lock as (select pg_advisory_xact_lock(${FEED_LOCK}) from (select count(*) as n from written) as w where w.n > 0),
+      ${ctes}, notified as (${notify})
     select (select seq from notified) as __feed_seq, written.* from written`.execute(db);
   const seq = rows[0]?.__feed_seq;
   for (const row of rows) delete (row as { __feed_seq?: unknown }).__feed_seq;

@@ -131,7 +131,7 @@ class NoSuchToken extends Error {}
 /**
  * Deletes the token; returns its listing as it was, or undefined when there was none. The audit
  * entry names the token, so its name is read first (or taken from `known`, a cached row); the delete,
- * its feed row and the entry are then one statement (`ChangeLog.writeStatements`), made on the
+ * its feed row and the entry are then one statement (`ChangeLog.writeStatement`), made on the
  * condition that the name is still that one, and the listing is read while the other nodes catch
  * up. A token renamed in between is deleted in a transaction of its own instead, which reads what it
  * deletes.
@@ -145,7 +145,7 @@ export async function deleteTokenListing(
 ): Promise<TokenListing | undefined> {
   const named = known ?? (await db.selectFrom('developer_tokens').select(['id', 'name', 'type']).where('id', '=', id).executeTakeFirst());
   if (!named) return undefined;
-  const deleted = await log.writeStatements<TokenRow, TokenListing>(
+  const deleted = await log.writeStatement<TokenRow, TokenListing>(
     { changes: [{ kind: 'token', ref: id }], audit: [audit(named)] },
     db.deleteFrom('developer_tokens').where('id', '=', id).where('name', '=', named.name).where('type', '=', named.type).returningAll(),
     ([row]) => listingOf(db, row!),

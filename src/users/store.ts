@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
-import type { Change, ChangeLog } from '../store/changes.js';
+import type { ChangeLog } from '../store/changes.js';
 import { userTextMatch } from '../store/text-search.js';
 import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
 
@@ -80,7 +80,7 @@ export async function updateUser(
 
 /**
  * `updateUser`, then `read` (what the answer needs) once it has committed, while the other nodes
- * catch up. A change that leaves the sessions be is one statement (`ChangeLog.writeStatements`).
+ * catch up. A change that leaves the sessions be is one statement (`ChangeLog.writeStatement`).
  * One that ends them is a transaction: its delete must come after the update has waited for any
  * sign-in holding the user's row, and see the session that sign-in made, which a statement whose
  * snapshot was taken before the wait cannot.
@@ -93,10 +93,15 @@ export async function updateUserThen<U>(
   endSessions: boolean,
   read: (row: UserRow) => Promise<U>,
 ): Promise<U> {
-  const { db } = changes;
   if (endSessions)
     return changes.write(
-      { changes: [{ kind: 'user', ref: id } satisfies Change, { kind: 'user-sessions', ref: id }], audit },
+      {
+        changes: [
+          { kind: 'user', ref: id },
+          { kind: 'user-sessions', ref: id },
+        ],
+        audit,
+      },
       async (trx) => {
         const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
         await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
@@ -104,9 +109,9 @@ export async function updateUserThen<U>(
       },
       read,
     );
-  const answer = await changes.writeStatements<UserRow, U>(
+  const answer = await changes.writeStatement<UserRow, U>(
     { changes: [{ kind: 'user', ref: id }], audit },
-    db.updateTable('users').set(patch).where('id', '=', id).returningAll(),
+    changes.db.updateTable('users').set(patch).where('id', '=', id).returningAll(),
     ([row]) => read(row!),
   );
   if (answer === undefined) throw new DekiError('USER_NOT_FOUND');

@@ -109,3 +109,14 @@ export async function blockedBehind(holder: pg.Client, work: Promise<unknown>): 
   while (!finished && !(await blocked())) await new Promise((resolve) => setImmediate(resolve));
   return !finished;
 }
+
+/** Runs `work` with a database session of its own (another node's, say), ended afterwards. */
+export async function withSession<T>(url: string, work: (session: pg.Client) => Promise<T>): Promise<T> {
+  const session = new pg.Client({ connectionString: url });
+  await session.connect();
+  try {
+    return await work(session);
+  } finally {
+    await session.end();
+  }
+}
