@@ -54,8 +54,14 @@ export class AttemptCounters {
         .returning(['key', 'count', 'window_start'])
         .execute();
     // Another node's prune (below) locks old rows in scan order, not key order: when PostgreSQL
-    // breaks the resulting deadlock by failing this statement, nothing was counted, so it is sent again.
-    const rows = await upsert().catch((err: unknown) => (isDeadlock(err) ? upsert() : Promise.reject(err)));
+    // breaks the resulting deadlock by failing this statement, nothing was counted, so it is sent
+    // again, a moment later: sent at once, it can take the freed row before the transaction that
+    // waited for it, and close the same cycle again (seen in CI).
+    const rows = await upsert().catch(async function resend(err: unknown, attempt = 1): Promise<Awaited<ReturnType<typeof upsert>>> {
+      if (!isDeadlock(err) || attempt > 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+      return upsert().catch((again: unknown) => resend(again, attempt + 1));
+    });
     await this.prune(now);
     const byKey = new Map(rows.map((r) => [r.key, r]));
     return keys.map((key) => {
