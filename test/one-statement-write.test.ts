@@ -10,6 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { toDekiError } from '../src/dream/to-deki-error.js';
 import { featureMigrations } from '../src/feature-migrations.js';
 import type { AuditEntry } from '../src/audit/entry.js';
+import type { KyselyPlugin } from 'kysely';
+import { ChangeLog } from '../src/store/changes.js';
 import { openStore, type Store } from '../src/store/database.js';
 import type { TokenRow } from '../src/store/schema.js';
 import { deleteTokenListing } from '../src/tokens/store.js';
@@ -30,22 +32,35 @@ const entry = (target: number): AuditEntry => ({
   details: JSON.stringify({ name: `t${target}` }),
 });
 
-async function addToken(store: Store, name: string): Promise<number> {
-  const creator = await store.db
+async function addUser(store: Store, name: string, role: 'Admin' | 'None' = 'Admin', sessions: string[] = []): Promise<number> {
+  const user = await store.db
     .insertInto('users')
     .values({
-      username: `u-${name}`,
-      username_key: `u-${name}`,
+      username: name,
+      username_key: name,
       email: '',
       fullname: '',
       status: 'active',
       seat: 1,
-      role: 'Admin',
-      password_hash: null,
+      role,
+      password_hash: role === 'None' ? 'old-hash' : null,
       created_at: 1,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  const id = Number(user.id);
+  for (const hash of sessions)
+    await store.db.insertInto('sessions').values({ token_hash: hash, user_id: id, created_at: 1, expires_at: 9_000_000_000_000 }).execute();
+  return id;
+}
+
+const sessionsOf = async (store: Store, userId: number) =>
+  (await store.db.selectFrom('sessions').select('token_hash').where('user_id', '=', userId).orderBy('token_hash').execute()).map((r) => r.token_hash);
+const userFeedRows = (store: Store, userId: number) =>
+  store.db.selectFrom('changes').select('kind').where('ref', '=', String(userId)).where('kind', 'in', ['user', 'user-sessions']).orderBy('seq').execute();
+
+async function addToken(store: Store, name: string): Promise<number> {
+  const creator = { id: await addUser(store, `u-${name}`) };
   const row = await store.db
     .insertInto('developer_tokens')
     .values({
@@ -70,9 +85,10 @@ async function addToken(store: Store, name: string): Promise<number> {
   return Number(row.id);
 }
 
-const feedRows = (store: Store, ref: number) => store.db.selectFrom('changes').select(['kind', 'ref']).where('ref', '=', String(ref)).execute();
-const auditRows = (store: Store, ref: number) =>
-  store.db.selectFrom('audit_log').select(['action', 'actor_id', 'details']).where('target_id', '=', String(ref)).execute();
+const feedRows = (store: Store, ref: number) =>
+  store.db.selectFrom('changes').select(['kind', 'ref']).where('ref', '=', String(ref)).where('kind', '=', 'token').execute();
+const auditRows = (store: Store, ref: number, type: 'token' | 'user' = 'token') =>
+  store.db.selectFrom('audit_log').select(['action', 'actor_id', 'details']).where('target_id', '=', String(ref)).where('target_type', '=', type).execute();
 
 function behaves(store: () => Store): void {
   test('the rows the statements return come back, committed with their feed rows and audit entries', async () => {
@@ -118,6 +134,23 @@ function behaves(store: () => Store): void {
   });
 }
 
+function endsSessions(store: () => Store): void {
+  test("a deactivation ends every session of the user in the same write, and no one else's", async () => {
+    const s = store();
+    const leaving = await addUser(s, 'leaving', 'None', ['leaving-1', 'leaving-2']);
+    const staying = await addUser(s, 'staying', 'None', ['staying-1']);
+    const deactivation: AuditEntry = { ...entry(leaving), action: 'user.deactivate', target_type: 'user', details: '{"status":"inactive"}' };
+    const status = await updateUserThen(s.changes, leaving, { status: 'inactive' }, [deactivation], true, async (row) => row.status);
+    assert.equal(status, 'inactive');
+    assert.equal((await s.db.selectFrom('users').select('status').where('id', '=', leaving).executeTakeFirstOrThrow()).status, 'inactive');
+    assert.deepEqual(await sessionsOf(s, leaving), [], 'the sessions ended');
+    assert.deepEqual(await sessionsOf(s, staying), ['staying-1'], "another user's session is left be");
+    assert.deepEqual(await userFeedRows(s, leaving), [{ kind: 'user' }, { kind: 'user-sessions' }]);
+    assert.deepEqual(await userFeedRows(s, staying), []);
+    assert.deepEqual(await auditRows(s, leaving, 'user'), [{ action: 'user.deactivate', actor_id: 1, details: '{"status":"inactive"}' }]);
+  });
+}
+
 function deletesRenamed(store: () => Store): void {
   test('a token renamed since its name was read is deleted all the same, audited under the name it had', async () => {
     const s = store();
@@ -141,12 +174,14 @@ describe('a write as statements (SQLite)', () => {
   });
   after(() => store.close());
   behaves(() => store);
+  endsSessions(() => store);
   deletesRenamed(() => store);
 });
 
 describe('a write as statements (PostgreSQL)', { skip }, () => {
   const suite = suitePostgresDatabase();
   behaves(suite.store);
+  endsSessions(suite.store);
   deletesRenamed(suite.store);
 
   test('a transaction holding the row, then the feed lock, does not deadlock with the statement', async () => {
@@ -169,6 +204,39 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       await other.query('commit');
       assert.equal(await written, 1, 'the statement deleted the row once the other transaction let it go');
       assert.equal((await feedRows(store, id)).length, 2, "the other transaction's feed row and the statement's");
+    });
+  });
+
+  test('a deactivation that no sign-in races is one statement', async () => {
+    const store = suite.store();
+    const id = await addUser(store, 'quiet', 'None', ['quiet-1']);
+    let statements = 0; // executed: a result each (building a query nested in another transforms it too)
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => (statements++, args.result),
+    };
+    const changes = new ChangeLog(store.db.withPlugin(counting), 'postgres', Date.now);
+    assert.equal(await updateUserThen(changes, id, { status: 'inactive' }, [undefined], true, async (row) => row.status), 'inactive');
+    assert.equal(statements, 1, 'the update, the end of the sessions and the feed rows in one statement');
+    assert.deepEqual(await sessionsOf(store, id), []);
+  });
+
+  test('a transaction holding one of the sessions, then the feed lock, does not deadlock with a deactivation', async () => {
+    const store = suite.store();
+    const id = await addUser(store, 'signing-out', 'None', ['out-1', 'out-2']);
+    await withSession(suite.url(), async (other) => {
+      // A sign-out on another node: its session's row, then its feed row under the feed's lock.
+      await other.query("begin; set local deadlock_timeout = '30s'");
+      await other.query("delete from sessions where token_hash = 'out-1'");
+      const deactivated = updateUserThen(store.changes, id, { status: 'inactive' }, [undefined], true, async (row) => row.status);
+      assert.equal(await blockedBehind(other, deactivated), true, 'the deactivation waited for the session this transaction holds');
+      await other.query("set local lock_timeout = '10s'");
+      await other.query('select pg_advisory_xact_lock(7316203)');
+      await other.query("insert into changes (kind, ref, at) values ('session', 'out-1', 0)");
+      await other.query('commit');
+      assert.equal(await deactivated, 'inactive');
+      assert.deepEqual(await sessionsOf(store, id), []);
+      assert.deepEqual(await userFeedRows(store, id), [{ kind: 'user' }, { kind: 'user-sessions' }]);
     });
   });
 
@@ -199,22 +267,7 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
 
   test('a password change racing a sign-in ends the session the sign-in made', async () => {
     const store = suite.store();
-    const user = await store.db
-      .insertInto('users')
-      .values({
-        username: 'racer',
-        username_key: 'racer',
-        email: '',
-        fullname: '',
-        status: 'active',
-        seat: 1,
-        role: 'None',
-        password_hash: 'old-hash',
-        created_at: 1,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const id = Number(user.id);
+    const id = await addUser(store, 'racer', 'None', ['racer-before']);
     await withSession(suite.url(), async (other) => {
       // A sign-in as src/auth/session.ts makes it: the user's row held unchanged, then the session.
       await other.query('begin');
@@ -224,7 +277,7 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       assert.equal(await blockedBehind(other, changed), true, 'the change waited for the sign-in');
       await other.query('commit');
       assert.equal(await changed, 'new-hash');
-      assert.deepEqual(await store.db.selectFrom('sessions').select('token_hash').where('user_id', '=', id).execute(), [], 'the new session ended');
+      assert.deepEqual(await sessionsOf(store, id), [], 'the new session ended, and the one from before');
     });
   });
 });

@@ -30,6 +30,8 @@ export interface ScenarioResult {
   revokeP50Ms: number;
   revokeP99Ms: number;
   revokeMaxMs: number;
+  /** The revoking request's p99 by what it revoked: a token deleted, a user deactivated. */
+  revokeP99ByKindMs?: Record<Victim['kind'], number>;
   /** Revoking requests answered 503 and sent again. */
   revokeRetries: number;
   /** Poller answers other than 200/403 (503 from the cut-off node). */
@@ -49,6 +51,7 @@ export interface FinalRevocationOptions {
 }
 
 interface Victim {
+  kind: 'token' | 'user';
   /** What the pollers send: the JWT of a token acting as the victim user. */
   jwt: string;
   revoke: (writer: Proc, agent: http.Agent) => Promise<number>;
@@ -118,7 +121,7 @@ async function makeVictims(node: Proc, admin: string, count: number, tag: string
                   headers: json(admin),
                   body: JSON.stringify({ status: 'inactive' }),
                 }).then((r) => r.status);
-        return { jwt: doc.authorization!.replace(/^Bearer /, ''), revoke };
+        return { kind: i % 2 === 0 ? 'token' : 'user', jwt: doc.authorization!.replace(/^Bearer /, ''), revoke };
       },
     );
   } finally {
@@ -139,7 +142,7 @@ async function revokeOnce(
   pollers: Proc[],
   victim: Victim,
   r: ScenarioResult,
-  revokeMs: number[],
+  revokeMs: { kind: Victim['kind']; ms: number }[],
   onAnswer?: (node: Proc, status: number, sent: number) => void,
 ): Promise<void> {
   let ack = Infinity;
@@ -176,14 +179,25 @@ async function revokeOnce(
   }
   ack = performance.now();
   if (status !== 200 && !(status === 404 && r.revokeRetries > 0)) throw new Error(`${writer.label} answered ${status} to a revoking request`);
-  revokeMs.push(ack - start);
+  revokeMs.push({ kind: victim.kind, ms: ack - start });
   await Promise.all(runs);
   r.revocations++;
 }
 
-function finish(r: ScenarioResult, revokeMs: number[]): ScenarioResult {
-  revokeMs.sort((x, y) => x - y);
-  return { ...r, revokeP50Ms: quantile(revokeMs, 0.5), revokeP99Ms: quantile(revokeMs, 0.99), revokeMaxMs: revokeMs[revokeMs.length - 1] ?? NaN };
+function finish(r: ScenarioResult, revokes: { kind: Victim['kind']; ms: number }[]): ScenarioResult {
+  const sorted = (kind?: Victim['kind']) =>
+    revokes
+      .filter((x) => kind === undefined || x.kind === kind)
+      .map((x) => x.ms)
+      .sort((x, y) => x - y);
+  const all = sorted();
+  return {
+    ...r,
+    revokeP50Ms: quantile(all, 0.5),
+    revokeP99Ms: quantile(all, 0.99),
+    revokeMaxMs: all[all.length - 1] ?? NaN,
+    revokeP99ByKindMs: { token: quantile(sorted('token'), 0.99), user: quantile(sorted('user'), 0.99) },
+  };
 }
 
 const emptyResult = (name: string): ScenarioResult => ({
@@ -208,7 +222,7 @@ async function scenario(
   onAnswer?: (node: Proc, status: number, sent: number) => void,
 ): Promise<ScenarioResult> {
   const r = emptyResult(name);
-  const revokeMs: number[] = [];
+  const revokeMs: { kind: Victim['kind']; ms: number }[] = [];
   for (const [i, v] of victims.entries()) {
     const writer = writers[i % writers.length]!;
     await revokeOnce(
@@ -389,7 +403,7 @@ export async function measureFinalRevocation(o: FinalRevocationOptions): Promise
     const retried = s.revokeRetries ? ` (${s.revokeRetries} revoking requests answered 503 and sent again)` : '';
     const others = Object.keys(s.otherStatuses).length ? `; other poll answers ${JSON.stringify(s.otherStatuses)}` : '';
     o.log(
-      `  ${s.name}: ${s.revocations} revocations${retried}, ${s.staleAccepts} stale accepts of ${s.polled} polls${others}; revoking request p50 ${s.revokeP50Ms.toFixed(1)} ms, p99 ${s.revokeP99Ms.toFixed(1)} ms, max ${s.revokeMaxMs.toFixed(1)} ms${cut}`,
+      `  ${s.name}: ${s.revocations} revocations${retried}, ${s.staleAccepts} stale accepts of ${s.polled} polls${others}; revoking request p50 ${s.revokeP50Ms.toFixed(1)} ms, p99 ${s.revokeP99Ms.toFixed(1)} ms, max ${s.revokeMaxMs.toFixed(1)} ms (p99 of token deletes ${s.revokeP99ByKindMs?.token.toFixed(1)} ms, of deactivations ${s.revokeP99ByKindMs?.user.toFixed(1)} ms)${cut}`,
     );
   }
   return { measured: true, scenarios };

@@ -26,7 +26,8 @@ export function looksLikeAuthtoken(value: string): boolean {
  * written only if the user is still active with the same password hash, and the check holds the
  * user's row until the insert commits (an update of it, taking the row lock), so a password change
  * or deactivation racing the sign-in either comes first and refuses it, or comes after and ends
- * the new session with the others.
+ * the new session with the others. The update also makes a new version of the row, which is how
+ * a deactivation made as one statement knows a sign-in came in between (users/store.ts).
  */
 export async function startSession(ctx: AppContext, user: UserRow): Promise<string> {
   const authtoken = `${user.id}_${randomBytes(32).toString('hex')}`;

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Kysely, Transaction } from 'kysely';
-import { AUDIT_COLUMNS, type AuditRecord, type Change, recordOnPostgres, type ReturningQuery, writeInOneStatement } from './feed-statement.js';
+import { AUDIT_COLUMNS, type AuditRecord, type Change, type Dependents, recordOnPostgres, type ReturningQuery, writeInOneStatement } from './feed-statement.js';
 import type { FeedPeers, PeerWait } from './feed-peers.js';
 import { GroupCommit } from './group-commit.js';
 import { preparedInsert } from './prepared-insert.js';
@@ -80,7 +80,7 @@ export class ChangeLog {
 
   constructor(
     readonly db: Kysely<Database>,
-    private readonly dialect: Dialect,
+    readonly dialect: Dialect,
     private readonly now: () => number,
   ) {
     // SQLite's one connection commits the writes of a busy moment together (store/group-commit.ts).
@@ -137,13 +137,17 @@ export class ChangeLog {
    * `afterCommit` gets. On PostgreSQL it commits with its feed rows and audit entries as one
    * autocommitted statement: one round trip where `write` takes four. On SQLite it runs in a
    * transaction. When it returns no row nothing is recorded and nothing waited for: the answer is
-   * undefined. Only for a write that one row decides: the whole statement reads one snapshot, taken
-   * before any wait for a lock, so it cannot also catch rows another transaction adds meanwhile.
+   * undefined. `dependents` are deleted with it (`written` must return an `id` column).
+   * Only for a write that one row decides: the whole statement reads one snapshot, taken before any
+   * wait for a lock, so it cannot also catch rows another transaction adds meanwhile; a write that
+   * must (dependents a racing transaction adds) makes `written` return nothing when that row changed
+   * since the snapshot, and falls back to `write`.
    */
   async writeStatement<T, U>(
     records: { changes: Change[]; audit: MaybeAudit[] },
     written: ReturningQuery,
     afterCommit: (rows: T[]) => Promise<U>,
+    dependents?: Dependents,
   ): Promise<U | undefined> {
     if (records.changes.length === 0) throw new TypeError('writeStatement is for writes that record feed rows');
     if (this.dialect !== 'postgres') {
@@ -151,8 +155,17 @@ export class ChangeLog {
         return await this.write(
           records,
           async (trx) => {
-            const { rows } = await trx.executeQuery<T>(written.compile());
+            const { rows } = await trx.executeQuery<T & { id: number }>(written.compile());
             if (rows.length === 0) throw NOTHING_WRITTEN; // rolls back: no feed row, no audit entry, no wait
+            if (dependents)
+              await trx
+                .deleteFrom(dependents.table)
+                .where(
+                  dependents.column,
+                  'in',
+                  rows.map((r) => r.id),
+                )
+                .execute();
             return rows;
           },
           afterCommit,
@@ -163,7 +176,7 @@ export class ChangeLog {
       }
     }
     const audit = records.audit.filter((a): a is AuditRecord => a !== undefined);
-    const { rows, seq } = await writeInOneStatement<T>(this.db, written, records.changes, audit, this.now());
+    const { rows, seq } = await writeInOneStatement<T>(this.db, written, records.changes, audit, this.now(), dependents);
     if (seq === undefined) return undefined;
     return this.settle(true, seq, rows, afterCommit);
   }

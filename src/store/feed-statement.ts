@@ -75,12 +75,19 @@ export async function recordOnPostgres(trx: Transaction<Database>, changes: Chan
   return Number(rows[0]!.seq);
 }
 
+/** Rows of `table` whose `column` holds the `id` of a row the write returns, deleted with it. */
+export interface Dependents {
+  table: 'sessions';
+  column: 'user_id';
+}
+
 /**
- * The feature's write (`written`, whose RETURNING rows are handed back), its feed rows, audit
- * entries and NOTIFY as one autocommitted statement. When `written` returns no row nothing is
- * recorded: no feed row, no audit entry, `seq` undefined. The lock comes after `written`'s row
- * locks because it reads the rows `written` returns; the argument above also needs `written` to
- * lock nothing more once it has returned them (no cascade or trigger on what it changes).
+ * The feature's write (`written`, whose RETURNING rows are handed back), the deletion of its
+ * `dependents`, its feed rows, audit entries and NOTIFY as one autocommitted statement. When
+ * `written` returns no row nothing is recorded: no feed row, no audit entry, `seq` undefined. The
+ * lock comes after the row locks of `written` and of the deletion because it reads what both
+ * return; the argument above also needs them to lock nothing more once they have returned it (no
+ * cascade or trigger on what they change).
  */
 export async function writeInOneStatement<T>(
   db: Kysely<Database>,
@@ -88,10 +95,15 @@ export async function writeInOneStatement<T>(
   changes: Change[],
   audit: AuditRecord[],
   at: number,
+  dependents?: Dependents,
 ): Promise<{ rows: T[]; seq: number | undefined }> {
   const { ctes, notify } = recording(changes, audit, at);
-  const { rows } = await sql<T & { __feed_seq: number | null }>`with written as (${written}),
-      lock as (select pg_advisory_xact_lock(${FEED_LOCK}) from (select count(*) as n from written) as w where w.n > 0),
+  const deletion = dependents
+    ? sql`dependents as (delete from ${sql.table(dependents.table)} where ${sql.ref(dependents.column)} in (select id from written) returning 1),`
+    : sql``;
+  const deleted = dependents ? sql`, (select count(*) from dependents) as d` : sql``;
+  const { rows } = await sql<T & { __feed_seq: number | null }>`with written as (${written}), ${deletion}
+      lock as (select pg_advisory_xact_lock(${FEED_LOCK}) from (select count(*) as n from written) as w${deleted} where w.n > 0),
       ${ctes}, notified as (${notify})
     select (select seq from notified) as __feed_seq, written.* from written`.execute(db);
   const seq = rows[0]?.__feed_seq;

@@ -1,5 +1,5 @@
 /** Users in the database. Rules about who may do what live in the routes, not here. */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
 import type { ChangeLog } from '../store/changes.js';
@@ -81,9 +81,12 @@ export async function updateUser(
 /**
  * `updateUser`, then `read` (what the answer needs) once it has committed, while the other nodes
  * catch up. A change that leaves the sessions be is one statement (`ChangeLog.writeStatement`).
- * One that ends them is a transaction: its delete must come after the update has waited for any
- * sign-in holding the user's row, and see the session that sign-in made, which a statement whose
- * snapshot was taken before the wait cannot.
+ * One that ends them must also end any session a sign-in holding the user's row commits while
+ * the update waits for that row, which a statement whose snapshot was taken before the wait cannot
+ * see. A sign-in changes the row (`startSession`), so on PostgreSQL the update is made only if the
+ * row is still the version the snapshot read (its `xmin`, which PostgreSQL re-checks on the newest
+ * version after a wait): then no sign-in committed since, and one statement ends every session.
+ * Otherwise, and on SQLite, it is a transaction, whose delete comes after the wait.
  */
 export async function updateUserThen<U>(
   changes: ChangeLog,
@@ -93,15 +96,26 @@ export async function updateUserThen<U>(
   endSessions: boolean,
   read: (row: UserRow) => Promise<U>,
 ): Promise<U> {
-  if (endSessions)
+  const user = { kind: 'user', ref: id } as const;
+  if (endSessions) {
+    const records = { changes: [user, { kind: 'user-sessions', ref: id } as const], audit };
+    const unchanged =
+      changes.dialect === 'postgres'
+        ? await changes.writeStatement<UserRow, U>(
+            records,
+            changes.db
+              .updateTable('users')
+              .set(patch)
+              .where('id', '=', id)
+              .where(sql<boolean>`xmin = (select xmin from users where id = ${id})`)
+              .returningAll(),
+            ([row]) => read(row!),
+            { table: 'sessions', column: 'user_id' },
+          )
+        : undefined;
+    if (unchanged !== undefined) return unchanged;
     return changes.write(
-      {
-        changes: [
-          { kind: 'user', ref: id },
-          { kind: 'user-sessions', ref: id },
-        ],
-        audit,
-      },
+      records,
       async (trx) => {
         const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
         await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
@@ -109,8 +123,9 @@ export async function updateUserThen<U>(
       },
       read,
     );
+  }
   const answer = await changes.writeStatement<UserRow, U>(
-    { changes: [{ kind: 'user', ref: id }], audit },
+    { changes: [user], audit },
     changes.db.updateTable('users').set(patch).where('id', '=', id).returningAll(),
     ([row]) => read(row!),
   );
