@@ -15,7 +15,7 @@ import type { UserRow, UserUpdate } from '../store/schema.js';
 import { toUserDocument } from './document.js';
 import { userExtras } from './extras.js';
 import { readUserPatch, userChanges, validPassword } from './input.js';
-import { ANONYMOUS_ID, countAdmins, findUserById, findUserByName, insertUser, isAdmin, listUsers, updateUserThen } from './store.js';
+import { ANONYMOUS_ID, countAdmins, findUserById, findUserByName, insertUser, isAdmin, listUsers, updateUserIfUnchanged, updateUserThen } from './store.js';
 
 type IdParams = { Params: { id: string } };
 type Query = Record<string, string | undefined>;
@@ -43,6 +43,42 @@ function canSeeEmail(principal: Principal, user: UserRow): boolean {
 async function adminUserDocument(ctx: AppContext, user: UserRow) {
   const extras = (await userExtras(ctx.db, [user.id], ctx.config.now())).get(user.id);
   return toUserDocument(user, ctx.config.siteUrl, true, extras);
+}
+
+/** The PUT on `target`; with `asCached`, undefined when `target` is no longer what the database has. */
+async function changeUser(ctx: AppContext, request: FastifyRequest<{ Querystring: Query }>, target: UserRow, hashed: { password?: string }, asCached: boolean) {
+  if (target.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
+  const patch: UserUpdate = bodyText(request.body).trim() === '' ? {} : readUserPatch(requireDocument(request.body, 'user'));
+  if (patch.username_key && patch.username_key !== target.username_key) {
+    const holder = await findUserByName(ctx.db, patch.username_key);
+    if (holder && holder.id !== target.id) throw new DekiError('USERNAME_TAKEN', patch.username ?? '');
+  }
+  const password = request.query.accountpassword;
+  if (password !== undefined) patch.password_hash = hashed.password ??= await hashPassword(validPassword(password));
+  const after = { ...target, ...patch } as UserRow;
+  // Never let a change leave the site with no admin who could undo it.
+  if (isAdmin(target) && !isAdmin(after) && (await countAdmins(ctx.db)) <= 1) throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
+  const audit = [
+    Object.keys(userChanges(patch)).length > 0
+      ? auditFrom(
+          request,
+          patch.status === 'inactive' && target.status !== 'inactive' ? 'user.deactivate' : 'user.update',
+          { type: 'user', id: target.id },
+          userChanges(patch),
+        )
+      : undefined,
+    password !== undefined ? auditFrom(request, 'user.password', { type: 'user', id: target.id }) : undefined,
+  ];
+  const endSessions = after.status !== 'active' || password !== undefined;
+  const document = (user: UserRow) => adminUserDocument(ctx, user);
+  if (Object.keys(patch).length === 0) {
+    if (asCached) return undefined; // nothing to write on condition: answer from the database's row
+    if (endSessions) await endUserSessions(ctx, target.id);
+    return document(target);
+  }
+  if (!asCached) return updateUserThen(ctx.changes, target.id, patch, audit, endSessions, document);
+  const { status, seat, role, username_key } = target;
+  return updateUserIfUnchanged(ctx.changes, target.id, { status, seat, role, username_key }, patch, audit, endSessions, document);
 }
 
 export function userRoutes(ctx: AppContext, stages: Stages) {
@@ -107,36 +143,18 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
     });
 
     app.put<IdParams & { Querystring: Query }>('/users/:id', admin, async (request, reply) => {
+      // A user this node has cached is changed without reading it first, on condition that what the
+      // change decides by is still so (`updateUserIfUnchanged`); if not, it is read and decided
+      // again. Not an admin: whether the change would leave no admin is counted in the database.
+      const id = parsePathId(request.params.id, ['current']);
+      const cached = id.kind === 'id' ? ctx.cache.cachedUserById(id.id) : undefined;
+      const hashed = { password: undefined as string | undefined };
+      if (cached && !isAdmin(cached)) {
+        const doc = await changeUser(ctx, request, cached, hashed, true);
+        if (doc !== undefined) return sendDocument(request, reply, doc);
+      }
       const target = await findUserByPathId(ctx, request, request.params.id);
-      if (target.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
-      const patch: UserUpdate = bodyText(request.body).trim() === '' ? {} : readUserPatch(requireDocument(request.body, 'user'));
-      if (patch.username_key && patch.username_key !== target.username_key && (await findUserByName(ctx.db, patch.username_key))) {
-        throw new DekiError('USERNAME_TAKEN', patch.username ?? '');
-      }
-      const password = request.query.accountpassword;
-      if (password !== undefined) patch.password_hash = await hashPassword(validPassword(password));
-      const after = { ...target, ...patch } as UserRow;
-      // Never let a change leave the site with no admin who could undo it.
-      if (isAdmin(target) && !isAdmin(after) && (await countAdmins(ctx.db)) <= 1) throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
-      const audit = [
-        Object.keys(userChanges(patch)).length > 0
-          ? auditFrom(
-              request,
-              patch.status === 'inactive' && target.status !== 'inactive' ? 'user.deactivate' : 'user.update',
-              { type: 'user', id: target.id },
-              userChanges(patch),
-            )
-          : undefined,
-        password !== undefined ? auditFrom(request, 'user.password', { type: 'user', id: target.id }) : undefined,
-      ];
-      const endSessions = after.status !== 'active' || password !== undefined;
-      const changed = Object.keys(patch).length > 0;
-      if (changed) {
-        const doc = await updateUserThen(ctx.changes, target.id, patch, audit, endSessions, (user) => adminUserDocument(ctx, user));
-        return sendDocument(request, reply, doc);
-      }
-      if (endSessions) await endUserSessions(ctx, target.id);
-      return sendDocument(request, reply, await adminUserDocument(ctx, target));
+      return sendDocument(request, reply, (await changeUser(ctx, request, target, hashed, false))!);
     });
   };
 }

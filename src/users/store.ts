@@ -78,15 +78,46 @@ export async function updateUser(
   return updateUserThen(changes, id, patch, audit, endSessions, async (row) => row);
 }
 
+/** What a user update decides by, beyond the row's id: a write made on a cached row checks them. */
+export type UserDecidedBy = Pick<UserRow, 'status' | 'seat' | 'role' | 'username_key'>;
+
+const SESSIONS = { table: 'sessions', column: 'user_id' } as const;
+
 /**
  * `updateUser`, then `read` (what the answer needs) once it has committed, while the other nodes
- * catch up. A change that leaves the sessions be is one statement (`ChangeLog.writeStatement`).
- * One that ends them must also end any session a sign-in holding the user's row commits while
- * the update waits for that row, which a statement whose snapshot was taken before the wait cannot
- * see. A sign-in changes the row (`startSession`), so on PostgreSQL the update is made only if the
- * row is still the version the snapshot read (its `xmin`, which PostgreSQL re-checks on the newest
- * version after a wait): then no sign-in committed since, and one statement ends every session.
- * Otherwise, and on SQLite, it is a transaction, whose delete comes after the wait.
+ * catch up. One statement (`ChangeLog.writeStatement`), made only if the row still has what
+ * `decidedBy` says (when given), and, for a change that ends the user's sessions, only if no
+ * sign-in came in between: a sign-in holding the user's row commits a session that the statement's
+ * snapshot, taken before it waited for the row, cannot see. A sign-in changes the row
+ * (`startSession`), so on PostgreSQL the update is made only if the row is still the version the
+ * snapshot read (its `xmin`, which PostgreSQL re-checks on the newest version after a wait); on
+ * SQLite the statement runs in a transaction of the one writer. Undefined when nothing was written
+ * (no such user, a row changed since, a sign-in in between): nothing is recorded then.
+ */
+export async function updateUserIfUnchanged<U>(
+  changes: ChangeLog,
+  id: number,
+  decidedBy: Partial<UserDecidedBy>,
+  patch: UserUpdate,
+  audit: (AuditEntry | undefined)[],
+  endSessions: boolean,
+  read: (row: UserRow) => Promise<U>,
+): Promise<U | undefined> {
+  let update = changes.db.updateTable('users').set(patch).where('id', '=', id);
+  for (const [column, value] of Object.entries(decidedBy) as [keyof UserDecidedBy, string | number][]) update = update.where(column, '=', value);
+  if (endSessions && changes.dialect === 'postgres') update = update.where(sql<boolean>`xmin = (select xmin from users where id = ${id})`);
+  const user = { kind: 'user', ref: id } as const;
+  return changes.writeStatement<UserRow, U>(
+    { changes: endSessions ? [user, { kind: 'user-sessions', ref: id }] : [user], audit },
+    update.returningAll(),
+    ([row]) => read(row!),
+    endSessions ? SESSIONS : undefined,
+  );
+}
+
+/**
+ * `updateUserIfUnchanged` with nothing to check; when a sign-in came in between it is made again
+ * as a transaction, whose delete of the sessions comes after it has waited for the user's row.
  */
 export async function updateUserThen<U>(
   changes: ChangeLog,
@@ -96,41 +127,25 @@ export async function updateUserThen<U>(
   endSessions: boolean,
   read: (row: UserRow) => Promise<U>,
 ): Promise<U> {
-  const user = { kind: 'user', ref: id } as const;
-  if (endSessions) {
-    const records = { changes: [user, { kind: 'user-sessions', ref: id } as const], audit };
-    const unchanged =
-      changes.dialect === 'postgres'
-        ? await changes.writeStatement<UserRow, U>(
-            records,
-            changes.db
-              .updateTable('users')
-              .set(patch)
-              .where('id', '=', id)
-              .where(sql<boolean>`xmin = (select xmin from users where id = ${id})`)
-              .returningAll(),
-            ([row]) => read(row!),
-            { table: 'sessions', column: 'user_id' },
-          )
-        : undefined;
-    if (unchanged !== undefined) return unchanged;
-    return changes.write(
-      records,
-      async (trx) => {
-        const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-        await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
-        return row;
-      },
-      read,
-    );
-  }
-  const answer = await changes.writeStatement<UserRow, U>(
-    { changes: [user], audit },
-    changes.db.updateTable('users').set(patch).where('id', '=', id).returningAll(),
-    ([row]) => read(row!),
+  const answer = await updateUserIfUnchanged(changes, id, {}, patch, audit, endSessions, read);
+  if (answer !== undefined) return answer;
+  if (!endSessions) throw new DekiError('USER_NOT_FOUND');
+  return changes.write(
+    {
+      changes: [
+        { kind: 'user', ref: id },
+        { kind: 'user-sessions', ref: id },
+      ],
+      audit,
+    },
+    async (trx) => {
+      const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
+      if (!row) throw new DekiError('USER_NOT_FOUND'); // rolls back: nothing recorded
+      await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+      return row;
+    },
+    read,
   );
-  if (answer === undefined) throw new DekiError('USER_NOT_FOUND');
-  return answer;
 }
 
 export async function countAdmins(db: Kysely<Database>): Promise<number> {
