@@ -105,7 +105,7 @@ function behaves(store: () => Store): void {
       s.db.deleteFrom('developer_tokens').where('id', '=', a).returningAll(),
       async (rows) => rows.map((r) => r.name),
     );
-    assert.deepEqual(names, ['one']);
+    assert.deepEqual(names, { answer: ['one'] });
     assert.deepEqual(
       (await s.db.selectFrom('developer_tokens').select('id').where('id', 'in', [a, b]).execute()).map((r) => Number(r.id)),
       [b],
@@ -115,6 +115,18 @@ function behaves(store: () => Store): void {
     assert.deepEqual(await feedRows(s, b), [{ kind: 'token', ref: String(b) }]);
     assert.deepEqual(await auditRows(s, a), [{ action: 'token.delete', actor_id: 1, details: JSON.stringify({ name: `t${a}` }) }]);
     assert.deepEqual(await auditRows(s, b), []);
+  });
+
+  test('a write whose answer is undefined is told from one that wrote nothing', async () => {
+    const s = store();
+    const a = await addToken(s, 'answerless');
+    const written = await s.changes.writeStatement(
+      { changes: [{ kind: 'token', ref: a }], audit: [entry(a)] },
+      s.db.deleteFrom('developer_tokens').where('id', '=', a).returningAll(),
+      async () => undefined,
+    );
+    assert.deepEqual(written, { answer: undefined });
+    assert.deepEqual(await feedRows(s, a), [{ kind: 'token', ref: String(a) }]);
   });
 
   test('a write whose statement finds nothing records nothing and answers undefined', async () => {
@@ -202,7 +214,7 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       await other.query('select pg_advisory_xact_lock(7316203)');
       await other.query("insert into changes (kind, ref, at) values ('token', $1, 0)", [String(id)]);
       await other.query('commit');
-      assert.equal(await written, 1, 'the statement deleted the row once the other transaction let it go');
+      assert.deepEqual(await written, { answer: 1 }, 'the statement deleted the row once the other transaction let it go');
       assert.equal((await feedRows(store, id)).length, 2, "the other transaction's feed row and the statement's");
     });
   });
@@ -216,8 +228,12 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       transformResult: async (args) => (statements++, args.result),
     };
     const changes = new ChangeLog(store.db.withPlugin(counting), 'postgres', Date.now);
-    assert.equal(await updateUserThen(changes, id, { status: 'inactive' }, [undefined], true, async (row) => row.status), 'inactive');
+    let status: string | undefined;
+    // An answer of undefined is an answer all the same: the write is not made again.
+    await updateUserThen(changes, id, { status: 'inactive' }, [undefined], true, async (row) => void (status = row.status));
+    assert.equal(status, 'inactive');
     assert.equal(statements, 1, 'the update, the end of the sessions and the feed rows in one statement');
+    assert.deepEqual(await userFeedRows(store, id), [{ kind: 'user' }, { kind: 'user-sessions' }]);
     assert.deepEqual(await sessionsOf(store, id), []);
   });
 
@@ -273,11 +289,17 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       await other.query('begin');
       await other.query("update users set id = id where id = $1 and status = 'active' and password_hash = 'old-hash'", [id]);
       await other.query('insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, 1, 9000000000000)', ['racer-session', id]);
-      const changed = updateUserThen(store.changes, id, { password_hash: 'new-hash' }, [undefined], true, async (row) => row.password_hash);
+      const password: AuditEntry = { ...entry(id), action: 'user.password', target_type: 'user', details: '{}' };
+      let reads = 0;
+      const changed = updateUserThen(store.changes, id, { password_hash: 'new-hash' }, [password], true, async () => void reads++);
       assert.equal(await blockedBehind(other, changed), true, 'the change waited for the sign-in');
       await other.query('commit');
-      assert.equal(await changed, 'new-hash');
+      await changed;
+      assert.equal((await store.db.selectFrom('users').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow()).password_hash, 'new-hash');
       assert.deepEqual(await sessionsOf(store, id), [], 'the new session ended, and the one from before');
+      assert.equal(reads, 1, 'the answer read once');
+      assert.deepEqual(await userFeedRows(store, id), [{ kind: 'user' }, { kind: 'user-sessions' }], 'recorded once');
+      assert.deepEqual(await auditRows(store, id, 'user'), [{ action: 'user.password', actor_id: 1, details: '{}' }], 'audited once');
     });
   });
 });

@@ -136,8 +136,8 @@ export class ChangeLog {
    * A revoking write given as one data-modifying Kysely query with a RETURNING clause, whose rows
    * `afterCommit` gets. On PostgreSQL it commits with its feed rows and audit entries as one
    * autocommitted statement: one round trip where `write` takes four. On SQLite it runs in a
-   * transaction. When it returns no row nothing is recorded and nothing waited for: the answer is
-   * undefined. `dependents` are deleted with it (`written` must return an `id` column).
+   * transaction. When it returns no row nothing is recorded and nothing waited for: undefined, where
+   * a write returns `{ answer }`, what `afterCommit` made. `dependents` are deleted with it (`written` must return an `id` column).
    * Only for a write that one row decides: the whole statement reads one snapshot, taken before any
    * wait for a lock, so it cannot also catch rows another transaction adds meanwhile; a write that
    * must (dependents a racing transaction adds) makes `written` return nothing when that row changed
@@ -148,28 +148,30 @@ export class ChangeLog {
     written: ReturningQuery,
     afterCommit: (rows: T[]) => Promise<U>,
     dependents?: Dependents,
-  ): Promise<U | undefined> {
+  ): Promise<{ answer: U } | undefined> {
     if (records.changes.length === 0) throw new TypeError('writeStatement is for writes that record feed rows');
     if (this.dialect !== 'postgres') {
       try {
-        return await this.write(
+        const answer = await this.write(
           records,
           async (trx) => {
-            const { rows } = await trx.executeQuery<T & { id: number }>(written.compile());
+            const { rows } = await trx.executeQuery<T & { id?: unknown }>(written.compile());
             if (rows.length === 0) throw NOTHING_WRITTEN; // rolls back: no feed row, no audit entry, no wait
+            if (dependents && rows.some((r) => typeof r.id !== 'number')) throw new TypeError('a write with dependents must return an id column');
             if (dependents)
               await trx
                 .deleteFrom(dependents.table)
                 .where(
                   dependents.column,
                   'in',
-                  rows.map((r) => r.id),
+                  rows.map((r) => r.id as number),
                 )
                 .execute();
             return rows;
           },
           afterCommit,
         );
+        return { answer };
       } catch (err) {
         if (err === NOTHING_WRITTEN) return undefined;
         throw err;
@@ -178,7 +180,7 @@ export class ChangeLog {
     const audit = records.audit.filter((a): a is AuditRecord => a !== undefined);
     const { rows, seq } = await writeInOneStatement<T>(this.db, written, records.changes, audit, this.now(), dependents);
     if (seq === undefined) return undefined;
-    return this.settle(true, seq, rows, afterCommit);
+    return { answer: await this.settle(true, seq, rows, afterCommit) };
   }
 
   /**

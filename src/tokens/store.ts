@@ -150,7 +150,7 @@ export async function deleteTokenListing(
     db.deleteFrom('developer_tokens').where('id', '=', id).where('name', '=', named.name).where('type', '=', named.type).returningAll(),
     ([row]) => listingOf(db, row!),
   );
-  return deleted ?? deleteReadingTokenListing(log, db, id, audit);
+  return deleted ? deleted.answer : deleteReadingTokenListing(log, db, id, audit);
 }
 
 /** The delete in a transaction that reads the row it deletes, for the audit entry and the listing. */

@@ -78,7 +78,7 @@ async function changeUser(ctx: AppContext, request: FastifyRequest<{ Querystring
   }
   if (!asCached) return updateUserThen(ctx.changes, target.id, patch, audit, endSessions, document);
   const { status, seat, role, username_key } = target;
-  return updateUserIfUnchanged(ctx.changes, target.id, { status, seat, role, username_key }, patch, audit, endSessions, document);
+  return (await updateUserIfUnchanged(ctx.changes, target.id, { status, seat, role, username_key }, patch, audit, endSessions, document))?.answer;
 }
 
 export function userRoutes(ctx: AppContext, stages: Stages) {

@@ -91,8 +91,9 @@ const SESSIONS = { table: 'sessions', column: 'user_id' } as const;
  * snapshot, taken before it waited for the row, cannot see. A sign-in changes the row
  * (`startSession`), so on PostgreSQL the update is made only if the row is still the version the
  * snapshot read (its `xmin`, which PostgreSQL re-checks on the newest version after a wait); on
- * SQLite the statement runs in a transaction of the one writer. Undefined when nothing was written
- * (no such user, a row changed since, a sign-in in between): nothing is recorded then.
+ * SQLite the statement runs in a transaction of the one writer. `{ answer }` (what `read` made), or
+ * undefined when nothing was written (no such user, a row changed since, a sign-in in between):
+ * nothing is recorded then.
  */
 export async function updateUserIfUnchanged<U>(
   changes: ChangeLog,
@@ -102,7 +103,7 @@ export async function updateUserIfUnchanged<U>(
   audit: (AuditEntry | undefined)[],
   endSessions: boolean,
   read: (row: UserRow) => Promise<U>,
-): Promise<U | undefined> {
+): Promise<{ answer: U } | undefined> {
   let update = changes.db.updateTable('users').set(patch).where('id', '=', id);
   for (const [column, value] of Object.entries(decidedBy) as [keyof UserDecidedBy, string | number][]) update = update.where(column, '=', value);
   if (endSessions && changes.dialect === 'postgres') update = update.where(sql<boolean>`xmin = (select xmin from users where id = ${id})`);
@@ -127,8 +128,8 @@ export async function updateUserThen<U>(
   endSessions: boolean,
   read: (row: UserRow) => Promise<U>,
 ): Promise<U> {
-  const answer = await updateUserIfUnchanged(changes, id, {}, patch, audit, endSessions, read);
-  if (answer !== undefined) return answer;
+  const written = await updateUserIfUnchanged(changes, id, {}, patch, audit, endSessions, read);
+  if (written) return written.answer;
   if (!endSessions) throw new DekiError('USER_NOT_FOUND');
   return changes.write(
     {
