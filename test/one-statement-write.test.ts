@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { toDekiError } from '../src/dream/to-deki-error.js';
 import { featureMigrations } from '../src/feature-migrations.js';
 import type { AuditEntry } from '../src/audit/entry.js';
-import type { KyselyPlugin } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { ChangeLog } from '../src/store/changes.js';
 import { openStore, type Store } from '../src/store/database.js';
 import type { TokenRow } from '../src/store/schema.js';
@@ -217,6 +217,27 @@ describe('a write as statements (PostgreSQL)', { skip }, () => {
       assert.deepEqual(await written, { answer: 1 }, 'the statement deleted the row once the other transaction let it go');
       assert.equal((await feedRows(store, id)).length, 2, "the other transaction's feed row and the statement's");
     });
+  });
+
+  test('nothing the one statements write sets off a trigger or a foreign-key check after their own row locks', async () => {
+    // The feed lock is taken after the statement's row locks; a trigger or a foreign key's check runs
+    // at the end of the statement, after the lock, and could then wait for a row while holding it.
+    const db = suite.store().db;
+    const written = ['developer_tokens', 'users', 'sessions', 'changes', 'audit_log'];
+    const triggers = await sql<{ name: string }>`select tgname as name from pg_trigger t join pg_class c on c.oid = t.tgrelid
+      where not t.tgisinternal and c.relname in (${sql.join(written)})`.execute(db);
+    assert.deepEqual(triggers.rows, [], 'no trigger of our own on the tables written');
+    const keys = await sql<{ name: string; target: string; actions: string }>`select conname as name, confrelid::regclass::text as target,
+      confupdtype::text || confdeltype::text as actions from pg_constraint where contype = 'f' and confrelid::regclass::text in (${sql.join(written)})`.execute(
+      db,
+    );
+    // Keys may point at users (whose id these statements never change and whose rows they never
+    // delete), with no action on update or delete; none may point at a table whose rows they delete.
+    assert.deepEqual(
+      keys.rows.filter((k) => k.target !== 'users' || k.actions !== 'aa'),
+      [],
+      'no foreign key that a delete or an update of these statements would check',
+    );
   });
 
   test('a deactivation that no sign-in races is one statement', async () => {

@@ -87,7 +87,7 @@ export interface Dependents {
  * `written` returns no row nothing is recorded: no feed row, no audit entry, `seq` undefined. The
  * lock comes after the row locks of `written` and of the deletion because it reads what both
  * return; the argument above also needs them to lock nothing more once they have returned it (no
- * cascade or trigger on what they change).
+ * cascade, trigger or foreign key pointing at what they change: a test reads the schema for it).
  */
 export async function writeInOneStatement<T>(
   db: Kysely<Database>,
