@@ -43,7 +43,7 @@ async function addUser(store: Store, name: string, role: 'Admin' | 'None' = 'Adm
       status: 'active',
       seat: 1,
       role,
-      password_hash: role === 'None' ? 'old-hash' : null,
+      password_hash: 'old-hash',
       created_at: 1,
     })
     .returning('id')

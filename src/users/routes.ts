@@ -45,16 +45,32 @@ async function adminUserDocument(ctx: AppContext, user: UserRow) {
   return toUserDocument(user, ctx.config.siteUrl, true, extras);
 }
 
+/** What a PUT asks for, read from the request once however many times the change is decided. */
+interface UserPut {
+  patch(): UserUpdate;
+  passwordHash(): Promise<string | undefined>;
+}
+
+function userPut(request: FastifyRequest<{ Querystring: Query }>): UserPut {
+  let patch: UserUpdate | undefined;
+  let hashed: Promise<string> | undefined;
+  const password = request.query.accountpassword;
+  return {
+    patch: () => ({ ...(patch ??= bodyText(request.body).trim() === '' ? {} : readUserPatch(requireDocument(request.body, 'user'))) }),
+    passwordHash: () => (password === undefined ? Promise.resolve(undefined) : (hashed ??= hashPassword(validPassword(password)))),
+  };
+}
+
 /** The PUT on `target`; with `asCached`, undefined when `target` is no longer what the database has. */
-async function changeUser(ctx: AppContext, request: FastifyRequest<{ Querystring: Query }>, target: UserRow, hashed: { password?: string }, asCached: boolean) {
+async function changeUser(ctx: AppContext, request: FastifyRequest<{ Querystring: Query }>, put: UserPut, target: UserRow, asCached: boolean) {
   if (target.id === ANONYMOUS_ID) throw new DekiError('ANONYMOUS_IMMUTABLE');
-  const patch: UserUpdate = bodyText(request.body).trim() === '' ? {} : readUserPatch(requireDocument(request.body, 'user'));
+  const patch = put.patch();
   if (patch.username_key && patch.username_key !== target.username_key) {
     const holder = await findUserByName(ctx.db, patch.username_key);
     if (holder && holder.id !== target.id) throw new DekiError('USERNAME_TAKEN', patch.username ?? '');
   }
-  const password = request.query.accountpassword;
-  if (password !== undefined) patch.password_hash = hashed.password ??= await hashPassword(validPassword(password));
+  const passwordHash = await put.passwordHash();
+  if (passwordHash !== undefined) patch.password_hash = passwordHash;
   const after = { ...target, ...patch } as UserRow;
   // Never let a change leave the site with no admin who could undo it.
   if (isAdmin(target) && !isAdmin(after) && (await countAdmins(ctx.db)) <= 1) throw new DekiError('BOOTSTRAP_ADMIN_LOCKOUT');
@@ -67,9 +83,9 @@ async function changeUser(ctx: AppContext, request: FastifyRequest<{ Querystring
           userChanges(patch),
         )
       : undefined,
-    password !== undefined ? auditFrom(request, 'user.password', { type: 'user', id: target.id }) : undefined,
+    passwordHash !== undefined ? auditFrom(request, 'user.password', { type: 'user', id: target.id }) : undefined,
   ];
-  const endSessions = after.status !== 'active' || password !== undefined;
+  const endSessions = after.status !== 'active' || passwordHash !== undefined;
   const document = (user: UserRow) => adminUserDocument(ctx, user);
   if (Object.keys(patch).length === 0) {
     if (asCached) return undefined; // nothing to write on condition: answer from the database's row
@@ -77,8 +93,7 @@ async function changeUser(ctx: AppContext, request: FastifyRequest<{ Querystring
     return document(target);
   }
   if (!asCached) return updateUserThen(ctx.changes, target.id, patch, audit, endSessions, document);
-  const { status, seat, role, username_key } = target;
-  return (await updateUserIfUnchanged(ctx.changes, target.id, { status, seat, role, username_key }, patch, audit, endSessions, document))?.answer;
+  return (await updateUserIfUnchanged(ctx.changes, target.id, target, patch, audit, endSessions, document))?.answer;
 }
 
 export function userRoutes(ctx: AppContext, stages: Stages) {
@@ -148,13 +163,13 @@ export function userRoutes(ctx: AppContext, stages: Stages) {
       // again. Not an admin: whether the change would leave no admin is counted in the database.
       const id = parsePathId(request.params.id, ['current']);
       const cached = id.kind === 'id' ? ctx.cache.cachedUserById(id.id) : undefined;
-      const hashed = { password: undefined as string | undefined };
+      const put = userPut(request);
       if (cached && !isAdmin(cached)) {
-        const doc = await changeUser(ctx, request, cached, hashed, true);
+        const doc = await changeUser(ctx, request, put, cached, true);
         if (doc !== undefined) return sendDocument(request, reply, doc);
       }
       const target = await findUserByPathId(ctx, request, request.params.id);
-      return sendDocument(request, reply, (await changeUser(ctx, request, target, hashed, false))!);
+      return sendDocument(request, reply, (await changeUser(ctx, request, put, target, false))!);
     });
   };
 }

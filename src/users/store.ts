@@ -2,7 +2,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { AuditEntry } from '../audit/entry.js';
 import { DekiError } from '../errors.js';
-import type { ChangeLog } from '../store/changes.js';
+import type { Change, ChangeLog } from '../store/changes.js';
 import { userTextMatch } from '../store/text-search.js';
 import type { Database, NewUser, Role, UserRow, UserUpdate } from '../store/schema.js';
 
@@ -79,40 +79,46 @@ export async function updateUser(
 }
 
 /** What a user update decides by, beyond the row's id: a write made on a cached row checks them. */
-export type UserDecidedBy = Pick<UserRow, 'status' | 'seat' | 'role' | 'username_key'>;
+const DECIDED_BY = ['status', 'seat', 'role', 'username_key'] as const;
 
-const SESSIONS = { table: 'sessions', column: 'user_id' } as const;
+/** The feed rows of a user update; ending the user's sessions is a change of its own. */
+const feedRowsOf = (id: number, endSessions: boolean): Change[] =>
+  endSessions
+    ? [
+        { kind: 'user', ref: id },
+        { kind: 'user-sessions', ref: id },
+      ]
+    : [{ kind: 'user', ref: id }];
 
 /**
  * `updateUser`, then `read` (what the answer needs) once it has committed, while the other nodes
- * catch up. One statement (`ChangeLog.writeStatement`), made only if the row still has what
- * `decidedBy` says (when given), and, for a change that ends the user's sessions, only if no
- * sign-in came in between: a sign-in holding the user's row commits a session that the statement's
- * snapshot, taken before it waited for the row, cannot see. A sign-in changes the row
- * (`startSession`), so on PostgreSQL the update is made only if the row is still the version the
- * snapshot read (its `xmin`, which PostgreSQL re-checks on the newest version after a wait); on
- * SQLite the statement runs in a transaction of the one writer. `{ answer }` (what `read` made), or
- * undefined when nothing was written (no such user, a row changed since, a sign-in in between):
- * nothing is recorded then.
+ * catch up. One statement (`ChangeLog.writeStatement`), made only if the row still has what the
+ * change was decided on in `decidedOn` (when given: a cached row), and, for a change that ends the
+ * user's sessions, only if no sign-in came in between: a sign-in holding the user's row commits a
+ * session that the statement's snapshot, taken before it waited for the row, cannot see. A sign-in
+ * changes the row (`startSession`), so on PostgreSQL the update is made only if the row is still
+ * the version the snapshot read (its `xmin`, which PostgreSQL re-checks on the newest version after
+ * a wait); on SQLite the statement runs in a transaction of the one writer. `{ answer }` (what
+ * `read` made), or undefined when nothing was written (no such user, a row changed since, a
+ * sign-in in between): nothing is recorded then.
  */
 export async function updateUserIfUnchanged<U>(
   changes: ChangeLog,
   id: number,
-  decidedBy: Partial<UserDecidedBy>,
+  decidedOn: UserRow | undefined,
   patch: UserUpdate,
   audit: (AuditEntry | undefined)[],
   endSessions: boolean,
   read: (row: UserRow) => Promise<U>,
 ): Promise<{ answer: U } | undefined> {
   let update = changes.db.updateTable('users').set(patch).where('id', '=', id);
-  for (const [column, value] of Object.entries(decidedBy) as [keyof UserDecidedBy, string | number][]) update = update.where(column, '=', value);
+  for (const column of decidedOn ? DECIDED_BY : []) update = update.where(column, '=', decidedOn![column]);
   if (endSessions && changes.dialect === 'postgres') update = update.where(sql<boolean>`xmin = (select xmin from users where id = ${id})`);
-  const user = { kind: 'user', ref: id } as const;
   return changes.writeStatement<UserRow, U>(
-    { changes: endSessions ? [user, { kind: 'user-sessions', ref: id }] : [user], audit },
+    { changes: feedRowsOf(id, endSessions), audit },
     update.returningAll(),
     ([row]) => read(row!),
-    endSessions ? SESSIONS : undefined,
+    endSessions ? { table: 'sessions', column: 'user_id' } : undefined,
   );
 }
 
@@ -128,17 +134,11 @@ export async function updateUserThen<U>(
   endSessions: boolean,
   read: (row: UserRow) => Promise<U>,
 ): Promise<U> {
-  const written = await updateUserIfUnchanged(changes, id, {}, patch, audit, endSessions, read);
+  const written = await updateUserIfUnchanged(changes, id, undefined, patch, audit, endSessions, read);
   if (written) return written.answer;
   if (!endSessions) throw new DekiError('USER_NOT_FOUND');
   return changes.write(
-    {
-      changes: [
-        { kind: 'user', ref: id },
-        { kind: 'user-sessions', ref: id },
-      ],
-      audit,
-    },
+    { changes: feedRowsOf(id, true), audit },
     async (trx) => {
       const row = await trx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
       if (!row) throw new DekiError('USER_NOT_FOUND'); // rolls back: nothing recorded
