@@ -57,6 +57,9 @@ interface Victim {
   revoke: (writer: Proc, agent: http.Agent) => Promise<number>;
 }
 
+/** One revoking request's latency, by what it revoked. */
+type Revoke = { kind: Victim['kind']; ms: number };
+
 function request(
   agent: http.Agent,
   url: string,
@@ -111,8 +114,9 @@ async function makeVictims(node: Proc, admin: string, count: number, tag: string
         );
         if (token.status !== 200) throw new Error(`token create answered ${token.status}: ${token.text.slice(0, 200)}`);
         const doc = JSON.parse(token.text) as Record<string, string>;
+        const kind = i % 2 === 0 ? 'token' : 'user';
         const revoke =
-          i % 2 === 0
+          kind === 'token'
             ? (writer: Proc, a: http.Agent) =>
                 request(a, `${writer.url}${TOKENS}/${doc['@id']}`, { method: 'DELETE', headers: json(admin) }).then((r) => r.status)
             : (writer: Proc, a: http.Agent) =>
@@ -121,7 +125,7 @@ async function makeVictims(node: Proc, admin: string, count: number, tag: string
                   headers: json(admin),
                   body: JSON.stringify({ status: 'inactive' }),
                 }).then((r) => r.status);
-        return { kind: i % 2 === 0 ? 'token' : 'user', jwt: doc.authorization!.replace(/^Bearer /, ''), revoke };
+        return { kind, jwt: doc.authorization!.replace(/^Bearer /, ''), revoke };
       },
     );
   } finally {
@@ -142,7 +146,7 @@ async function revokeOnce(
   pollers: Proc[],
   victim: Victim,
   r: ScenarioResult,
-  revokeMs: { kind: Victim['kind']; ms: number }[],
+  revokeMs: Revoke[],
   onAnswer?: (node: Proc, status: number, sent: number) => void,
 ): Promise<void> {
   let ack = Infinity;
@@ -184,7 +188,7 @@ async function revokeOnce(
   r.revocations++;
 }
 
-function finish(r: ScenarioResult, revokes: { kind: Victim['kind']; ms: number }[]): ScenarioResult {
+function finish(r: ScenarioResult, revokes: Revoke[]): ScenarioResult {
   const sorted = (kind?: Victim['kind']) =>
     revokes
       .filter((x) => kind === undefined || x.kind === kind)
@@ -222,7 +226,7 @@ async function scenario(
   onAnswer?: (node: Proc, status: number, sent: number) => void,
 ): Promise<ScenarioResult> {
   const r = emptyResult(name);
-  const revokeMs: { kind: Victim['kind']; ms: number }[] = [];
+  const revokeMs: Revoke[] = [];
   for (const [i, v] of victims.entries()) {
     const writer = writers[i % writers.length]!;
     await revokeOnce(
