@@ -5,9 +5,8 @@
  * arrives, and what the server holds, measured after a full garbage collection asked of it through
  * its inspector, stays within a MiB: mid-upload and after many uploads. Its resident memory (from
  * /proc) is printed: it rises with the garbage V8 has not yet collected (Node copies each body
- * chunk into a Buffer of its own, and V8 collects them once 32 MiB of young Buffers have piled up,
- * sooner when the rest of the process allocates enough), which depends on the machine's load, so it
- * is reported rather than asserted.
+ * chunk into a Buffer of its own; README.md says when V8 frees them), which depends on the
+ * machine's load, so it is reported rather than asserted.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -161,6 +161,16 @@ function endsSessions(store: () => Store): void {
     assert.deepEqual(await userFeedRows(s, staying), []);
     assert.deepEqual(await auditRows(s, leaving, 'user'), [{ action: 'user.deactivate', actor_id: 1, details: '{"status":"inactive"}' }]);
   });
+
+  test('a deactivation of a user who is not there answers USER_NOT_FOUND and records nothing', async () => {
+    const s = store();
+    const missing = 987_654;
+    await assert.rejects(
+      updateUserThen(s.changes, missing, { status: 'inactive' }, [undefined], true, async (row) => row.status),
+      (err: { code?: string }) => err.code === 'USER_NOT_FOUND',
+    );
+    assert.deepEqual(await userFeedRows(s, missing), []);
+  });
 }
 
 function deletesRenamed(store: () => Store): void {
