@@ -3,7 +3,7 @@
  * a signed-in non-admin, and for an admin one of the two views, tokens or audit log. The heading and
  * the view links stay in place when the view changes, so focus stays on the link just followed.
  */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { getCurrentUser, type User } from '../api';
 import { describe } from '../messages';
 import { AUDIT_PATH, navigate, returnTarget, SIGN_IN_PATH, signInPath, TOKENS_PATH, USERS_PATH, useLocation } from '../router';
@@ -67,7 +67,9 @@ export function App() {
     else if (path === SIGN_IN_PATH && signedIn) navigate(returnTarget(url));
   }, [session, path, onTokens, signedIn, url.href]);
 
-  useEffect(() => {
+  // Set in the same commit as the view it names, not after the paint: a title that lags its view
+  // is read wrong by whatever looks at both (a screen reader's announcement, a test).
+  useLayoutEffect(() => {
     document.title = `${view && view !== 'tokens' ? `${TITLES[view]} · ` : ''}API Token Management · Gatehouse`;
   }, [view]);
 
