@@ -62,6 +62,12 @@ export interface Config {
   proxyRoutes: ProxyRoute[];
   /** How long the built-in proxy waits for an upstream's headers, and between body chunks, ms; then 504. `GATEHOUSE_PROXY_TIMEOUT_MS`. Default 30,000. */
   proxyTimeoutMs: number;
+  /**
+   * The built-in proxy asks V8 to collect young garbage after this many MiB of request bodies, so an
+   * upload's chunks, already passed upstream, do not stay resident (gateway/upload-collector.ts).
+   * 0 leaves it to V8 (up to ~32 MiB then). `GATEHOUSE_PROXY_UPLOAD_COLLECT_MIB`. Default 2.
+   */
+  proxyUploadCollectMiB: number;
   /** pino log level. `GATEHOUSE_LOG_LEVEL`: fatal, error, warn, info, debug, trace or silent. Default info. */
   logLevel: string;
   /** PostgreSQL URL (`postgres://` or `postgresql://`). `GATEHOUSE_DATABASE_URL`, `--database-url`. Unset: SQLite in the data directory. */
@@ -203,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: bool('GATEHOUSE_TRUST_PROXY', env.GATEHOUSE_TRUST_PROXY, false),
     proxyRoutes: overrides.proxyRoutes ?? parseProxyRoutes('GATEHOUSE_PROXY', (env.GATEHOUSE_PROXY ?? '').split(',')),
     proxyTimeoutMs: int('GATEHOUSE_PROXY_TIMEOUT_MS', env.GATEHOUSE_PROXY_TIMEOUT_MS, 30_000, 10, 3_600_000),
+    proxyUploadCollectMiB: int('GATEHOUSE_PROXY_UPLOAD_COLLECT_MIB', env.GATEHOUSE_PROXY_UPLOAD_COLLECT_MIB, 2, 0, 1024),
     logLevel: oneOf('GATEHOUSE_LOG_LEVEL', env.GATEHOUSE_LOG_LEVEL, 'info', LOG_LEVELS),
     databaseUrl: databaseUrl(env.GATEHOUSE_DATABASE_URL),
     databaseWaitMs: int('GATEHOUSE_DATABASE_WAIT_MS', env.GATEHOUSE_DATABASE_WAIT_MS, 30_000, 0, 600_000),

@@ -41,6 +41,11 @@ const ALL_CASES: [string, NodeJS.ProcessEnv, RegExp][] = [
     { GATEHOUSE_SESSION_TTL: '2 weeks' },
     /^gatehouse: GATEHOUSE_SESSION_TTL must be an integer from 60 to 31622400, got '2 weeks'\n$/,
   ],
+  [
+    "the proxy's upload collection",
+    { GATEHOUSE_PROXY_UPLOAD_COLLECT_MIB: '-1' },
+    /^gatehouse: GATEHOUSE_PROXY_UPLOAD_COLLECT_MIB must be an integer from 0 to 1024, got '-1'\n$/,
+  ],
   ['a GATEHOUSE_* switch', { GATEHOUSE_TRUST_PROXY: 'maybe' }, /^gatehouse: GATEHOUSE_TRUST_PROXY must be on or off, got 'maybe'\n$/],
   [
     'the log level',

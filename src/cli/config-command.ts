@@ -46,6 +46,7 @@ function rows(c: Config): Row[] {
     // An origin never holds the URL's user part, so no upstream credential is shown.
     proxyRoutes: ['GATEHOUSE_PROXY', c.proxyRoutes.map((r) => `${r.prefix}=${r.origin}${r.basePath};require=${r.require}`).join(',') || undefined],
     proxyTimeoutMs: ['GATEHOUSE_PROXY_TIMEOUT_MS', c.proxyTimeoutMs],
+    proxyUploadCollectMiB: ['GATEHOUSE_PROXY_UPLOAD_COLLECT_MIB', c.proxyUploadCollectMiB],
     logLevel: ['GATEHOUSE_LOG_LEVEL', c.logLevel],
     shutdownDrainMs: ['GATEHOUSE_SHUTDOWN_DRAIN_MS', c.shutdownDrainMs],
     shutdownTimeoutMs: ['GATEHOUSE_SHUTDOWN_TIMEOUT_MS', c.shutdownTimeoutMs],

@@ -19,6 +19,7 @@ import { DekiError } from '../errors.js';
 import { type CredentialStage, checkGatewayRequest } from './check.js';
 import { IDENTITY_PREFIX, identityHeaders } from './identity.js';
 import type { ProxyRoute } from './proxy-routes.js';
+import type { UploadCollector } from './upload-collector.js';
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
@@ -161,7 +162,7 @@ function isPreflight(request: FastifyRequest): boolean {
   return request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
 }
 
-export function proxyRoute(ctx: AppContext, resolveCredential: CredentialStage, route: ProxyRoute) {
+export function proxyRoute(ctx: AppContext, resolveCredential: CredentialStage, route: ProxyRoute, uploads: UploadCollector | undefined) {
   return async (app: FastifyInstance) => {
     // One undici Pool per route, handed to reply-from: given options instead, it builds an Agent that
     // looks the origin up and wraps each request's handler once more before reaching the same Pool.
@@ -170,7 +171,7 @@ export function proxyRoute(ctx: AppContext, resolveCredential: CredentialStage, 
     await app.register(replyFrom, { base: route.origin, disableRequestLogging: true, destroyAgent: true, undici: pool });
     // The body goes upstream as the stream it arrives as: no parsing, no body limit, no copy.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    app.addContentTypeParser('*', (request, payload, done) => done(null, uploads ? uploads.counted(payload, request.headers) : payload));
 
     const forward = async (request: FastifyRequest, reply: FastifyReply) => {
       if (isPreflight(request)) return answerPreflight(ctx, request, reply);

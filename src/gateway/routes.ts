@@ -3,12 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { CredentialStage } from './check.js';
 import { proxyRoute } from './proxy.js';
+import { UploadCollector } from './upload-collector.js';
 import { verifyRoute } from './verify.js';
 
 export function gatewayRoutes(ctx: AppContext, resolveCredential: CredentialStage) {
   return async (app: FastifyInstance) => {
     if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null as never);
     await app.register(verifyRoute(ctx, resolveCredential));
-    for (const route of ctx.config.proxyRoutes) await app.register(proxyRoute(ctx, resolveCredential, route));
+    if (ctx.config.proxyRoutes.length === 0) return;
+    const uploads = UploadCollector.create(ctx.config.proxyUploadCollectMiB * 1024 * 1024);
+    for (const route of ctx.config.proxyRoutes) await app.register(proxyRoute(ctx, resolveCredential, route, uploads));
   };
 }

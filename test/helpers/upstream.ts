@@ -21,6 +21,8 @@ export interface Upstream {
   readonly url: string;
   /** Resolves once a request to `path` has delivered at least `bytes` body bytes (still streaming in). */
   received(path: string, bytes: number): Promise<void>;
+  /** Resolves once a request to `path` has closed, with whether its body arrived whole. */
+  closed(path: string): Promise<{ complete: boolean; bytes: number }>;
   readonly port: number;
   readonly requests: UpstreamRequest[];
   /** The last request that reached the upstream. */
@@ -31,6 +33,7 @@ export interface Upstream {
 export async function startUpstream(): Promise<Upstream> {
   const requests: UpstreamRequest[] = [];
   const waiting: { path: string; bytes: number; resolve: () => void }[] = [];
+  const closing: { path: string; resolve: (r: { complete: boolean; bytes: number }) => void }[] = [];
   const server = http.createServer((req, res) => {
     let bytes = 0;
     req.on('data', (chunk: Buffer) => {
@@ -38,6 +41,12 @@ export async function startUpstream(): Promise<Upstream> {
       for (const w of waiting.filter((x) => x.path === req.url && bytes >= x.bytes)) {
         waiting.splice(waiting.indexOf(w), 1);
         w.resolve();
+      }
+    });
+    req.on('close', () => {
+      for (const w of closing.filter((x) => x.path === req.url)) {
+        closing.splice(closing.indexOf(w), 1);
+        w.resolve({ complete: req.complete, bytes });
       }
     });
     req.on('end', () => {
@@ -76,6 +85,7 @@ export async function startUpstream(): Promise<Upstream> {
     port,
     requests,
     received: (path, bytes) => new Promise((resolve) => waiting.push({ path, bytes, resolve })),
+    closed: (path) => new Promise((resolve) => closing.push({ path, resolve })),
     last() {
       const r = requests.at(-1);
       if (!r) throw new Error('no request reached the upstream');
