@@ -37,7 +37,8 @@ export function withoutAuthtoken(cookie: string | undefined): string | undefined
 
 /**
  * What the upstream receives: the client's headers less its credentials and any `X-Gatehouse-*`,
- * plus ours. `headers` is reply-from's own copy of the client's (without Connection and what it
+ * plus ours. `Expect: 100-continue` stays here: Node has already answered it, and undici refuses
+ * it. `headers` is reply-from's own copy of the client's (without Connection and what it
  * names); this runs for every proxied request, hence a plain loop and no intermediate objects.
  */
 function upstreamHeaders(
@@ -46,7 +47,7 @@ function upstreamHeaders(
 ): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
   for (const name in headers) {
-    if (name === 'authorization' || name === 'x-deki-token' || name === 'cookie' || name.startsWith(IDENTITY_PREFIX)) continue;
+    if (name === 'authorization' || name === 'x-deki-token' || name === 'cookie' || name === 'expect' || name.startsWith(IDENTITY_PREFIX)) continue;
     out[name] = headers[name];
   }
   const cookie = withoutAuthtoken(headers.cookie);

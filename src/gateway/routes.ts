@@ -12,6 +12,9 @@ export function gatewayRoutes(ctx: AppContext, resolveCredential: CredentialStag
     await app.register(verifyRoute(ctx, resolveCredential));
     if (ctx.config.proxyRoutes.length === 0) return;
     const uploads = UploadCollector.create(ctx.config.proxyUploadCollectMiB * 1024 * 1024);
+    if (!uploads && ctx.config.proxyUploadCollectMiB > 0) {
+      app.log.warn('V8 gave no gc function (--expose-gc-as?): proxied uploads are left to its own collections and may stay resident for longer');
+    }
     for (const route of ctx.config.proxyRoutes) await app.register(proxyRoute(ctx, resolveCredential, route, uploads));
   };
 }
