@@ -6,8 +6,8 @@
  * leave up to its whole size resident. Instead, after every `everyBytes` of request body passed
  * upstream (all uploads together), this asks V8 for a young-generation collection: a scavenge of
  * mostly dead objects, which frees the chunks already sent. A scavenge blocks the event loop for as
- * long as it takes to copy the young objects still alive, about a millisecond here (more on a busy
- * server); the collections follow the bytes uploaded, not the requests.
+ * long as it takes to copy the young objects still alive (0.6 ms at the median here, README.md);
+ * the collections follow the bytes uploaded, not the requests.
  */
 import { type Readable, Transform, pipeline } from 'node:stream';
 import v8 from 'node:v8';
