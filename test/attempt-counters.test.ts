@@ -11,6 +11,7 @@ import { featureMigrations } from '../src/feature-migrations.js';
 import { AttemptCounters } from '../src/store/attempt-counters.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { blockedBehind, postgresSkipReason, suitePostgresDatabase, withSession, suitePostgresStore } from './helpers/postgres.js';
+import { inBatches } from '../scripts/lib/system.js';
 import { tempDir } from './helpers/server.js';
 
 const skip = await postgresSkipReason();
@@ -30,20 +31,19 @@ async function contend(store: Store): Promise<void> {
   // Thirty at a time: enough to keep every connection of the pool contending, few enough that none
   // waits past the pool's one-second checkout timeout on a loaded machine (that would be a 503, not a
   // deadlock or a lost count, and is not what this measures).
-  let next = 0;
   const failures: string[] = [];
-  const worker = async () => {
-    while (next < 400) {
-      const i = next++;
+  await inBatches(
+    Array.from({ length: 400 }, (_, i) => i),
+    30,
+    async (i) => {
       try {
         const counted = await counters.add(keys[i % keys.length]!, WINDOW_MS);
         if (i % 2 === 0) await counters.giveBack(counted);
       } catch (err) {
         failures.push((err as Error).message);
       }
-    }
-  };
-  await Promise.all(Array.from({ length: 30 }, worker));
+    },
+  );
   assert.deepEqual(failures, []);
   // Each of the 400 added 1 to two keys, half gave both back: 400 events left over 4 keys, plus the first 4.
   const rows = await store.db.selectFrom('attempt_counters').select(['key', 'count']).orderBy('key').execute();

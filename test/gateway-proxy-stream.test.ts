@@ -13,7 +13,7 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, test } from 'node:test';
-import { bearer, signIn } from './helpers/http.js';
+import { bearer, rawRequest, signIn } from './helpers/http.js';
 import { type Inspector, connectInspector } from './helpers/inspector.js';
 import { type NodeProcess, startNode } from './helpers/node-process.js';
 import { ADMIN_PASSWORD } from './helpers/server.js';
@@ -166,32 +166,16 @@ test('a client that drops a proxied upload half-way ends the upstream request, a
   assert.equal(await upload('/upload/after-dropped', 2 * MiB), 200);
 });
 
-/** Sends `body` on `agent`'s connection and resolves with the status; `expect` waits for 100 Continue first. */
-function send(agent: http.Agent, path: string, headers: http.OutgoingHttpHeaders, body?: Buffer, expect = false): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const { port } = new URL(node.url);
-    const req = http.request(
-      { agent, host: '127.0.0.1', port, method: body ? 'POST' : 'GET', path, headers: expect ? { ...headers, Expect: '100-continue' } : headers },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    if (expect) req.on('continue', () => req.end(body));
-    else req.end(body);
-  });
-}
-
 test('a proxied request refused before its body is read leaves the connection usable for the next', { timeout: 20_000 }, async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const body = Buffer.alloc(512 * 1024); // more than the socket and the parser take in unasked
+    const body = [Buffer.alloc(512 * 1024)]; // more than the socket and the parser take in unasked
     const type = { 'Content-Type': 'application/octet-stream' };
-    assert.equal(await send(agent, '/upload/refused', type, body), 401); // no credential
-    assert.equal(await send(agent, '/upload/%2e%2e/refused', { ...type, ...bearer(session) }, body), 400); // a dot segment
+    const post = (path: string, headers: Record<string, string>) => rawRequest(node.url, { method: 'POST', path, headers, body, agent });
+    assert.equal((await post('/upload/refused', type)).status, 401); // no credential
+    assert.equal((await post('/upload/%2e%2e/refused', { ...type, ...bearer(session) })).status, 400); // a dot segment
     // The same connection: were the refused bodies left unread, this request would never be parsed.
-    assert.equal(await send(agent, '/upload/next', bearer(session)), 200);
+    assert.equal((await rawRequest(node.url, { path: '/upload/next', headers: bearer(session), agent })).status, 200);
     assert.equal(upstream.last().url, '/upload/next');
     assert.ok(!upstream.requests.some((r) => r.url.includes('refused')));
   } finally {
@@ -200,15 +184,11 @@ test('a proxied request refused before its body is read leaves the connection us
 });
 
 test('an upload sent with Expect: 100-continue (as curl sends one over 1 MiB) reaches the upstream whole', { timeout: 60_000 }, async () => {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  try {
-    const headers = { ...bearer(session), 'Content-Type': 'application/octet-stream' };
-    assert.equal(await send(agent, '/upload/expecting', headers, Buffer.alloc(2 * MiB), true), 200);
-    const got = upstream.last();
-    assert.deepEqual([got.url, got.bytes, got.headers.expect], ['/upload/expecting', 2 * MiB, undefined]);
-  } finally {
-    agent.destroy();
-  }
+  const headers = { ...bearer(session), 'Content-Type': 'application/octet-stream' };
+  const sent = await rawRequest(node.url, { method: 'POST', path: '/upload/expecting', headers, body: [Buffer.alloc(2 * MiB)], expect: true });
+  assert.equal(sent.status, 200);
+  const got = upstream.last();
+  assert.deepEqual([got.url, got.bytes, got.headers.expect], ['/upload/expecting', 2 * MiB, undefined]);
 });
 
 test('a Node started with --expose-gc-as (no gc function to take) still serves and proxies uploads', { timeout: 60_000 }, async () => {
@@ -216,19 +196,13 @@ test('a Node started with --expose-gc-as (no gc function to take) still serves a
     '--expose-gc-as=collect',
   ]);
   try {
-    const { port } = new URL(other.url);
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/upload/named-gc', headers: { 'Content-Type': 'application/octet-stream' } },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(Buffer.alloc(MiB));
+    const sent = await rawRequest(other.url, {
+      method: 'POST',
+      path: '/upload/named-gc',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: [Buffer.alloc(MiB)],
     });
-    assert.equal(status, 200);
+    assert.equal(sent.status, 200);
     assert.equal(upstream.last().bytes, MiB);
   } finally {
     await other.stop();

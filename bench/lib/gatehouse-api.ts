@@ -2,7 +2,10 @@
  * The few Gatehouse API calls the benchmark needs to set itself up: sign in, create tokens, delete
  * one. Only the public API is used, so the credentials are exactly what an integration would hold.
  */
+import { inBatches } from '../../scripts/lib/system.js';
 import { ADMIN_PASSWORD, type Proc } from './processes.js';
+
+export { inBatches };
 
 export const CURRENT_USER = '/@api/deki/users/current?dream.out.format=json';
 export const TOKENS = '/@api/deki/site/developer-tokens';
@@ -38,20 +41,6 @@ export async function createServerToken(target: Proc, authtoken: string, name: s
   const jwt = doc.authorization?.replace(/^Bearer /, '');
   if (!doc['@id'] || !doc.key || !doc.secret || !jwt) throw new Error(`${target.label}: token create response lacks id, key, secret or JWT`);
   return { id: Number(doc['@id']), key: doc.key, secret: doc.secret, jwt };
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 export async function createServerTokens(target: Proc, authtoken: string, count: number, prefix: string): Promise<ServerToken[]> {

@@ -1,6 +1,6 @@
 /**
- * Small system helpers the tests and the benchmarks share: a free TCP port, a temporary directory
- * and a pause. (A test waits on what it expects, never on `sleep`; the soak and the bench pace load.)
+ * Small system helpers the tests and the benchmarks share: a free TCP port, a temporary directory,
+ * a pause, and work run with a bounded number in flight. (A test waits on what it expects, never on `sleep`; the soak and the bench pace load.)
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -26,4 +26,18 @@ export function tempDir(prefix = 'gatehouse-test-'): string {
 
 export function sleep(ms: number): Promise<void> {
   return delay(ms);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

@@ -99,19 +99,29 @@ export interface RawResponse {
 
 /**
  * A request through node:http, for what fetch will not send or would normalise: huge headers,
- * chunked bodies (`body` is written chunk by chunk), raw paths with `..` segments.
+ * chunked bodies (`body` is written chunk by chunk), raw paths with `..` segments, a given
+ * keep-alive `agent` (the same connection for the next request), `Expect: 100-continue` (`expect`:
+ * the body is sent once the server asks for it).
  */
-export function rawRequest(base: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string[] }): Promise<RawResponse> {
+export function rawRequest(
+  base: string,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: (string | Buffer)[]; agent?: http.Agent; expect?: boolean },
+): Promise<RawResponse> {
   const { port } = new URL(base);
+  const headers = opts.expect ? { ...opts.headers, Expect: '100-continue' } : opts.headers;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers, agent: opts.agent }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
     });
     req.on('error', reject);
-    for (const chunk of opts.body ?? []) req.write(chunk);
-    req.end();
+    const send = () => {
+      for (const chunk of opts.body ?? []) req.write(chunk);
+      req.end();
+    };
+    if (opts.expect) req.once('continue', send);
+    else send();
   });
 }
