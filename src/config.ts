@@ -65,7 +65,7 @@ export interface Config {
   /**
    * The built-in proxy asks V8 to collect young garbage after this many MiB of request bodies, so an
    * upload's chunks, already passed upstream, do not stay resident (gateway/upload-collector.ts).
-   * 0 leaves it to V8 (up to ~32 MiB then). `GATEHOUSE_PROXY_UPLOAD_COLLECT_MIB`. Default 2.
+   * 0 leaves it to V8. `GATEHOUSE_PROXY_UPLOAD_COLLECT_MIB`. Default 2.
    */
   proxyUploadCollectMiB: number;
   /** pino log level. `GATEHOUSE_LOG_LEVEL`: fatal, error, warn, info, debug, trace or silent. Default info. */
